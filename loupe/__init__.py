@@ -1,0 +1,1 @@
+"""Loupe: a workbench for investigating leaked email archives."""
