@@ -1,0 +1,60 @@
+"""A case: one folder holding the database, the full-text index and the blobs.
+
+    my-case/
+      case.toml   settings ([ingest] table; see ``loupe.config``)
+      case.db     SQLite (WAL), readable in Datasette
+      index/      Tantivy full-text index
+      blobs/      original messages and attachments, zstd, by SHA-256
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from loupe.config import Settings
+from loupe.errors import CaseError
+from loupe.search.index import FullTextIndex
+from loupe.store.blobs import BlobStore
+from loupe.store.database import CaseDatabase
+
+CASE_TOML = """\
+# Loupe case settings. Every key is optional; see `loupe ingest --help`.
+[ingest]
+# workers = 0            # parser processes; 0 = one per core
+# batch_size = 500       # messages per store transaction
+"""
+
+
+@dataclass
+class Case:
+    root: Path
+    settings: Settings
+    db: CaseDatabase
+    blobs: BlobStore
+    _index: FullTextIndex | None = field(default=None, repr=False)
+
+    @property
+    def index(self) -> FullTextIndex:
+        """Opened on first use: commands that only read the database stay fast."""
+        if self._index is None:
+            self._index = FullTextIndex(self.root / "index")
+        return self._index
+
+    @classmethod
+    def open(cls, root: Path, *, create: bool = False, db_url: str | None = None) -> Case:
+        if not (root / "case.db").exists() and db_url is None:
+            if not create:
+                raise CaseError(str(root), "no case here (run `loupe ingest PATH --case DIR` to create one)")
+            root.mkdir(parents=True, exist_ok=True)
+            (root / "case.toml").write_text(CASE_TOML, "utf-8")
+        if root.exists() and not root.is_dir():
+            raise CaseError(str(root), "not a folder")
+        settings = Settings.from_toml(root / "case.toml")
+        db = CaseDatabase(db_url or f"sqlite:///{root / 'case.db'}")
+        return cls(root=root, settings=settings, db=db, blobs=BlobStore(root / "blobs"))
+
+    def close(self) -> None:
+        if self._index is not None:
+            self._index.close()
+        self.db.close()

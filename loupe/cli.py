@@ -1,0 +1,303 @@
+"""The ``loupe`` command line: thin commands over the library.
+
+Each command reads options, calls one library function and formats the
+result. Errors from the library (``LoupeError``) become one line on stderr
+and exit status 1; ``--debug`` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from loupe.case import Case
+from loupe.config import default_case_dir
+from loupe.errors import LoupeError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def case_option(func: F) -> F:
+    """``--case DIR``, shared by every command that works on a case."""
+    return click.option(
+        "--case",
+        "case_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help="Case folder (default: $LOUPE_CASE or ./loupe-case).",
+    )(func)
+
+
+def _open(case_dir: Path | None, create: bool = False) -> Case:
+    return Case.open(case_dir or default_case_dir(), create=create)
+
+
+@click.group()
+@click.option("--debug", is_flag=True, help="Show full tracebacks on errors.")
+@click.version_option(package_name="loupe")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """Loupe: investigate a leaked email archive.
+
+    Start with `loupe ingest PATH` (mbox, Maildir, .eml folders, .msg, .pst,
+    .emlx, zip/tar of any of them), then `loupe status` and `loupe search`.
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@case_option
+@click.option("--workers", type=int, default=None, help="Parser processes (default: one per core).")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.option("--json", "as_json", is_flag=True, help="Print the run summary as JSON.")
+def ingest(paths: tuple[Path, ...], case_dir: Path | None, workers: int | None, quiet: bool, as_json: bool) -> None:
+    """Add mail to a case; safe to interrupt and run again.
+
+    Example: loupe ingest leak.mbox maildir/ dump.zip --case my-case
+    """
+    from loupe.ingest.pipeline import ingest as run_ingest
+    from loupe.ui.progress import ingest_progress
+
+    case = _open(case_dir, create=True)
+    try:
+        with ingest_progress(list(paths), enabled=not quiet and not as_json) as on_progress:
+            summary = run_ingest(case, list(paths), on_progress=on_progress, workers=workers)
+        if as_json:
+            click.echo(json.dumps(summary.as_dict()))
+            return
+        rate = summary.indexed / summary.seconds if summary.seconds else 0.0
+        click.echo(
+            f"{summary.seen} items (+{summary.embedded} attached messages): {summary.indexed} indexed, {summary.duplicate} duplicates, "
+            f"{summary.quarantined} quarantined, {summary.skipped} already in the case "
+            f"({summary.seconds:.1f}s, {rate:.0f} msg/s)"
+        )
+        for line in summary.problems[:10]:
+            click.echo(f"  quarantined: {line}", err=True)
+        if summary.quarantined > 10:
+            click.echo("  ... see `loupe quarantine` for all of them", err=True)
+    finally:
+        case.close()
+
+
+@cli.command()
+@case_option
+@click.option("--json", "as_json", is_flag=True, help="One JSON object.")
+def status(case_dir: Path | None, as_json: bool) -> None:
+    """Counts of everything in the case; they always add up.
+
+    Example: loupe status --json
+    """
+    case = _open(case_dir)
+    try:
+        counts = case.db.status_counts()
+    finally:
+        case.close()
+    data = {
+        "items": counts.items,
+        "indexed": counts.indexed,
+        "duplicates": counts.duplicate,
+        "quarantined": counts.quarantined,
+        "messages": counts.messages,
+        "embedded_messages": counts.embedded,
+        "attachments": counts.attachments,
+        "adds_up": counts.adds_up(),
+    }
+    if as_json:
+        click.echo(json.dumps(data))
+        return
+    click.echo(f"items found      {counts.items:>10}")
+    click.echo(f"  indexed        {counts.indexed:>10}")
+    click.echo(f"  duplicates     {counts.duplicate:>10}")
+    click.echo(f"  quarantined    {counts.quarantined:>10}")
+    click.echo(f"messages         {counts.messages:>10}  ({counts.embedded} attached to other messages)")
+    click.echo(f"attachments      {counts.attachments:>10}")
+    click.echo("counts add up    " + ("yes" if counts.adds_up() else "NO - please report this"))
+
+
+@cli.command()
+@case_option
+@click.option("--json", "as_json", is_flag=True, help="JSON Lines.")
+def quarantine(case_dir: Path | None, as_json: bool) -> None:
+    """Every item that could not be read, with where it is and why.
+
+    Example: loupe quarantine --json > failures.jsonl
+    """
+    case = _open(case_dir)
+    try:
+        for row in case.db.quarantined():
+            if as_json:
+                click.echo(json.dumps({k: row[k] for k in ("locator", "reason", "raw_sha256", "size")}))
+            else:
+                click.echo(f"{row['locator']}\t{row['reason']}")
+    finally:
+        case.close()
+
+
+@cli.command()
+@click.argument("query", nargs=-1)
+@case_option
+@click.option("--limit", default=20, show_default=True, help="Results per page.")
+@click.option("--offset", default=0, help="Skip this many results.")
+@click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="JSON Lines, one hit per line.")
+def search(query: tuple[str, ...], case_dir: Path | None, limit: int, offset: int, sort: str, as_json: bool) -> None:
+    """Search the case with email query syntax.
+
+    \b
+      sinaloa juarez            both terms
+      "hit men"                 phrase
+      sinaloa OR juarez         either;  -word / NOT word excludes
+      from:burton to:secure@    fields: from to cc bcc subject body attachment list id
+      date:2010..2011-06        date ranges: date:2010, date:..2009
+    Example: loupe search 'from:burton "hit men" date:2010'
+    """
+    from loupe.search.query import parse
+
+    text = " ".join(query)
+    node = parse(text)
+    case = _open(case_dir)
+    try:
+        total, hits = case.index.search(node, limit=limit, offset=offset, by_date=sort == "date")
+    finally:
+        case.close()
+    if as_json:
+        for hit in hits:
+            record = {
+                "id": hit.id,
+                "date": hit.date.isoformat() if hit.date else None,
+                "from": hit.sender,
+                "subject": hit.subject,
+                "score": round(hit.score, 4),
+                "snippet": hit.snippet,
+            }
+            click.echo(json.dumps(record, ensure_ascii=False))
+        return
+    click.echo(f"{total} messages match {text!r}" + (f" (showing {offset + 1}-{offset + len(hits)})" if hits else ""))
+    for hit in hits:
+        date = hit.date.strftime("%Y-%m-%d") if hit.date else "no date   "
+        click.echo(f"{hit.id}  {date}  {hit.sender[:30]:<30}  {hit.subject[:60]}")
+        if hit.snippet:
+            click.echo(f"    {hit.snippet[:200]}")
+
+
+@cli.command()
+@click.argument("message")
+@case_option
+@click.option("--json", "as_json", is_flag=True, help="Everything as one JSON object.")
+def show(message: str, case_dir: Path | None, as_json: bool) -> None:
+    """One message: headers, body, attachments, locators and hashes.
+
+    MESSAGE is a Loupe id (or a unique prefix) or a Message-ID.
+    Example: loupe show 3f9a2c
+    """
+    from loupe.show import message_view
+
+    case = _open(case_dir)
+    try:
+        view = message_view(case, case.db.resolve(message))
+    finally:
+        case.close()
+    if as_json:
+        click.echo(json.dumps(view, ensure_ascii=False, default=str))
+        return
+    for label, key in (("Id", "id"), ("Message-ID", "message_id"), ("Date", "date_raw"), ("Subject", "subject")):
+        click.echo(f"{label + ':':<12} {view[key]}")
+    click.echo(f"{'Date (UTC):':<12} {view['date'] or '(' + view['date_flag'] + ')'}")
+    for role in ("from", "to", "cc", "bcc"):
+        people = [a for a in view["addresses"] if a["role"] == role]
+        if people:
+            shown = ", ".join(_address(a) for a in people)
+            click.echo(f"{role.title() + ':':<12} {shown}")
+    click.echo(f"{'SHA-256:':<12} {view['raw_sha256']}")
+    for copy in view["copies"]:
+        click.echo(f"{'Found at:':<12} {copy['locator']}  ({copy['status']})")
+    if view["parent"]:
+        click.echo(f"{'Attached to:':<12} {view['parent']}")
+    for child in view["children"]:
+        click.echo(f"{'Contains:':<12} {child}")
+    if view["defects"]:
+        click.echo(f"{'Defects:':<12} {view['defects']}")
+    click.echo("")
+    click.echo(view["body"])
+    for att in view["attachments"]:
+        error = f"  [text: {att['text_error']}]" if att["text_error"] else ""
+        click.echo(f"[attachment] {att['filename'] or '(no name)'}  {att['mimetype']}  {att['size']} bytes{error}")
+
+
+def _address(row: dict[str, Any]) -> str:
+    if row["name"] and row["email"]:
+        return f"{row['name']} <{row['email']}>"
+    return str(row["email"] or row["name"] or row["raw"])
+
+
+@cli.command()
+@click.argument("message")
+@case_option
+@click.option("--raw", is_flag=True, required=True, help="Write the original bytes, exactly as found.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="File (default: stdout).")
+def export(message: str, case_dir: Path | None, raw: bool, output: Path | None) -> None:
+    """Write a message's original bytes (SHA-256 identical to the input).
+
+    Example: loupe export 3f9a2c --raw -o original.eml
+    """
+    case = _open(case_dir)
+    try:
+        record = case.db.message(case.db.resolve(message))
+        data = case.blobs.get(record["raw_sha256"])
+    finally:
+        case.close()
+    if output is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    else:
+        output.write_bytes(data)
+
+
+@cli.command()
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("demo-archive"),
+              show_default=True, help="Where to write the generated archive.")
+@click.option("--case", "case_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("demo-case"),
+              show_default=True, help="Case to ingest it into.")
+@click.option("--messages", "n_messages", default=10_000, show_default=True, help="Size of the archive.")
+@click.option("--workers", type=int, default=None, help="Parser processes (default: one per core).")
+def demo(out_dir: Path, case_dir: Path, n_messages: int, workers: int | None) -> None:
+    """Generate the fictional demo leak, ingest it, and show what to try.
+
+    Example: loupe demo --messages 2000
+    """
+    from loupe.demo.tour import run_demo
+
+    run_demo(out_dir, case_dir, n_messages, workers)
+
+
+def main() -> None:
+    """Entry point: one line on stderr for expected errors, never a traceback."""
+    debug = "--debug" in sys.argv[1:]
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("interrupted; run the same command again to resume", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except LoupeError as exc:
+        if debug:
+            raise
+        click.echo(f"loupe: {exc}", err=True)
+        sys.exit(1)
+    except BrokenPipeError:
+        sys.stderr.close()  # `loupe search ... | head` ends quietly
+        sys.exit(0)
+    except KeyboardInterrupt:
+        click.echo("interrupted; run the same command again to resume", err=True)
+        sys.exit(130)

@@ -1,0 +1,74 @@
+"""Settings of a case, with a default and a reason for each.
+
+The CLI builds one ``Settings`` (defaults, then ``case.toml``, then flags) and
+passes it down; nothing reads the environment or files at import time.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from loupe.ingest.archives import ArchiveLimits
+from loupe.ingest.attachments import ExtractLimits
+
+DEFAULT_CASE_DIR = "loupe-case"
+
+
+def default_case_dir() -> Path:
+    """``$LOUPE_CASE`` when set, else ``./loupe-case``: one case per folder."""
+    return Path(os.environ.get("LOUPE_CASE", DEFAULT_CASE_DIR))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Ingest and index settings. Each field's metadata holds its help text."""
+
+    workers: int = field(
+        default=0,
+        metadata={"help": "parser processes; 0 means one per core (parsing is the bottleneck)"},
+    )
+    batch_size: int = field(
+        default=500,
+        metadata={
+            "help": "messages per store transaction: large enough to amortise commits, "
+            "small enough that an interrupted run redoes little"
+        },
+    )
+    max_message_bytes: int = field(
+        default=256 * 1024 * 1024,
+        metadata={"help": "a single message larger than this is quarantined, not parsed"},
+    )
+    index_heap_bytes: int = field(
+        default=128 * 1024 * 1024,
+        metadata={"help": "memory the full-text index writer may buffer before flushing"},
+    )
+    archive_limits: ArchiveLimits = field(
+        default_factory=ArchiveLimits,
+        metadata={"help": "limits on zip/tar depth, member count and expanded size"},
+    )
+    extract_limits: ExtractLimits = field(
+        default_factory=ExtractLimits,
+        metadata={"help": "limits on attachment text extraction"},
+    )
+
+    def effective_workers(self) -> int:
+        return self.workers or (os.cpu_count() or 1)
+
+    @classmethod
+    def from_toml(cls, path: Path) -> Settings:
+        """Read the ``[ingest]`` table of a case.toml; unknown keys are an error."""
+        settings = cls()
+        if not path.exists():
+            return settings
+        data: dict[str, Any] = tomllib.loads(path.read_text("utf-8")).get("ingest", {})
+        known = {f.name for f in fields(cls) if f.type in ("int", int)}
+        unknown = set(data) - known
+        if unknown:
+            from loupe.errors import CaseError
+
+            raise CaseError(str(path), f"unknown ingest setting(s): {', '.join(sorted(unknown))}")
+        return replace(settings, **{k: int(v) for k, v in data.items()})

@@ -1,0 +1,48 @@
+"""The exception tree. Library code raises these; only the CLI prints them.
+
+Each error carries the data behind the failure and builds its one-line
+message from it, so the CLI and the web layer can show the same sentence.
+"""
+
+from __future__ import annotations
+
+
+class LoupeError(Exception):
+    """Base of every error Loupe raises on purpose."""
+
+
+class CaseError(LoupeError):
+    """A case folder is missing, unreadable, or from an incompatible version."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(f"case {path}: {reason}")
+
+
+class InputError(LoupeError):
+    """An input path given by the user cannot be read at all."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(f"{path}: {reason}")
+
+
+class NotFound(LoupeError):
+    """A message id, blob or other named thing is not in the case."""
+
+    def __init__(self, what: str, key: str) -> None:
+        self.what = what
+        self.key = key
+        super().__init__(f"no {what} {key!r} in this case")
+
+
+class QueryError(LoupeError):
+    """A search query that cannot be understood; names the column (1-based)."""
+
+    def __init__(self, query: str, position: int, problem: str) -> None:
+        self.query = query
+        self.position = position
+        self.problem = problem
+        super().__init__(f"{problem} at column {position + 1}")

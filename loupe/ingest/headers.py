@@ -1,0 +1,146 @@
+"""Header values to text: encoded words, raw 8-bit bytes, addresses, dates, ids.
+
+Pure functions over the raw header strings of a ``compat32`` message. We use
+``compat32`` rather than ``policy.default`` because it is about seven times
+faster (measured: ~8,000 vs ~1,100 msg/s per core with text extraction) and
+never raises on bad headers; the price is that decoding is done here.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from email.header import decode_header
+from email.utils import getaddresses, parsedate_to_datetime
+
+from loupe.ingest.text import decode_bytes
+from loupe.model import Address, DateFlag
+
+_FOLD = re.compile(r"\r?\n[ \t]*")
+_MSGID = re.compile(r"<([^<>\s]+)>")
+_BARE_ID = re.compile(r"[^\s<>\"]+@[^\s<>\"]+")
+
+#: Dates outside this window are flagged "impossible" instead of being
+#: trusted: 1970-01-01 is what a zero timestamp becomes, and mail dated after
+#: 2100 is a clock or forgery problem worth showing the reporter.
+EARLIEST_PLAUSIBLE = datetime(1971, 1, 1, tzinfo=UTC)
+LATEST_PLAUSIBLE = datetime(2100, 1, 1, tzinfo=UTC)
+
+
+def unfold(value: str) -> str:
+    return _FOLD.sub(" ", value).strip()
+
+
+def raw_to_text(value: str) -> str:
+    """A raw compat32 header string (8-bit bytes smuggled as surrogates) to text.
+
+    RFC 6532 allows UTF-8 in headers; older mail has raw Latin-1 or KOI8-R.
+    Try UTF-8 first, then detection; the original bytes stay in the blob.
+    """
+    if not _has_surrogates(value):
+        return value
+    raw = value.encode("ascii", "surrogateescape")
+    text = raw.decode("utf-8", "replace")
+    # UTF-8 cut mid-character (a long name truncated by a mailer) is still
+    # UTF-8; only a text that is wrong throughout goes to detection.
+    if text.count("\ufffd") <= max(1, len(text) // 200):
+        return text
+    return decode_bytes(raw, None)[0]
+
+
+def _has_surrogates(value: str) -> bool:
+    return any("\udc80" <= ch <= "\udcff" for ch in value)
+
+
+def decode_value(value: str | None) -> str:
+    """Decode RFC 2047 encoded words and raw 8-bit bytes; unfold lines."""
+    if not value:
+        return ""
+    text = unfold(raw_to_text(str(value)))
+    if "=?" not in text:
+        return text
+    try:
+        parts = decode_header(text)
+    except Exception:  # malformed encoded words: keep the text as it came
+        return text
+    out = []
+    for chunk, charset in parts:
+        if isinstance(chunk, str):
+            out.append(chunk)
+        elif charset is None:
+            out.append(chunk.decode("raw-unicode-escape", "replace"))
+        else:
+            out.append(decode_bytes(chunk, charset)[0])
+    return "".join(out)
+
+
+def parse_addresses(value: str | None) -> tuple[Address, ...]:
+    """Mailboxes of an address header, keeping unparseable pieces as ``raw``.
+
+    Parsing happens before decoding encoded words, so a decoded display name
+    containing a comma cannot split one person in two.
+    """
+    if not value:
+        return ()
+    text = unfold(raw_to_text(str(value)))
+    result: list[Address] = []
+    try:
+        pairs = getaddresses([text])
+    except Exception:
+        pairs = []
+    for name, email in pairs:
+        name = decode_value(name).strip()
+        email = email.strip()
+        if not name and not email:
+            continue
+        if email and "@" not in email and not name:
+            # a bare word: a local name, or garbage; keep it visibly raw
+            result.append(Address(name="", email=email.lower(), raw=email))
+            continue
+        result.append(Address(name=name, email=email.lower(), raw=""))
+    if not result and text.strip():
+        result.append(Address(name="", email="", raw=decode_value(text)))
+    return tuple(result)
+
+
+def parse_date(value: str | None) -> tuple[datetime | None, str, DateFlag]:
+    """The Date header as aware UTC, its original text, and a flag.
+
+    A missing or unreadable date is ``None`` with a flag, never "now" or 1970.
+    """
+    if value is None or not str(value).strip():
+        return None, "", DateFlag.MISSING
+    raw = decode_value(value)
+    try:
+        parsed = parsedate_to_datetime(raw)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None, raw, DateFlag.UNPARSEABLE
+    if parsed is None:
+        return None, raw, DateFlag.UNPARSEABLE
+    if parsed.tzinfo is None:  # "-0000": the time zone is unknown; read as UTC
+        parsed = parsed.replace(tzinfo=UTC)
+    try:
+        parsed = parsed.astimezone(UTC)
+    except (OverflowError, ValueError):
+        return None, raw, DateFlag.IMPOSSIBLE
+    if not EARLIEST_PLAUSIBLE <= parsed < LATEST_PLAUSIBLE:
+        return parsed, raw, DateFlag.IMPOSSIBLE
+    return parsed, raw, DateFlag.OK
+
+
+def parse_message_ids(value: str | None) -> tuple[str, ...]:
+    """All ``<id>`` tokens of Message-ID / In-Reply-To / References, in order.
+
+    Bare ids without angle brackets (seen from broken clients) are accepted
+    when no bracketed one is present.
+    """
+    if not value:
+        return ()
+    text = unfold(raw_to_text(str(value)))
+    ids = _MSGID.findall(text)
+    if not ids:
+        ids = _BARE_ID.findall(text)
+    seen: dict[str, None] = {}
+    for item in ids:
+        seen.setdefault(item.strip(), None)
+    return tuple(seen)

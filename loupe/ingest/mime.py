@@ -1,0 +1,222 @@
+"""Raw message bytes to a ``ParsedMessage``: a pure function that never raises.
+
+The part tree is walked with an explicit stack, not recursion, so a
+pathologically nested message cannot exhaust the stack during the walk. The
+stdlib parser itself recurses on nesting; when it gives up
+(``RecursionError``) we keep the headers and the body as undecoded text and
+record the defect, rather than losing the message.
+
+Messages inside messages (``message/rfc822`` parts, attached ``.eml`` and
+``.msg`` files) are not flattened into their parent: their bytes are returned
+in ``embedded``/``embedded_msg`` so the pipeline makes them messages of their
+own, linked to the parent. Their part in the parent is still listed as an
+attachment, so ``has:attachment`` and the attachment list stay truthful.
+"""
+
+from __future__ import annotations
+
+import email
+import hashlib
+from email import policy
+from email.generator import BytesGenerator
+from email.message import Message
+from email.parser import BytesHeaderParser
+from io import BytesIO
+
+from loupe.ingest.attachments import ExtractLimits, extract_text
+from loupe.ingest.headers import (
+    decode_value,
+    parse_addresses,
+    parse_date,
+    parse_message_ids,
+    raw_to_text,
+)
+from loupe.ingest.text import decode_bytes, html_to_text
+from loupe.model import Attachment, ParsedMessage
+
+BOM = b"\xef\xbb\xbf"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def parse_message(data: bytes, limits: ExtractLimits | None = None) -> ParsedMessage:
+    """Parse one RFC 822 message. Bad structure becomes defects, not errors."""
+    limits = limits or ExtractLimits()
+    defects: list[str] = []
+    body_bytes = data[len(BOM) :] if data.startswith(BOM) else data
+    try:
+        msg = email.message_from_bytes(body_bytes, policy=policy.compat32)
+        walker = _Walker(limits)
+        walker.walk(msg)
+    except RecursionError:
+        msg = BytesHeaderParser(policy=policy.compat32).parsebytes(body_bytes)
+        walker = _Walker(limits)
+        walker.body.append(_raw_body(body_bytes))
+        defects.append("NestingTooDeep: MIME tree deeper than the parser allows; body kept as raw text")
+    defects.extend(walker.defects)
+    return _assemble(msg, walker, defects)
+
+
+def _raw_body(data: bytes) -> str:
+    split = data.find(b"\n\n")
+    return decode_bytes(data[split + 2 :] if split >= 0 else b"", None)[0]
+
+
+class _Walker:
+    """Collects body text, attachments and embedded messages from a part tree."""
+
+    def __init__(self, limits: ExtractLimits) -> None:
+        self.limits = limits
+        self.body: list[str] = []
+        self.html: list[str] = []
+        self.attachments: list[Attachment] = []
+        self.embedded: list[bytes] = []
+        self.embedded_msg: list[bytes] = []
+        self.defects: list[str] = []
+
+    def walk(self, root: Message) -> None:
+        stack: list[Message] = [root]
+        while stack:
+            part = stack.pop()
+            self.defects.extend(type(d).__name__ for d in part.defects)
+            ctype = part.get_content_type()
+            if ctype == "message/rfc822" or (part.get_content_maintype() == "message" and part.is_multipart()):
+                self._embedded_message(part)
+            elif part.is_multipart():
+                children = part.get_payload()
+                if isinstance(children, list):
+                    stack.extend(reversed(children))
+            else:
+                self._leaf(part, ctype)
+
+    def _leaf(self, part: Message, ctype: str) -> None:
+        filename = _filename(part)
+        disposition = part.get_content_disposition()
+        payload = part.get_payload(decode=True)
+        data = payload if isinstance(payload, bytes) else b""
+        is_body = disposition != "attachment" and not filename
+        if is_body and ctype == "text/plain":
+            self.body.append(decode_bytes(data, part.get_content_charset())[0])
+            return
+        if is_body and ctype == "text/html":
+            self.html.append(decode_bytes(data, part.get_content_charset())[0])
+            return
+        lowered = filename.lower()
+        if lowered.endswith(".eml") and b":" in data[:4096]:
+            self.embedded.append(data)
+        elif lowered.endswith(".msg") and data.startswith(OLE_MAGIC):
+            self.embedded_msg.append(data)
+        elif ctype == "application/vnd.ms-outlook" and data.startswith(OLE_MAGIC):
+            self.embedded_msg.append(data)
+        extracted = extract_text(data, ctype, filename, self.limits)
+        self.attachments.append(
+            Attachment(
+                filename=filename,
+                mimetype=ctype,
+                size=len(data),
+                sha256=hashlib.sha256(data).hexdigest(),
+                data=data,
+                text=extracted.text,
+                text_error=extracted.error,
+                inline=disposition == "inline" or (disposition is None and not filename),
+                content_id=(part.get("Content-ID") or "").strip().strip("<>"),
+            )
+        )
+
+    def _embedded_message(self, part: Message) -> None:
+        payload = part.get_payload()
+        inner = payload[0] if isinstance(payload, list) and payload else None
+        if inner is None:
+            return
+        buffer = BytesIO()
+        BytesGenerator(buffer, mangle_from_=False, policy=policy.compat32).flatten(inner)
+        data = buffer.getvalue()
+        self.embedded.append(data)
+        subject = decode_value(inner.get("Subject")) or "message"
+        self.attachments.append(
+            Attachment(
+                filename=_filename(part) or f"{subject[:80]}.eml",
+                mimetype="message/rfc822",
+                size=len(data),
+                sha256=hashlib.sha256(data).hexdigest(),
+                data=data,
+            )
+        )
+
+
+def _filename(part: Message) -> str:
+    """File name from Content-Disposition or Content-Type (RFC 2231 or 2047)."""
+    try:
+        name = part.get_filename()
+    except Exception:  # a malformed RFC 2231 continuation
+        name = None
+    if not name:
+        return ""
+    return decode_value(raw_to_text(str(name)))
+
+
+def _raw_headers(msg: Message) -> dict[str, str]:
+    """First raw value of each header, by lower-cased name.
+
+    ``raw_items`` avoids compat32 wrapping 8-bit values in ``Header`` objects;
+    ``headers.raw_to_text`` decodes them properly instead.
+    """
+    raw: dict[str, str] = {}
+    for name, value in msg.raw_items():
+        raw.setdefault(name.lower(), str(value))
+    return raw
+
+
+def _assemble(msg: Message, walker: _Walker, defects: list[str]) -> ParsedMessage:
+    h = _raw_headers(msg)
+    senders = parse_addresses(h.get("from")) or parse_addresses(h.get("sender"))
+    date, date_raw, date_flag = parse_date(h.get("date"))
+    subject = decode_value(h.get("subject"))
+    if walker.body:
+        body, source = "\n".join(walker.body), "plain"
+    elif walker.html:
+        body, source = "\n".join(html_to_text(h) for h in walker.html), "html"
+    else:
+        body, source = "", "none"
+    ids = parse_message_ids(h.get("message-id"))
+    attachment_hashes = sorted(a.sha256 for a in walker.attachments)
+    key_material = "\x1f".join(
+        [
+            ids[0] if ids else "",
+            date_raw,
+            decode_value(h.get("from")),
+            decode_value(h.get("to")),
+            subject,
+            body,
+            *attachment_hashes,
+        ]
+    )
+    content_key = hashlib.sha256(key_material.encode("utf-8", "surrogatepass")).hexdigest()
+    if ids:
+        message_id, derived = ids[0], False
+    else:
+        message_id, derived = f"{content_key[:32]}@derived.loupe", True
+    headers_text = "\n".join(f"{name}: {decode_value(value)}" for name, value in msg.raw_items())
+    return ParsedMessage(
+        message_id=message_id,
+        message_id_derived=derived,
+        subject=subject,
+        senders=senders,
+        to=parse_addresses(h.get("to")),
+        cc=parse_addresses(h.get("cc")),
+        bcc=parse_addresses(h.get("bcc")),
+        reply_to=parse_addresses(h.get("reply-to")),
+        date=date,
+        date_raw=date_raw,
+        date_flag=date_flag,
+        in_reply_to=parse_message_ids(h.get("in-reply-to")),
+        references=parse_message_ids(h.get("references")),
+        list_id=decode_value(h.get("list-id")),
+        body_text=body,
+        body_source=source,
+        attachments=tuple(walker.attachments),
+        embedded=tuple(walker.embedded),
+        embedded_msg=tuple(walker.embedded_msg),
+        defects=tuple(dict.fromkeys(defects)),
+        content_key=content_key,
+        headers_text=headers_text,
+    )

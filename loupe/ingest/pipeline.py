@@ -1,0 +1,291 @@
+"""Ingest: walk inputs, parse in parallel, write the store and index in batches.
+
+Shape of a run:
+
+    walk (main process, streaming)  ->  parse (worker processes, in chunks)
+        ->  batch: index upsert + commit, then one database transaction
+
+Resumable and idempotent: the ``items`` table is the ledger. Items whose
+locator is already there are skipped; a batch lands in the database only
+after its index documents are committed, and index writes are upserts, so a
+run killed at any point and run again ends in the state of one clean run.
+
+Memory stays bounded: at most ``2 * workers + 2`` chunks are in flight, and
+containers are streamed (an mbox is never read whole).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from itertools import islice
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+from loupe.case import Case
+from loupe.ingest.containers import Item, WalkContext, walk
+from loupe.ingest.worker import Outcome, process_chunk
+from loupe.model import ParsedMessage
+
+#: Items sent to a worker at once: enough to amortise pickling, few enough
+#: that the progress bar moves smoothly.
+CHUNK_ITEMS = 64
+
+
+@dataclass
+class RunSummary:
+    """Counts of one ingest run (the case's totals are ``loupe status``)."""
+
+    run: int = 0
+    seen: int = 0  # input items found, including those already in the case
+    embedded: int = 0  # messages found attached to other messages
+    skipped: int = 0  # already in the case from an earlier run
+    indexed: int = 0
+    duplicate: int = 0
+    quarantined: int = 0
+    bytes: int = 0
+    seconds: float = 0.0
+    problems: list[str] = field(default_factory=list)  # first few quarantine lines
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "run": self.run,
+            "seen": self.seen,
+            "embedded": self.embedded,
+            "skipped": self.skipped,
+            "indexed": self.indexed,
+            "duplicate": self.duplicate,
+            "quarantined": self.quarantined,
+            "bytes": self.bytes,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+ProgressCallback = Callable[[RunSummary, int], None]
+
+
+def message_key(parsed: ParsedMessage) -> str:
+    """Loupe's stable id for a message: the head of its content hash."""
+    return parsed.content_key[:20]
+
+
+def ingest(
+    case: Case,
+    paths: list[Path],
+    on_progress: ProgressCallback | None = None,
+    workers: int | None = None,
+) -> RunSummary:
+    settings = case.settings
+    workers = workers if workers is not None else settings.effective_workers()
+    summary = RunSummary(run=case.db.start_run([str(p) for p in paths]))
+    started = time.monotonic()
+    known = case.db.known_locators()
+    ctx = WalkContext(settings.archive_limits, settings.max_message_bytes)
+
+    def fresh_items() -> Iterator[Item]:
+        for item in walk(paths, ctx):
+            summary.seen += 1
+            if item.locator in known:
+                summary.skipped += 1
+                summary.bytes += len(item.data)
+                continue
+            yield item
+
+    writer = _BatchWriter(case, summary)
+    for outcomes in _parse_all(fresh_items(), case.blobs.root, settings, workers):
+        summary.embedded += len(outcomes) - 1
+        for outcome in outcomes:
+            writer.add(outcome)
+        summary.bytes += outcomes[0].size if outcomes else 0
+        if writer.pending >= settings.batch_size:
+            writer.flush()
+        if on_progress is not None:
+            on_progress(summary, len(outcomes))
+    writer.flush()
+    case.index.close()
+    summary.seconds = time.monotonic() - started
+    case.db.finish_run(summary.run, summary.as_dict())
+    return summary
+
+
+def _parse_all(items: Iterator[Item], blob_root: Path, settings: Any, workers: int) -> Iterator[list[Outcome]]:
+    """Outcomes in input order, parsed in-process or by a bounded process pool."""
+    limits = settings.extract_limits
+    if workers <= 1:
+        for chunk in iter(lambda: list(islice(items, CHUNK_ITEMS)), []):
+            yield from process_chunk(chunk, blob_root, limits)
+        return
+    # spawn, not fork: the main process holds index and database handles
+    # (and Tantivy threads) that a forked child must not inherit.
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+        in_flight: deque[Future[list[list[Outcome]]]] = deque()
+        for chunk in iter(lambda: list(islice(items, CHUNK_ITEMS)), []):
+            in_flight.append(pool.submit(process_chunk, chunk, blob_root, limits))
+            while len(in_flight) > 2 * workers + 2:
+                yield from in_flight.popleft().result()
+        while in_flight:
+            yield from in_flight.popleft().result()
+
+
+class _BatchWriter:
+    """Accumulates outcomes and writes them as one index commit + one transaction."""
+
+    def __init__(self, case: Case, summary: RunSummary) -> None:
+        self.case = case
+        self.summary = summary
+        self.outcomes: list[Outcome] = []
+
+    @property
+    def pending(self) -> int:
+        return len(self.outcomes)
+
+    def add(self, outcome: Outcome) -> None:
+        self.outcomes.append(outcome)
+
+    def flush(self) -> None:
+        if not self.outcomes:
+            return
+        outcomes, self.outcomes = self.outcomes, []
+        keys = [o.message.content_key for o in outcomes if o.message is not None]
+        existing = self.case.db.ids_for_keys(keys)
+        by_locator: dict[str, str] = {}  # item locator -> message id, for linking children
+        items, messages, addresses, attachments, docs = [], [], [], [], []
+        for outcome in outcomes:
+            row = {
+                "locator": outcome.locator,
+                "raw_sha256": outcome.raw_sha256,
+                "size": outcome.size,
+                "parent_locator": outcome.parent_locator,
+                "parser_version": outcome.parser_version,
+                "run": self.summary.run,
+                "reason": None,
+                "message": None,
+            }
+            parsed = outcome.message
+            if parsed is None:
+                row.update(status="quarantined", reason=outcome.reason)
+                self.summary.quarantined += 1
+                if len(self.summary.problems) < 20:
+                    self.summary.problems.append(f"{outcome.locator}: {outcome.reason}")
+                items.append(row)
+                continue
+            mid = existing.get(parsed.content_key)
+            if mid is not None:
+                row.update(status="duplicate", message=mid)
+                self.summary.duplicate += 1
+            else:
+                mid = message_key(parsed)
+                existing[parsed.content_key] = mid
+                parent = by_locator.get(outcome.parent_locator or "") if outcome.parent_locator else None
+                if outcome.parent_locator and parent is None:
+                    parent = self._parent_from_db(outcome.parent_locator)
+                messages.append(_message_row(mid, parsed, outcome, parent))
+                addresses.extend(_address_rows(mid, parsed))
+                attachments.extend(_attachment_rows(mid, parsed))
+                docs.append(_index_doc(mid, parsed))
+                row.update(status="indexed", message=mid)
+                self.summary.indexed += 1
+            by_locator[outcome.locator] = mid
+            items.append(row)
+        if docs:
+            self.case.index.upsert(docs, self.case.settings.index_heap_bytes)
+            self.case.index.commit()
+        self.case.db.write_batch(items, messages, addresses, attachments)
+
+    def _parent_from_db(self, locator: str) -> str | None:
+        from sqlalchemy import select
+
+        from loupe.store import schema
+
+        with self.case.db.engine.connect() as conn:
+            return conn.scalar(select(schema.items.c.message).where(schema.items.c.locator == locator))
+
+
+def _message_row(mid: str, parsed: ParsedMessage, outcome: Outcome, parent: str | None) -> dict[str, Any]:
+    sender = parsed.senders[0] if parsed.senders else None
+    return {
+        "id": mid,
+        "message_id": parsed.message_id,
+        "message_id_derived": parsed.message_id_derived,
+        "content_key": parsed.content_key,
+        "subject": parsed.subject,
+        "from_name": sender.name if sender else "",
+        "from_email": (sender.email or sender.raw) if sender else "",
+        "date": parsed.date.isoformat() if parsed.date else None,
+        "date_raw": parsed.date_raw,
+        "date_flag": parsed.date_flag.value,
+        "in_reply_to": " ".join(parsed.in_reply_to),
+        "references": " ".join(parsed.references),
+        "list_id": parsed.list_id,
+        "body_source": parsed.body_source,
+        "attachment_count": len(parsed.attachments),
+        "size": outcome.size,
+        "raw_sha256": outcome.raw_sha256 or "",
+        "locator": outcome.locator,
+        "parent": parent,
+        "defects": " ".join(parsed.defects),
+        "parser_version": outcome.parser_version,
+    }
+
+
+def _address_rows(mid: str, parsed: ParsedMessage) -> list[dict[str, Any]]:
+    rows = []
+    for role, group in (
+        ("from", parsed.senders),
+        ("to", parsed.to),
+        ("cc", parsed.cc),
+        ("bcc", parsed.bcc),
+        ("reply-to", parsed.reply_to),
+    ):
+        for position, address in enumerate(group):
+            rows.append(
+                {
+                    "message": mid,
+                    "role": role,
+                    "position": position,
+                    "name": address.name,
+                    "email": address.email,
+                    "raw": address.raw,
+                }
+            )
+    return rows
+
+
+def _attachment_rows(mid: str, parsed: ParsedMessage) -> list[dict[str, Any]]:
+    return [
+        {
+            "message": mid,
+            "position": position,
+            "filename": a.filename,
+            "mimetype": a.mimetype,
+            "size": a.size,
+            "sha256": a.sha256,
+            "inline": a.inline,
+            "text_chars": len(a.text),
+            "text_error": a.text_error,
+        }
+        for position, a in enumerate(parsed.attachments)
+    ]
+
+
+def _people_text(group: tuple[Any, ...]) -> str:
+    return " ; ".join(f"{a.name} {a.email} {a.raw}".strip() for a in group)
+
+
+def _index_doc(mid: str, parsed: ParsedMessage) -> dict[str, Any]:
+    return {
+        "id": mid,
+        "message_id": parsed.message_id,
+        "subject": parsed.subject,
+        "from": _people_text(parsed.senders),
+        "to": _people_text(parsed.to + parsed.cc + parsed.bcc),
+        "body": parsed.body_text,
+        "attachments": "\n\n".join(a.text for a in parsed.attachments if a.text),
+        "attachment_names": " ; ".join(a.filename for a in parsed.attachments if a.filename),
+        "list": parsed.list_id,
+        "date": parsed.date if parsed.date is not None and parsed.date_flag.value == "ok" else None,
+    }

@@ -1,0 +1,182 @@
+"""The Tantivy full-text index: its schema, writing documents, running queries.
+
+Text fields use the ``fold`` analyzer (lower-case and ASCII-folded, so
+Juárez = juarez = JUAREZ). Body and attachment text are *stored* in the
+index, compressed by Tantivy's doc store, because snippets need them and
+the database deliberately holds no bodies.
+
+Writes are upserts (delete by ``id``, then add): after an interrupted ingest
+the same message may be written again, and must not appear twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import tantivy
+
+from loupe.search.query import DEFAULT_FIELDS, FIELDS, And, DateRange, MatchAll, Node, Not, Or, Term
+
+FOLD = "fold"
+TEXT_FIELDS = ("subject", "from", "to", "body", "attachments", "attachment_names", "list")
+SNIPPET_CHARS = 240
+
+
+def _analyzer() -> tantivy.TextAnalyzer:
+    return (
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+        .filter(tantivy.Filter.remove_long(80))
+        .filter(tantivy.Filter.lowercase())
+        .filter(tantivy.Filter.ascii_fold())
+        .build()
+    )
+
+
+def build_schema() -> tantivy.Schema:
+    builder = tantivy.SchemaBuilder()
+    builder.add_text_field("id", stored=True, tokenizer_name="raw")
+    builder.add_text_field("message_id", stored=False, tokenizer_name="raw")
+    for name in TEXT_FIELDS:
+        builder.add_text_field(name, stored=name in ("subject", "from", "body", "attachments"), tokenizer_name=FOLD)
+    builder.add_date_field("date", stored=True, indexed=True, fast=True)
+    return builder.build()
+
+
+@dataclass(frozen=True)
+class Hit:
+    id: str
+    score: float
+    subject: str
+    sender: str
+    date: datetime | None
+    snippet: str
+
+
+class FullTextIndex:
+    def __init__(self, path: Path) -> None:
+        path.mkdir(parents=True, exist_ok=True)
+        self.schema = build_schema()
+        self.index = tantivy.Index(self.schema, path=str(path), reuse=True)
+        self.analyzer = _analyzer()
+        self.index.register_tokenizer(FOLD, self.analyzer)
+        self._writer: Any = None
+
+    # -- writing --------------------------------------------------------------
+    def writer(self, heap_bytes: int) -> Any:
+        if self._writer is None:
+            self._writer = self.index.writer(heap_size=heap_bytes, num_threads=1)
+        return self._writer
+
+    def upsert(self, docs: Iterable[dict[str, Any]], heap_bytes: int) -> None:
+        writer = self.writer(heap_bytes)
+        for doc in docs:
+            writer.delete_documents_by_term("id", doc["id"])
+            document = tantivy.Document()
+            for name, value in doc.items():
+                if value is None or value == "":
+                    continue
+                if name == "date":
+                    document.add_date(name, value)
+                else:
+                    document.add_text(name, value)
+            writer.add_document(document)
+
+    def commit(self) -> None:
+        if self._writer is not None:
+            self._writer.commit()
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.commit()
+            self._writer.wait_merging_threads()
+            self._writer = None
+
+    # -- reading --------------------------------------------------------------
+    def compile(self, node: Node) -> tantivy.Query:
+        """Turn a parsed query into a Tantivy query over this schema."""
+        if isinstance(node, MatchAll):
+            return tantivy.Query.all_query()
+        if isinstance(node, Term):
+            fields = FIELDS[node.field] if node.field else DEFAULT_FIELDS
+            queries = [q for q in (self._term(f, node.text, node.phrase) for f in fields) if q is not None]
+            if not queries:
+                return tantivy.Query.empty_query()
+            return queries[0] if len(queries) == 1 else tantivy.Query.disjunction_max_query(queries)
+        if isinstance(node, DateRange):
+            return tantivy.Query.range_query(
+                self.schema, "date", tantivy.FieldType.Date, node.start, node.end, True, False
+            )
+        if isinstance(node, Not):
+            return tantivy.Query.boolean_query(
+                [(tantivy.Occur.Must, tantivy.Query.all_query()), (tantivy.Occur.MustNot, self.compile(node.item))]
+            )
+        if isinstance(node, And):
+            clauses = []
+            for item in node.items:
+                if isinstance(item, Not):
+                    clauses.append((tantivy.Occur.MustNot, self.compile(item.item)))
+                else:
+                    clauses.append((tantivy.Occur.Must, self.compile(item)))
+            if all(occur == tantivy.Occur.MustNot for occur, _ in clauses):
+                clauses.append((tantivy.Occur.Must, tantivy.Query.all_query()))
+            return tantivy.Query.boolean_query(clauses)
+        if isinstance(node, Or):
+            return tantivy.Query.boolean_query([(tantivy.Occur.Should, self.compile(i)) for i in node.items])
+        raise TypeError(f"unknown query node {node!r}")
+
+    def _term(self, field: str, text: str, phrase: bool) -> tantivy.Query | None:
+        if field == "message_id":
+            return tantivy.Query.term_query(self.schema, field, text.strip("<>"))
+        words = [token for token in self.analyzer.analyze(text)]
+        if not words:
+            return None
+        if len(words) == 1:
+            return tantivy.Query.term_query(self.schema, field, words[0])
+        return tantivy.Query.phrase_query(self.schema, field, words)
+
+    def search(self, node: Node, limit: int = 20, offset: int = 0, by_date: bool = False) -> tuple[int, list[Hit]]:
+        """The exact total and one page of hits, ranked or newest first."""
+        self.index.reload()
+        searcher = self.index.searcher()
+        query = self.compile(node)
+        if by_date:
+            result = searcher.search(query, limit=limit, offset=offset, count=True, order_by_field="date")
+        else:
+            result = searcher.search(query, limit=limit, offset=offset, count=True)
+        snippets = tantivy.SnippetGenerator.create(searcher, query, self.schema, "body")
+        snippets.set_max_num_chars(SNIPPET_CHARS)
+        hits = []
+        for score, address in result.hits:
+            doc = searcher.doc(address)
+            snippet = snippets.snippet_from_doc(doc)
+            hits.append(
+                Hit(
+                    id=doc.get_first("id"),
+                    score=float(score) if not by_date else 0.0,
+                    subject=doc.get_first("subject") or "",
+                    sender=doc.get_first("from") or "",
+                    date=doc.get_first("date"),
+                    snippet=_highlight(snippet) or (doc.get_first("body") or "")[:SNIPPET_CHARS],
+                )
+            )
+        return int(result.count or 0), hits
+
+    def count(self) -> int:
+        self.index.reload()
+        return int(self.index.searcher().num_docs)
+
+
+def _highlight(snippet: Any) -> str:
+    """Snippet text with matches wrapped in ``[[...]]`` (terminal-friendly)."""
+    raw: bytes = snippet.fragment().encode("utf-8")  # Tantivy's ranges are byte offsets
+    out, last = [], 0
+    for span in snippet.highlighted():
+        out.append(raw[last : span.start])
+        out.append(b"[[" + raw[span.start : span.end] + b"]]")
+        last = span.end
+    out.append(raw[last:])
+    return " ".join(b"".join(out).decode("utf-8", "replace").split())

@@ -1,0 +1,225 @@
+"""The case database: every write and read of structured data goes through here.
+
+One ``CaseDatabase`` per process, and in the ingest pipeline only the main
+process writes (SQLite allows one writer; the parser workers never touch
+the database). Dialect differences stay in this module: today only SQLite's
+pragmas; PostgreSQL runs the same Core statements.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event, func, insert, select, update
+
+from loupe.errors import NotFound
+from loupe.store import schema
+
+STATUSES = ("indexed", "duplicate", "quarantined")
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _create_tables(conn: Connection) -> None:
+    schema.metadata.create_all(conn)
+
+
+#: Named schema changes, applied in order, each once, each in a transaction.
+MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
+    ("0001_initial", _create_tables),
+]
+
+
+@dataclass(frozen=True)
+class StatusCounts:
+    items: int
+    indexed: int
+    duplicate: int
+    quarantined: int
+    messages: int
+    attachments: int
+    embedded: int
+
+    def adds_up(self) -> bool:
+        return self.items == self.indexed + self.duplicate + self.quarantined and self.indexed == self.messages
+
+
+class CaseDatabase:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine: Engine = create_engine(url)
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        self.migrate()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def migrate(self) -> None:
+        with self.engine.begin() as conn:
+            schema.schema_migrations.create(conn, checkfirst=True)
+            done = set(conn.scalars(select(schema.schema_migrations.c.name)))
+        for name, step in MIGRATIONS:
+            if name in done:
+                continue
+            with self.engine.begin() as conn:
+                step(conn)
+                conn.execute(insert(schema.schema_migrations).values(name=name, applied=_now()))
+
+    # -- ingest ---------------------------------------------------------------
+    def known_locators(self) -> set[str]:
+        with self.engine.connect() as conn:
+            return set(conn.scalars(select(schema.items.c.locator)))
+
+    def ids_for_keys(self, keys: Iterable[str]) -> dict[str, str]:
+        """Map content keys already stored to their message ids."""
+        wanted = list(set(keys))
+        found: dict[str, str] = {}
+        with self.engine.connect() as conn:
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                rows = conn.execute(
+                    select(schema.messages.c.content_key, schema.messages.c.id).where(
+                        schema.messages.c.content_key.in_(chunk)
+                    )
+                )
+                found.update({key: mid for key, mid in rows})
+        return found
+
+    def write_batch(
+        self,
+        items: Sequence[dict[str, Any]],
+        messages: Sequence[dict[str, Any]],
+        addresses: Sequence[dict[str, Any]],
+        attachments: Sequence[dict[str, Any]],
+    ) -> None:
+        """Write one batch in one transaction: all of it lands or none."""
+        with self.engine.begin() as conn:
+            if messages:
+                conn.execute(insert(schema.messages), list(messages))
+            if addresses:
+                conn.execute(insert(schema.addresses), list(addresses))
+            if attachments:
+                conn.execute(insert(schema.attachments), list(attachments))
+            if items:
+                conn.execute(insert(schema.items), list(items))
+
+    def start_run(self, inputs: Sequence[str]) -> int:
+        with self.engine.begin() as conn:
+            result = conn.execute(insert(schema.runs).values(started=_now(), inputs=json.dumps(list(inputs))))
+            key = result.inserted_primary_key
+            assert key is not None  # an autoincrement insert always has one
+            return int(key[0])
+
+    def finish_run(self, run: int, summary: dict[str, Any]) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(schema.runs)
+                .where(schema.runs.c.id == run)
+                .values(finished=_now(), summary=json.dumps(summary))
+            )
+
+    # -- reading --------------------------------------------------------------
+    def status_counts(self) -> StatusCounts:
+        with self.engine.connect() as conn:
+            by_status = dict(
+                conn.execute(select(schema.items.c.status, func.count()).group_by(schema.items.c.status)).all()
+            )
+            messages = conn.scalar(select(func.count()).select_from(schema.messages)) or 0
+            attachments = conn.scalar(select(func.count()).select_from(schema.attachments)) or 0
+            embedded = (
+                conn.scalar(
+                    select(func.count()).select_from(schema.messages).where(schema.messages.c.parent.is_not(None))
+                )
+                or 0
+            )
+        counts = {status: int(by_status.get(status, 0)) for status in STATUSES}
+        return StatusCounts(
+            items=sum(counts.values()),
+            indexed=counts["indexed"],
+            duplicate=counts["duplicate"],
+            quarantined=counts["quarantined"],
+            messages=int(messages),
+            attachments=int(attachments),
+            embedded=int(embedded),
+        )
+
+    def quarantined(self) -> Iterator[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(schema.items).where(schema.items.c.status == "quarantined").order_by(schema.items.c.locator)
+            )
+            for row in rows:
+                yield dict(row._mapping)
+
+    def message_ids(self) -> set[str]:
+        with self.engine.connect() as conn:
+            return set(conn.scalars(select(schema.messages.c.id)))
+
+    def resolve(self, key: str) -> str:
+        """A Loupe id, a unique prefix of one, or a Message-ID, to a Loupe id."""
+        bare = key.strip().strip("<>")
+        with self.engine.connect() as conn:
+            if len(bare) >= 4:
+                ids = list(
+                    conn.scalars(select(schema.messages.c.id).where(schema.messages.c.id.startswith(bare)).limit(2))
+                )
+                if len(ids) == 1:
+                    return ids[0]
+            ids = list(
+                conn.scalars(select(schema.messages.c.id).where(schema.messages.c.message_id == bare).limit(2))
+            )
+        if len(ids) == 1:
+            return ids[0]
+        raise NotFound("message", key)
+
+    def message(self, message_id: str) -> dict[str, Any]:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(schema.messages).where(schema.messages.c.id == message_id)).first()
+            if row is None:
+                raise NotFound("message", message_id)
+            record = dict(row._mapping)
+            record["copies"] = [
+                dict(r._mapping)
+                for r in conn.execute(
+                    select(schema.items.c.locator, schema.items.c.status, schema.items.c.raw_sha256)
+                    .where(schema.items.c.message == message_id)
+                    .order_by(schema.items.c.status.desc(), schema.items.c.locator)
+                )
+            ]
+            record["attachments"] = [
+                dict(r._mapping)
+                for r in conn.execute(
+                    select(schema.attachments)
+                    .where(schema.attachments.c.message == message_id)
+                    .order_by(schema.attachments.c.position)
+                )
+            ]
+            record["addresses"] = [
+                dict(r._mapping)
+                for r in conn.execute(
+                    select(schema.addresses)
+                    .where(schema.addresses.c.message == message_id)
+                    .order_by(schema.addresses.c.role, schema.addresses.c.position)
+                )
+            ]
+            record["children"] = list(
+                conn.scalars(select(schema.messages.c.id).where(schema.messages.c.parent == message_id))
+            )
+        return record
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """WAL lets readers (the web UI, Datasette) work while an ingest writes;
+    synchronous=NORMAL is safe under WAL and much faster than FULL."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()

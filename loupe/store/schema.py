@@ -1,0 +1,115 @@
+"""The case database schema, in SQLAlchemy Core so it runs on SQLite and PostgreSQL.
+
+Table and column names are plain English because reporters open ``case.db``
+in Datasette and the sqlite3 shell. Message bodies are *not* here: the
+original bytes are in the blob store (re-parsed on demand, which is cheap)
+and the text is in the full-text index; that keeps the case smaller than the
+mail it holds.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+#: Every input item ends in exactly one row here: that is how "nothing is
+#: lost" is counted. ``status`` is indexed / duplicate / quarantined.
+items = Table(
+    "items",
+    metadata,
+    Column("locator", Text, primary_key=True, doc="where the item came from: file@offset or archive!member"),
+    Column("status", String(12), nullable=False),
+    Column("message", String(40), nullable=True, doc="the message this item is (or duplicates)"),
+    Column("raw_sha256", String(64), nullable=True, doc="blob of the item's original bytes"),
+    Column("size", Integer, nullable=False, default=0),
+    Column("reason", Text, nullable=True, doc="why it was quarantined"),
+    Column("parent_locator", Text, nullable=True, doc="the item this one was attached to"),
+    Column("parser_version", Integer, nullable=False),
+    Column("run", Integer, nullable=False),
+)
+Index("items_by_message", items.c.message)
+Index("items_by_status", items.c.status)
+
+messages = Table(
+    "messages",
+    metadata,
+    Column("id", String(40), primary_key=True, doc="Loupe's stable id: a hash of the message content"),
+    Column("message_id", Text, nullable=False, doc="the Message-ID header (or one derived from content)"),
+    Column("message_id_derived", Boolean, nullable=False),
+    Column("content_key", String(64), nullable=False, unique=True),
+    Column("subject", Text, nullable=False),
+    Column("from_name", Text, nullable=False),
+    Column("from_email", Text, nullable=False),
+    Column("date", String(32), nullable=True, doc="UTC, ISO 8601; empty when missing or unreadable"),
+    Column("date_raw", Text, nullable=False, doc="the Date header as written"),
+    Column("date_flag", String(12), nullable=False),
+    Column("in_reply_to", Text, nullable=False),
+    Column("references", Text, nullable=False, doc="space-separated Message-IDs"),
+    Column("list_id", Text, nullable=False),
+    Column("body_source", String(8), nullable=False),
+    Column("attachment_count", Integer, nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("raw_sha256", String(64), nullable=False, doc="blob of the first copy's original bytes"),
+    Column("locator", Text, nullable=False, doc="where the first copy was found"),
+    Column("parent", String(40), nullable=True, doc="the message this one was attached to"),
+    Column("defects", Text, nullable=False),
+    Column("parser_version", Integer, nullable=False),
+)
+Index("messages_by_message_id", messages.c.message_id)
+Index("messages_by_date", messages.c.date)
+
+addresses = Table(
+    "addresses",
+    metadata,
+    Column("message", String(40), nullable=False),
+    Column("role", String(8), nullable=False, doc="from, to, cc, bcc, reply-to"),
+    Column("position", Integer, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("email", Text, nullable=False),
+    Column("raw", Text, nullable=False, doc="the text as written when it did not parse"),
+)
+Index("addresses_by_message", addresses.c.message)
+Index("addresses_by_email", addresses.c.email)
+
+attachments = Table(
+    "attachments",
+    metadata,
+    Column("message", String(40), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("filename", Text, nullable=False),
+    Column("mimetype", Text, nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("inline", Boolean, nullable=False),
+    Column("text_chars", Integer, nullable=False, doc="characters of text extracted"),
+    Column("text_error", Text, nullable=False, doc="why text extraction failed, if it did"),
+)
+Index("attachments_by_message", attachments.c.message)
+Index("attachments_by_sha256", attachments.c.sha256)
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("started", String(32), nullable=False),
+    Column("finished", String(32), nullable=True),
+    Column("inputs", Text, nullable=False),
+    Column("summary", Text, nullable=True, doc="JSON counts of the run"),
+)
+
+schema_migrations = Table(
+    "schema_migrations",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("applied", String(32), nullable=False),
+)
