@@ -1,10 +1,10 @@
 """A case: one folder holding the database, the full-text index and the blobs.
 
-    my-case/
-      case.toml   settings ([ingest] table; see ``loupe.config``)
-      case.db     SQLite (WAL), readable in Datasette
-      index/      Tantivy full-text index
-      blobs/      original messages and attachments, zstd, by SHA-256
+my-case/
+  case.toml   settings ([ingest] table; see ``loupe.config``)
+  case.db     SQLite (WAL), readable in Datasette
+  index/      Tantivy full-text index
+  blobs/      original messages and attachments, zstd, by SHA-256
 """
 
 from __future__ import annotations

@@ -74,7 +74,8 @@ def ingest(paths: tuple[Path, ...], case_dir: Path | None, workers: int | None, 
             return
         rate = summary.indexed / summary.seconds if summary.seconds else 0.0
         click.echo(
-            f"{summary.seen} items (+{summary.embedded} attached messages): {summary.indexed} indexed, {summary.duplicate} duplicates, "
+            f"{summary.seen} items (+{summary.embedded} attached messages): "
+            f"{summary.indexed} indexed, {summary.duplicate} duplicates, "
             f"{summary.quarantined} quarantined, {summary.skipped} already in the case "
             f"({summary.seconds:.1f}s, {rate:.0f} msg/s)"
         )
@@ -241,16 +242,17 @@ def _address(row: dict[str, Any]) -> str:
 @click.argument("message")
 @case_option
 @click.option("--raw", is_flag=True, required=True, help="Write the original bytes, exactly as found.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="File (default: stdout).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File (default: stdout).")
 def export(message: str, case_dir: Path | None, raw: bool, output: Path | None) -> None:
     """Write a message's original bytes (SHA-256 identical to the input).
 
     Example: loupe export 3f9a2c --raw -o original.eml
     """
+    from loupe.export import raw_message
+
     case = _open(case_dir)
     try:
-        record = case.db.message(case.db.resolve(message))
-        data = case.blobs.get(record["raw_sha256"])
+        data = raw_message(case, message)
     finally:
         case.close()
     if output is None:
@@ -261,10 +263,22 @@ def export(message: str, case_dir: Path | None, raw: bool, output: Path | None) 
 
 
 @cli.command()
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("demo-archive"),
-              show_default=True, help="Where to write the generated archive.")
-@click.option("--case", "case_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("demo-case"),
-              show_default=True, help="Case to ingest it into.")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("demo-archive"),
+    show_default=True,
+    help="Where to write the generated archive.",
+)
+@click.option(
+    "--case",
+    "case_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("demo-case"),
+    show_default=True,
+    help="Case to ingest it into.",
+)
 @click.option("--messages", "n_messages", default=10_000, show_default=True, help="Size of the archive.")
 @click.option("--workers", type=int, default=None, help="Parser processes (default: one per core).")
 def demo(out_dir: Path, case_dir: Path, n_messages: int, workers: int | None) -> None:

@@ -65,10 +65,11 @@ class Settings:
         if not path.exists():
             return settings
         data: dict[str, Any] = tomllib.loads(path.read_text("utf-8")).get("ingest", {})
-        known = {f.name for f in fields(cls) if f.type in ("int", int)}
+        known = {f.name for f in fields(cls) if f.type in ("int", int)}  # the limits objects are not in the file
         unknown = set(data) - known
         if unknown:
             from loupe.errors import CaseError
 
             raise CaseError(str(path), f"unknown ingest setting(s): {', '.join(sorted(unknown))}")
-        return replace(settings, **{k: int(v) for k, v in data.items()})
+        values: dict[str, Any] = {k: int(v) for k, v in data.items()}
+        return replace(settings, **values)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 
 #: Bumped whenever a change to parsing would change what is stored for a
 #: message; every stored row records the version that produced it, so a parser
@@ -22,7 +22,7 @@ MEMBER_SEP = "!"
 OFFSET_SEP = "@"
 
 
-class ItemKind(str, Enum):
+class ItemKind(StrEnum):
     """How the bytes of a raw item are to be read."""
 
     RFC822 = "rfc822"  # an Internet message (eml, mbox entry, Maildir file)
@@ -79,7 +79,7 @@ class Address:
         return self.email or self.name or self.raw
 
 
-class DateFlag(str, Enum):
+class DateFlag(StrEnum):
     OK = "ok"
     MISSING = "missing"  # no Date header at all
     UNPARSEABLE = "unparseable"  # a Date header we could not read

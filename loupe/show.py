@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from loupe.case import Case
-from loupe.ingest.worker import _as_rfc822
 from loupe.ingest.mime import parse_message
+from loupe.ingest.worker import _as_rfc822
 from loupe.model import ItemKind, RawItem
 
 

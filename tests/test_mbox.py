@@ -79,9 +79,7 @@ CASES: list[tuple[str, bytes, list[bytes]]] = [
     ),
     (
         "netscape dash with date, bare dash, dash space",
-        b"From - Mon Jan  1 00:00:00 2001\nSubject: a\n\nA\n\n"
-        b"From -\nSubject: b\n\nB\n\n"
-        b"From - \nSubject: c\n\nC\n",
+        b"From - Mon Jan  1 00:00:00 2001\nSubject: a\n\nA\n\nFrom -\nSubject: b\n\nB\n\nFrom - \nSubject: c\n\nC\n",
         [b"Subject: a\n\nA\n", b"Subject: b\n\nB\n", b"Subject: c\n\nC\n"],
     ),
     (
@@ -117,8 +115,7 @@ CASES: list[tuple[str, bytes, list[bytes]]] = [
     ),
     (
         "weak bare-address separator needs a blank line before it",
-        b"From a@x Tue Mar  3 12:00:00 2009\nSubject: a\n\nline\n"
-        b"From someone@example.com\nNote: not a separator\n",
+        b"From a@x Tue Mar  3 12:00:00 2009\nSubject: a\n\nline\nFrom someone@example.com\nNote: not a separator\n",
         [b"Subject: a\n\nline\nFrom someone@example.com\nNote: not a separator\n"],
     ),
     (
@@ -169,7 +166,7 @@ def test_blank_prefix_is_not_yielded(prefix: bytes) -> None:
 
 
 def test_no_separator_at_all_comes_back_whole() -> None:
-    data = b"Subject: not an mbox\n\nbody\n"
+    data = b"Subject: not an mbox\n\nbody\n\n"
     assert split(data) == [(0, data)]
 
 
@@ -182,10 +179,7 @@ CL_BODY = b"hello\n\nFrom the desk of the CEO Mon Jan  1 10:00:00 2001\nTo: all\
 
 def test_content_length_keeps_from_lines_in_body() -> None:
     msg1 = b"Subject: a\nContent-Length: %d\n\n" % len(CL_BODY) + CL_BODY
-    data = (
-        b"From a@x Tue Mar  3 12:00:00 2009\n" + msg1 + b"\n"
-        b"From b@x Tue Mar  3 12:00:01 2009\nSubject: b\n\nB\n"
-    )
+    data = b"From a@x Tue Mar  3 12:00:00 2009\n" + msg1 + b"\nFrom b@x Tue Mar  3 12:00:01 2009\nSubject: b\n\nB\n"
     items = split(data)
     assert [m for _, m in items] == [msg1, b"Subject: b\n\nB\n"]
     check_regions(data, items)
@@ -212,10 +206,7 @@ def test_content_length_crlf() -> None:
 @pytest.mark.parametrize("wrong", [0, 5, len(CL_BODY) - 1, len(CL_BODY) + 1, 10**12])
 def test_wrong_content_length_falls_back_to_scanning(wrong: int) -> None:
     msg1 = b"Subject: a\nContent-Length: %d\n\n" % wrong + CL_BODY
-    data = (
-        b"From a@x Tue Mar  3 12:00:00 2009\n" + msg1 + b"\n"
-        b"From b@x Tue Mar  3 12:00:01 2009\nSubject: b\n\nB\n"
-    )
+    data = b"From a@x Tue Mar  3 12:00:00 2009\n" + msg1 + b"\nFrom b@x Tue Mar  3 12:00:01 2009\nSubject: b\n\nB\n"
     items = split(data)
     # Scanning splits at the body's dated From line followed by a header.
     assert len(items) == 3
@@ -316,7 +307,7 @@ def test_corpus_counts(path: Path, count: int) -> None:
 
 @needs_corpora
 def test_corpus_mailbox_01_keeps_the_from_line() -> None:
-    (off, msg), = list(iter_mbox((CPYTHON / "mailbox_01.mbox").open("rb")))
+    ((off, msg),) = list(iter_mbox((CPYTHON / "mailbox_01.mbox").open("rb")))
     assert off == 0
     assert msg.endswith(b"\n\nFrom time to time\n")
 

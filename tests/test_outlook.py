@@ -13,6 +13,7 @@ from datetime import datetime
 from email import policy
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
 import extract_msg
 import pytest
@@ -94,8 +95,9 @@ def test_unicode_msg_uses_transport_headers_and_keeps_attachments() -> None:
     # Attachments: the same names and bytes extract_msg reads from the file.
     atts = _attachments(msg)
     assert sorted(atts) == ["import OleFileIO.tif", "raised value error.tif"]
+    original: Any
     with extract_msg.openMsg(str(MSG / "unicode.msg")) as original:
-        expected = {a.longFilename: a.data for a in original.attachments}
+        expected: dict[str, bytes] = {a.longFilename: a.data for a in original.attachments}
     assert {k: hashlib.sha256(v).hexdigest() for k, v in atts.items()} == {
         k: hashlib.sha256(v).hexdigest() for k, v in expected.items()
     }
@@ -108,6 +110,7 @@ def test_unicode_msg_uses_transport_headers_and_keeps_attachments() -> None:
 def test_strange_date_msg_has_no_invented_date() -> None:
     raw = (MSG / "strangeDate.msg").read_bytes()
     msg = _parse(msg_to_rfc822(raw))
+    original: Any
     with extract_msg.openMsg(str(MSG / "strangeDate.msg")) as original:
         # What the file really holds: an unsent item, no transport headers,
         # no submit or delivery time, no sender; only creation time.
@@ -157,12 +160,12 @@ def test_embedded_msg_attached_as_outlook_bytes() -> None:
     inner = (MSG / "strangeDate.msg").read_bytes()
 
     class _Embedded:
-        def exportBytes(self) -> bytes:  # noqa: N802 - extract_msg's name
+        def exportBytes(self) -> bytes:
             return inner
 
     class _Attachment:
         type = 1  # AttachmentType.MSG
-        longFilename = "Forwarded item"  # noqa: N815
+        longFilename = "Forwarded item"
         data = _Embedded()
 
     part = _msg_attachment(_Attachment(), depth=0)
@@ -231,7 +234,9 @@ def test_dist_list_pst_yields_every_item() -> None:
     body = appointment.get_body(preferencelist=("plain",))
     assert body is not None and body.get_content().strip() == "This is a complete test"
     # Two recurrence-exception items embedded in the appointment: kept as bytes.
-    assert [len(v) for v in _attachments(appointment).values()] == [928, 900]
+    exceptions = list(appointment.iter_attachments())
+    assert [p.get_filename() for p in exceptions] == ["Untitled", "Untitled"]
+    assert [len(p.get_payload(decode=True) or b"") for p in exceptions] == [928, 900]
 
     dist_list = items["Top of Personal Folders/Contacts/0"].get_body(preferencelist=("plain",))
     assert dist_list is not None
@@ -269,3 +274,25 @@ def test_unopenable_pst_raises(tmp_path: Path) -> None:
         list(iter_pst(bogus))
     with pytest.raises(OutlookError):
         pst_item_count(bogus)
+
+
+def test_transport_headers_survive_junk_lines() -> None:
+    """A stray line in the stored headers must not cost the headers after it."""
+    transport = (
+        "Microsoft Mail Internet Headers Version 2.0\r\n"
+        "Received: from a\r\n  by b\r\n"
+        "Subject: original\r\n"
+        "not a header line\r\n"
+        "\r\n"
+        "From: Real Sender <real@example.org>\r\n"
+        "Content-Type: multipart/mixed; boundary=xyz\r\n\x00"
+    )
+    item = _Item(transport=transport, headers=[("Subject", "from MAPI"), ("To", "to@example.org")], plain="hi")
+    msg = _parse(_build(item))
+    assert msg.get_all("Subject") == ["original"]
+    assert msg["From"] == "Real Sender <real@example.org>"
+    assert msg["To"] == "to@example.org"  # missing from transport: added from MAPI
+    assert msg["Received"].split() == ["from", "a", "by", "b"]  # the fold is kept
+    assert msg["X-Loupe-Original-Content-Type"] == "multipart/mixed; boundary=xyz"
+    assert msg.get_content_type() == "text/plain"
+    assert "1 line(s)" in msg["X-Loupe-Conversion-Defect"]

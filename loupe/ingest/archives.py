@@ -190,6 +190,7 @@ _IN_CHUNK = 16 * 1024
 
 _MAGIC = {"gz": b"\x1f\x8b", "bz2": b"BZh", "xz": b"\xfd7zXZ\x00"}
 
+
 class _Inflating(io.RawIOBase):
     """A decompressed view of a gzip, bzip2 or xz stream with capped output.
 
@@ -238,14 +239,7 @@ class _Inflating(io.RawIOBase):
                 self._d = self._new()
                 self._in = tail
                 continue
-            if isinstance(d, zlib._Decompress):
-                if not self._in:
-                    self._in = self._raw.read(_IN_CHUNK)
-                    if not self._in:
-                        raise EOFError("compressed stream ended before its end marker")
-                out = d.decompress(self._in, n)
-                self._in = d.unconsumed_tail
-            else:
+            if isinstance(d, (bz2.BZ2Decompressor, lzma.LZMADecompressor)):
                 inp = b""
                 if d.needs_input:
                     inp = self._in or self._raw.read(_IN_CHUNK)
@@ -253,6 +247,13 @@ class _Inflating(io.RawIOBase):
                     if not inp:
                         raise EOFError("compressed stream ended before its end marker")
                 out = d.decompress(inp, n)
+            else:
+                if not self._in:
+                    self._in = self._raw.read(_IN_CHUNK)
+                    if not self._in:
+                        raise EOFError("compressed stream ended before its end marker")
+                out = d.decompress(self._in, n)
+                self._in = d.unconsumed_tail
             if out:
                 return out
         return b""
@@ -286,10 +287,7 @@ class _Budget:
     def add(self, n: int) -> None:
         self.total += n
         if self.total > self.limits.max_total_bytes:
-            raise _LimitHit(
-                f"total size limit reached: more than {self.limits.max_total_bytes} "
-                "bytes expanded"
-            )
+            raise _LimitHit(f"total size limit reached: more than {self.limits.max_total_bytes} bytes expanded")
 
 
 def _read_capped(
@@ -364,13 +362,11 @@ def _iter_zip(
             if info.file_size > limits.max_member_bytes:
                 yield ArchiveProblem(
                     name,
-                    f"member too large: declares {info.file_size} bytes "
-                    f"(limit {limits.max_member_bytes})",
+                    f"member too large: declares {info.file_size} bytes (limit {limits.max_member_bytes})",
                 )
                 continue
-            if (
-                info.file_size > limits.min_ratio_bytes
-                and info.file_size > limits.max_ratio * max(info.compress_size, 1)
+            if info.file_size > limits.min_ratio_bytes and info.file_size > limits.max_ratio * max(
+                info.compress_size, 1
             ):
                 yield ArchiveProblem(
                     name,
@@ -416,7 +412,7 @@ def _iter_tar(
         stream: io.RawIOBase = _Inflating(counting, comp) if comp else counting
         current = ""
         try:
-            with tarfile.open(fileobj=stream, mode="r|") as tf:  # type: ignore[call-overload]
+            with tarfile.open(fileobj=stream, mode="r|") as tf:
                 for ti in tf:
                     current = normalise_member_path(ti.name)
                     over = budget.count_member()
@@ -430,8 +426,7 @@ def _iter_tar(
                         budget.add(ti.size)
                         yield ArchiveProblem(
                             current,
-                            f"member too large: declares {ti.size} bytes "
-                            f"(limit {limits.max_member_bytes})",
+                            f"member too large: declares {ti.size} bytes (limit {limits.max_member_bytes})",
                         )
                         continue
                     member = tf.extractfile(ti)

@@ -22,7 +22,7 @@ _COUNT_LINE = re.compile(rb"[ \t]*(\d{1,12})[ \t]*\r?\n")
 #: The first line of an RFC 822 header block ("Name: value"), or an mbox-ish
 #: "From " line some exporters leave in.
 _HEADER_LINE = re.compile(rb"(?:[!-9;-~]+[ \t]*:|From )")
-_PLIST_START = re.compile(rb"\s*(?:<\?xml|<!DOCTYPE plist|<plist)")
+_PLIST_START = re.compile(rb"<\?xml|<!DOCTYPE plist|<plist")
 
 
 def sniff_emlx(head: bytes) -> bool:
@@ -32,7 +32,9 @@ def sniff_emlx(head: bytes) -> bool:
     the next line must look like the start of a message header block.
     """
     match = _COUNT_LINE.match(head)
-    return bool(match) and bool(_HEADER_LINE.match(head, match.end()))
+    if match is None:
+        return False
+    return _HEADER_LINE.match(head, match.end()) is not None
 
 
 def emlx_to_rfc822(data: bytes) -> bytes:

@@ -248,7 +248,10 @@ def iter_mbox(f: BinaryIO) -> Iterator[tuple[int, bytes]]:
             data = buf[:cl_end]
         else:
             data = buf
-            if before_separator or data.endswith((b"\n\n", b"\r\n\r\n", b"\n\r\n")):
+            # At EOF only a message's trailing blank line is the writer's;
+            # a file with no separator at all is given back untouched.
+            blank_end = data.endswith((b"\n\n", b"\r\n\r\n", b"\n\r\n"))
+            if before_separator or (cur_off is not None and blank_end):
                 _strip_one_eol(data)
         if cur_off is None:
             body = data.removeprefix(_BOM)
@@ -269,9 +272,7 @@ def iter_mbox(f: BinaryIO) -> Iterator[tuple[int, bytes]]:
             lead = 0
             if off == start and piece.startswith(_BOM):
                 line, lead = piece[len(_BOM) :], len(_BOM)
-            if line.startswith(b"From ") and (
-                off == forced_sep_at or _is_separator(line, prev_blank, r.peek())
-            ):
+            if line.startswith(b"From ") and (off == forced_sep_at or _is_separator(line, prev_blank, r.peek())):
                 yield from finish(before_separator=True)
                 cur_off = off + lead
                 buf = bytearray()
@@ -285,9 +286,7 @@ def iter_mbox(f: BinaryIO) -> Iterator[tuple[int, bytes]]:
                     in_headers = False
                     buf += piece
                     prev_blank = True
-                    if content_length is not None and r.content_length_lands(
-                        r.pos + content_length
-                    ):
+                    if content_length is not None and r.content_length_lands(r.pos + content_length):
                         body = r.read_exact(content_length)
                         buf += body
                         cl_end = len(buf)

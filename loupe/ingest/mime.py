@@ -36,6 +36,8 @@ from loupe.model import Attachment, ParsedMessage
 
 BOM = b"\xef\xbb\xbf"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+#: Parts that are whole messages and become messages of their own.
+EMBEDDED_TYPES = frozenset({"message/rfc822", "message/global"})
 
 
 def parse_message(data: bytes, limits: ExtractLimits | None = None) -> ParsedMessage:
@@ -79,12 +81,16 @@ class _Walker:
             part = stack.pop()
             self.defects.extend(type(d).__name__ for d in part.defects)
             ctype = part.get_content_type()
-            if ctype == "message/rfc822" or (part.get_content_maintype() == "message" and part.is_multipart()):
+            if ctype in EMBEDDED_TYPES:
                 self._embedded_message(part)
+            elif part.get_content_maintype() == "message" and part.is_multipart():
+                # delivery-status, disposition-notification: header blocks,
+                # which compat32 parses as sub-messages; they are reports, not mail
+                self._report(part, ctype)
             elif part.is_multipart():
                 children = part.get_payload()
                 if isinstance(children, list):
-                    stack.extend(reversed(children))
+                    stack.extend(child for child in reversed(children) if isinstance(child, Message))
             else:
                 self._leaf(part, ctype)
 
@@ -103,9 +109,7 @@ class _Walker:
         lowered = filename.lower()
         if lowered.endswith(".eml") and b":" in data[:4096]:
             self.embedded.append(data)
-        elif lowered.endswith(".msg") and data.startswith(OLE_MAGIC):
-            self.embedded_msg.append(data)
-        elif ctype == "application/vnd.ms-outlook" and data.startswith(OLE_MAGIC):
+        elif data.startswith(OLE_MAGIC) and (lowered.endswith(".msg") or ctype == "application/vnd.ms-outlook"):
             self.embedded_msg.append(data)
         extracted = extract_text(data, ctype, filename, self.limits)
         self.attachments.append(
@@ -124,13 +128,16 @@ class _Walker:
 
     def _embedded_message(self, part: Message) -> None:
         payload = part.get_payload()
-        inner = payload[0] if isinstance(payload, list) and payload else None
-        if inner is None:
+        if isinstance(payload, list) and payload and isinstance(payload[0], Message):
+            data = _flatten(payload[0])
+        else:  # message/global and odd encodings arrive undecoded: take the bytes
+            decoded = part.get_payload(decode=True)
+            data = decoded if isinstance(decoded, bytes) else b""
+        if not data.strip():
+            self.defects.append("EmptyEmbeddedMessage")
             return
-        buffer = BytesIO()
-        BytesGenerator(buffer, mangle_from_=False, policy=policy.compat32).flatten(inner)
-        data = buffer.getvalue()
         self.embedded.append(data)
+        inner = BytesHeaderParser(policy=policy.compat32).parsebytes(data)
         subject = decode_value(inner.get("Subject")) or "message"
         self.attachments.append(
             Attachment(
@@ -141,6 +148,28 @@ class _Walker:
                 data=data,
             )
         )
+
+    def _report(self, part: Message, ctype: str) -> None:
+        payload = part.get_payload()
+        blocks = payload if isinstance(payload, list) else []
+        data = b"\n".join(_flatten(block) for block in blocks if isinstance(block, Message))
+        self.attachments.append(
+            Attachment(
+                filename=_filename(part),
+                mimetype=ctype,
+                size=len(data),
+                sha256=hashlib.sha256(data).hexdigest(),
+                data=data,
+                text=decode_bytes(data, "utf-8")[0],
+                inline=True,
+            )
+        )
+
+
+def _flatten(message: Message) -> bytes:
+    buffer = BytesIO()
+    BytesGenerator(buffer, mangle_from_=False, policy=policy.compat32).flatten(message)
+    return buffer.getvalue()
 
 
 def _filename(part: Message) -> str:
@@ -179,12 +208,16 @@ def _assemble(msg: Message, walker: _Walker, defects: list[str]) -> ParsedMessag
         body, source = "", "none"
     ids = parse_message_ids(h.get("message-id"))
     attachment_hashes = sorted(a.sha256 for a in walker.attachments)
+    # What makes two copies "the same message": what its people wrote and
+    # to whom. Transport headers (Received, X-Folder, Delivered-To) and MIME
+    # packaging are left out, so copies of one mail from several mailboxes
+    # collapse; a copy with more recipients (Cc, Bcc) or a different body
+    # stays a message of its own. Every copy's original bytes are kept.
     key_material = "\x1f".join(
         [
             ids[0] if ids else "",
             date_raw,
-            decode_value(h.get("from")),
-            decode_value(h.get("to")),
+            *(decode_value(h.get(name)) for name in ("from", "to", "cc", "bcc", "in-reply-to", "references")),
             subject,
             body,
             *attachment_hashes,

@@ -30,6 +30,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import email.utils
+import hashlib
 import mimetypes
 import re
 from collections.abc import Iterator
@@ -37,7 +38,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage
-from email.parser import BytesParser, HeaderParser
+from email.parser import BytesParser
 from pathlib import Path
 from typing import Any
 
@@ -147,6 +148,8 @@ def format_address(name: str | None, addr: str | None) -> str:
     addr = _clean(addr or "")
     if addr and addr.lower() in {"unknown", name.lower()} and "@" not in addr:
         addr = ""
+    if addr and name.lower() == addr.lower():
+        name = ""  # Outlook repeats a bare address as its display name
     if addr:
         return email.utils.formataddr((name, addr)) if name else addr
     if name:
@@ -186,25 +189,48 @@ def _guess_type(filename: str, given: str) -> tuple[str, str]:
     return maintype, subtype
 
 
+_HEADER_START = re.compile(r"([!-9;-~]+)[ \t]*:")
+
+
 def _transport_lines(text: str) -> tuple[list[bytes], list[str]]:
     """The original header block as CRLF lines, plus names of what it has.
 
-    The block is copied through byte for byte (only line endings are
-    normalised) because these are the headers the mail servers wrote; the
-    parser decodes them exactly as it would in an ``.eml``.
+    The block is copied through verbatim (only line endings are normalised)
+    because these are the headers the mail servers wrote; the parser decodes
+    them exactly as it would in an ``.eml``. The stream holds headers only,
+    so a blank or malformed line inside it does not end the block: the
+    headers after it are still copied, and the odd lines are counted in an
+    ``X-Loupe-Conversion-Defect`` header instead of being passed through
+    (they would end the header block early for every later reader).
     """
     text = text.replace("\x00", "")
     if text.startswith("Microsoft Mail Internet Headers Version 2.0"):
         text = text[len("Microsoft Mail Internet Headers Version 2.0") :].lstrip()
-    parsed = HeaderParser(policy=policy.compat32).parsestr(text)
+    fields: list[list[str]] = []  # [name, first line, continuation lines...]
+    skipped = 0
+    for line in re.split(r"\r\n|\r|\n", text):
+        if not line.strip():
+            continue
+        if line[0] in " \t" and fields:
+            fields[-1].append(line)
+            continue
+        match = _HEADER_START.match(line)
+        if match is None:
+            skipped += 1
+            continue
+        fields.append([match.group(1), line])
     lines: list[bytes] = []
     names: list[str] = []
-    for name, value in parsed.raw_items():
-        value = re.sub(r"\r?\n", "\r\n", str(value)).rstrip("\r\n")
+    for name, *physical in fields:
+        block = "\r\n".join(physical)
         if name.lower() in _STRUCTURAL:
+            block = f"X-Loupe-Original-{block}"
             name = f"X-Loupe-Original-{name}"
         names.append(name.lower())
-        lines.append(f"{name}: {value}\r\n".encode("utf-8", "surrogateescape"))
+        lines.append(f"{block}\r\n".encode("utf-8", "surrogateescape"))
+    if skipped:
+        note = f"{skipped} line(s) of the transport headers were not headers and were left out"
+        lines.append(f"X-Loupe-Conversion-Defect: {note}\r\n".encode("ascii"))
     return lines, names
 
 
@@ -249,11 +275,29 @@ def _build(item: _Item) -> bytes:
     for sub in msg.walk():
         if sub is not msg:  # the stdlib stamps MIME-Version on every new part
             del sub["MIME-Version"]
+    _stable_boundaries(msg)
     try:
         generated = msg.as_bytes(policy=policy.SMTP)
     except Exception as exc:  # the stdlib raises a variety of things here
         raise OutlookError(f"could not serialise converted message: {exc!r}") from exc
     return b"".join(transport_lines) + generated
+
+
+def _stable_boundaries(msg: EmailMessage) -> None:
+    """Name every multipart boundary after its content, not at random.
+
+    The stdlib draws boundaries from ``random``; then converting the same PST
+    item twice gives different bytes, hence a different hash for the same
+    evidence and no resumable, idempotent ingest.
+    """
+    for number, sub in enumerate(msg.walk()):
+        if sub.is_multipart():
+            digest = hashlib.sha256()
+            for leaf in sub.walk():
+                if not leaf.is_multipart():
+                    payload = leaf.get_payload()
+                    digest.update(str(payload).encode("utf-8", "surrogateescape"))
+            sub.set_boundary(f"loupe-{number}-{digest.hexdigest()[:24]}")
 
 
 def _attach(msg: EmailMessage, part: _Part) -> None:
@@ -376,11 +420,11 @@ def _msg_item(msg: Any, depth: int) -> _Item:
     cls = str(getattr(msg, "classType", "") or "")
 
     sender_name = _msg_prop(msg, "__substg1.0_0C1A")
-    sender_smtp = _msg_prop(msg, "__substg1.0_5D01") or _msg_smtp(msg, "0C1E", "0C1F")
+    sender_smtp = _msg_prop(msg, "__substg1.0_5D01") or _msg_address(msg, "0C1E", "0C1F")
     rep_name = _msg_prop(msg, "__substg1.0_0042")
-    rep_smtp = _msg_prop(msg, "__substg1.0_5D02") or _msg_smtp(msg, "0064", "0065")
-    sender = format_address(sender_name, sender_smtp)
-    representing = format_address(rep_name, rep_smtp)
+    rep_smtp = _msg_prop(msg, "__substg1.0_5D02") or _msg_address(msg, "0064", "0065")
+    sender = format_address(sender_name, sender_smtp) if sender_smtp or not _placeholder(sender_name) else ""
+    representing = format_address(rep_name, rep_smtp) if rep_smtp or not _placeholder(rep_name) else ""
     item.headers.append(("From", representing or sender))
     if representing and sender and representing != sender:
         item.headers.append(("Sender", sender))
@@ -446,13 +490,23 @@ def _msg_item(msg: Any, depth: int) -> _Item:
     return item
 
 
-def _msg_smtp(msg: Any, addrtype_prop: str, email_prop: str) -> str | None:
-    """The plain email-address property, only if its address type is SMTP."""
-    addrtype = _msg_prop(msg, f"__substg1.0_{addrtype_prop}") or ""
+def _msg_address(msg: Any, addrtype_prop: str, email_prop: str) -> str | None:
+    """The plain email-address property: an SMTP address or an Exchange DN.
+
+    Used only when the dedicated SMTP-address property is absent; a DN still
+    identifies the person, so it is kept rather than dropped. Outlook's
+    "UNKNOWN" address type marks a placeholder, not an address.
+    """
+    addrtype = str(_msg_prop(msg, f"__substg1.0_{addrtype_prop}") or "")
     value = _msg_prop(msg, f"__substg1.0_{email_prop}")
-    if value and (addrtype.upper() == "SMTP" or "@" in value):
-        return str(value)
-    return str(value) if value else None
+    if not value or addrtype.upper() == "UNKNOWN":
+        return None
+    return str(value)
+
+
+def _placeholder(name: object) -> bool:
+    """True for a missing sender name or Outlook's "Unknown" stand-in."""
+    return str(name or "").strip().lower() in {"", "unknown"}
 
 
 def _att_name(att: Any) -> str:

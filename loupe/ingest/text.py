@@ -289,25 +289,26 @@ def _mixed_utf8(data: bytes) -> str | None:
     good = len(_NON_ASCII_TEXT.findall(lossy))
     if bad == 0 or good < bad:
         return None
-    return data.decode("utf-8", "loupe-cp1252")
+    return data.decode("utf-8", "surrogateescape").translate(_ESCAPED_AS_CP1252)
 
 
-def _cp1252_for_invalid(err: UnicodeError) -> tuple[str, int]:
-    """Codec error handler: read the offending bytes as cp1252 (else Latin-1)."""
-    if not isinstance(err, UnicodeDecodeError):
-        raise err
-    chunk = err.object[err.start : err.end]
-    return "".join(_byte_as_cp1252(b) for b in chunk), err.end
+def _escaped_as_cp1252() -> dict[int, str]:
+    """Map each surrogate-escaped byte to its cp1252 character (else Latin-1).
+
+    A translate table rather than a registered codec error handler, so that
+    importing this module changes no interpreter-wide state.
+    """
+    table: dict[int, str] = {}
+    for byte in range(0x80, 0x100):
+        try:
+            char = bytes([byte]).decode("cp1252")
+        except UnicodeDecodeError:  # 0x81, 0x8D, 0x8F, 0x90, 0x9D: keep the value
+            char = chr(byte)
+        table[0xDC00 + byte] = char
+    return table
 
 
-def _byte_as_cp1252(b: int) -> str:
-    try:
-        return bytes([b]).decode("cp1252")
-    except UnicodeDecodeError:  # 0x81, 0x8D, 0x8F, 0x90, 0x9D: keep the value
-        return chr(b)
-
-
-codecs.register_error("loupe-cp1252", _cp1252_for_invalid)
+_ESCAPED_AS_CP1252 = _escaped_as_cp1252()
 
 
 def _detect(data: bytes) -> tuple[str, str] | None:

@@ -51,15 +51,11 @@ def process_item(item: RawItem | BadItem, blob_root: Path, limits: ExtractLimits
             parsed = parse_message(_as_rfc822(current), limits)
         except (OutlookError, ValueError) as exc:
             reason = getattr(exc, "reason", None) or str(exc)
-            outcomes.append(
-                Outcome(current.locator, current.parent_locator, digest, len(current.data), reason=reason)
-            )
+            outcomes.append(Outcome(current.locator, current.parent_locator, digest, len(current.data), reason=reason))
             continue
         except Exception as exc:  # a parser bug must not stop the batch: quarantine with the cause
             reason = f"parser failed: {type(exc).__name__}: {exc}"[:300]
-            outcomes.append(
-                Outcome(current.locator, current.parent_locator, digest, len(current.data), reason=reason)
-            )
+            outcomes.append(Outcome(current.locator, current.parent_locator, digest, len(current.data), reason=reason))
             continue
         for attachment in parsed.attachments:
             if attachment.data:

@@ -131,11 +131,11 @@ class FullTextIndex:
     def _term(self, field: str, text: str, phrase: bool) -> tantivy.Query | None:
         if field == "message_id":
             return tantivy.Query.term_query(self.schema, field, text.strip("<>"))
-        words = [token for token in self.analyzer.analyze(text)]
+        words: list[str | tuple[int, str]] = list(self.analyzer.analyze(text))
         if not words:
             return None
         if len(words) == 1:
-            return tantivy.Query.term_query(self.schema, field, words[0])
+            return tantivy.Query.term_query(self.schema, field, str(words[0]))
         return tantivy.Query.phrase_query(self.schema, field, words)
 
     def search(self, node: Node, limit: int = 20, offset: int = 0, by_date: bool = False) -> tuple[int, list[Hit]]:
@@ -155,7 +155,7 @@ class FullTextIndex:
             snippet = snippets.snippet_from_doc(doc)
             hits.append(
                 Hit(
-                    id=doc.get_first("id"),
+                    id=str(doc.get_first("id")),
                     score=float(score) if not by_date else 0.0,
                     subject=doc.get_first("subject") or "",
                     sender=doc.get_first("from") or "",
@@ -163,7 +163,7 @@ class FullTextIndex:
                     snippet=_highlight(snippet) or (doc.get_first("body") or "")[:SNIPPET_CHARS],
                 )
             )
-        return int(result.count or 0), hits
+        return int(getattr(result, "count", 0) or 0), hits
 
     def count(self) -> int:
         self.index.reload()

@@ -120,15 +120,13 @@ class CaseDatabase:
     def finish_run(self, run: int, summary: dict[str, Any]) -> None:
         with self.engine.begin() as conn:
             conn.execute(
-                update(schema.runs)
-                .where(schema.runs.c.id == run)
-                .values(finished=_now(), summary=json.dumps(summary))
+                update(schema.runs).where(schema.runs.c.id == run).values(finished=_now(), summary=json.dumps(summary))
             )
 
     # -- reading --------------------------------------------------------------
     def status_counts(self) -> StatusCounts:
         with self.engine.connect() as conn:
-            by_status = dict(
+            by_status: dict[str, int] = dict(
                 conn.execute(select(schema.items.c.status, func.count()).group_by(schema.items.c.status)).all()
             )
             messages = conn.scalar(select(func.count()).select_from(schema.messages)) or 0
@@ -171,12 +169,10 @@ class CaseDatabase:
                     conn.scalars(select(schema.messages.c.id).where(schema.messages.c.id.startswith(bare)).limit(2))
                 )
                 if len(ids) == 1:
-                    return ids[0]
-            ids = list(
-                conn.scalars(select(schema.messages.c.id).where(schema.messages.c.message_id == bare).limit(2))
-            )
+                    return str(ids[0])
+            ids = list(conn.scalars(select(schema.messages.c.id).where(schema.messages.c.message_id == bare).limit(2)))
         if len(ids) == 1:
-            return ids[0]
+            return str(ids[0])
         raise NotFound("message", key)
 
     def message(self, message_id: str) -> dict[str, Any]:

@@ -1,0 +1,5 @@
+"""`python -m loupe` runs the CLI."""
+
+from loupe.cli import main
+
+main()
