@@ -14,7 +14,12 @@ from pathlib import Path
 
 from loupe.config import Settings
 from loupe.errors import CaseError
-from loupe.search.index import FullTextIndex
+from loupe.ingest.emlx import emlx_to_rfc822, sniff_emlx
+from loupe.ingest.mime import parse_message
+from loupe.ingest.outlook import msg_to_rfc822, sniff_msg
+from loupe.model import ParsedMessage
+from loupe.search.index import FullTextIndex, Hit
+from loupe.search.query import parse
 from loupe.store.blobs import BlobStore
 from loupe.store.database import CaseDatabase
 
@@ -52,9 +57,33 @@ class Case:
             raise CaseError(str(root), "not a folder")
         settings = Settings.from_toml(root / "case.toml")
         db = CaseDatabase(db_url or f"sqlite:///{root / 'case.db'}")
-        return cls(root=root, settings=settings, db=db, blobs=BlobStore(root / "blobs"))
+        return cls(root=root, settings=settings, db=db, blobs=BlobStore(root / "blobs", db))
+
+    def parsed(self, message_id: str, with_headers: bool = False) -> ParsedMessage:
+        """A stored message re-parsed from its original bytes.
+
+        Bodies live only in the originals; parsing one again takes well
+        under a millisecond and shows exactly what the evidence says.
+        """
+        raw = self.blobs.get(self.db.message(message_id)["raw_sha256"])
+        if sniff_msg(raw[:8]):
+            raw = msg_to_rfc822(raw)
+        elif sniff_emlx(raw[:1024]):
+            raw = emlx_to_rfc822(raw)
+        return parse_message(raw, self.settings.extract_limits, with_headers=with_headers)
+
+    def search(self, query: str, limit: int = 20, offset: int = 0, by_date: bool = False) -> tuple[int, list[Hit]]:
+        """Run a query; the exact total and one page of hits with snippets."""
+        return self.index.search(
+            parse(query),
+            limit=limit,
+            offset=offset,
+            by_date=by_date,
+            body_for=lambda message_id: self.parsed(message_id).body_text,
+        )
 
     def close(self) -> None:
         if self._index is not None:
             self._index.close()
+        self.blobs.close()
         self.db.close()

@@ -162,10 +162,10 @@ def search(query: tuple[str, ...], case_dir: Path | None, limit: int, offset: in
     from loupe.search.query import parse
 
     text = " ".join(query)
-    node = parse(text)
+    parse(text)  # a malformed query fails before the case is opened
     case = _open(case_dir)
     try:
-        total, hits = case.index.search(node, limit=limit, offset=offset, by_date=sort == "date")
+        total, hits = case.search(text, limit=limit, offset=offset, by_date=sort == "date")
     finally:
         case.close()
     if as_json:

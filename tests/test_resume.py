@@ -17,9 +17,9 @@ import time
 from pathlib import Path
 
 import pytest
+from loupe.demo.generator import generate_demo
 
 from loupe.case import Case
-from loupe.demo.generator import generate_demo
 from loupe.ingest.pipeline import ingest
 from loupe.store import schema
 
@@ -28,9 +28,11 @@ pytestmark = pytest.mark.slow
 
 def _ledger(case: Case) -> set[tuple[str, str, str | None]]:
     with case.db.engine.connect() as conn:
-        rows = conn.execute(schema.items.select().with_only_columns(
-            schema.items.c.locator, schema.items.c.status, schema.items.c.message
-        ))
+        rows = conn.execute(
+            schema.items.select().with_only_columns(
+                schema.items.c.locator, schema.items.c.status, schema.items.c.message
+            )
+        )
         return {(r[0], r[1], r[2]) for r in rows}
 
 

@@ -14,7 +14,6 @@ import click
 from loupe.case import Case
 from loupe.demo.generator import generate_demo
 from loupe.ingest.pipeline import ingest
-from loupe.search.query import parse
 from loupe.ui.progress import ingest_progress
 
 EXAMPLE_SEARCHES = (
@@ -49,7 +48,7 @@ def run_demo(out_dir: Path, case_dir: Path, n_messages: int, workers: int | None
         )
         click.secho("4. Three example searches:", bold=True)
         for query in EXAMPLE_SEARCHES:
-            total, hits = case.index.search(parse(query), limit=3)
+            total, hits = case.search(query, limit=3)
             click.echo(f"   $ loupe search '{query}' --case {case_dir}   -> {total} messages")
             for hit in hits:
                 date = hit.date.strftime("%Y-%m-%d") if hit.date else "no date"
@@ -58,7 +57,9 @@ def run_demo(out_dir: Path, case_dir: Path, n_messages: int, workers: int | None
         case.close()
     click.secho("Next, try:", bold=True)
     click.echo(f"   loupe status --case {case_dir}")
-    click.echo(f"   loupe quarantine --case {case_dir}        # the {truth.non_mail_items} planted bad items, with reasons")
+    click.echo(
+        f"   loupe quarantine --case {case_dir}        # the {truth.non_mail_items} planted bad items, with reasons"
+    )
     click.echo(f"   loupe show ID --case {case_dir}           # any id printed above")
     click.echo(f"   loupe search 'MX1 OR MX01' --case {case_dir}")
     click.echo("   loupe ingest YOUR-ARCHIVE --case my-case")

@@ -209,6 +209,7 @@ def walk(paths: list[Path], ctx: WalkContext) -> Iterator[Item]:
 
 
 def _walk_dir(root: Path, ctx: WalkContext) -> Iterator[Item]:
+    root = root.resolve()  # once: resolving every file costs more than reading it
     for folder, dirs, files in os.walk(root):
         dirs.sort()
         if "tmp" in dirs and ("cur" in dirs or "new" in dirs):
@@ -219,7 +220,7 @@ def _walk_dir(root: Path, ctx: WalkContext) -> Iterator[Item]:
             path = Path(folder) / name
             if path.is_symlink() or not path.is_file():
                 continue
-            yield from read_source(Source(str(path.resolve()), path=path), ctx)
+            yield from read_source(Source(str(path), path=path), ctx)
 
 
 def total_bytes(paths: list[Path]) -> int:

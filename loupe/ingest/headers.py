@@ -37,7 +37,7 @@ def raw_to_text(value: str) -> str:
     RFC 6532 allows UTF-8 in headers; older mail has raw Latin-1 or KOI8-R.
     Try UTF-8 first, then detection; the original bytes stay in the blob.
     """
-    if not _has_surrogates(value):
+    if value.isascii() or not _has_surrogates(value):  # isascii: the common case, in C
         return value
     raw = value.encode("ascii", "surrogateescape")
     text = raw.decode("utf-8", "replace")

@@ -21,7 +21,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from itertools import islice
+from itertools import chain, islice
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
@@ -29,7 +29,11 @@ from typing import Any
 from loupe.case import Case
 from loupe.ingest.containers import Item, WalkContext, walk
 from loupe.ingest.worker import Outcome, process_chunk
-from loupe.model import ParsedMessage
+from loupe.model import Address, ParsedMessage, RawItem
+from loupe.store.blobs import DICTIONARY_SAMPLES, BlobCompressor, train_dictionary
+
+#: Dictionary samples are cut here: headers and openings are what repeat.
+SAMPLE_BYTES = 16 * 1024
 
 #: Items sent to a worker at once: enough to amortise pickling, few enough
 #: that the progress bar moves smoothly.
@@ -95,8 +99,11 @@ def ingest(
                 continue
             yield item
 
+    items = fresh_items()
+    if not case.blobs.has_dictionary_decision():
+        items = _train_dictionary(case, items)
     writer = _BatchWriter(case, summary)
-    for outcomes in _parse_all(fresh_items(), case.blobs.root, settings, workers):
+    for outcomes in _parse_all(items, case.blobs.dictionary(), settings, workers):
         summary.embedded += len(outcomes) - 1
         for outcome in outcomes:
             writer.add(outcome)
@@ -107,24 +114,37 @@ def ingest(
             on_progress(summary, len(outcomes))
     writer.flush()
     case.index.close()
+    case.blobs.close()
     summary.seconds = time.monotonic() - started
     case.db.finish_run(summary.run, summary.as_dict())
     return summary
 
 
-def _parse_all(items: Iterator[Item], blob_root: Path, settings: Any, workers: int) -> Iterator[list[Outcome]]:
+def _train_dictionary(case: Case, items: Iterator[Item]) -> Iterator[Item]:
+    """Train the case's compression dictionary on its first messages.
+
+    The first items are held back (a bounded number), learned from, then
+    handed on unchanged: nothing is read twice.
+    """
+    held = list(islice(items, DICTIONARY_SAMPLES))
+    samples = [item.data[:SAMPLE_BYTES] for item in held if isinstance(item, RawItem)]
+    case.blobs.save_dictionary(train_dictionary(samples))
+    return chain(held, items)
+
+
+def _parse_all(items: Iterator[Item], dictionary: bytes | None, settings: Any, workers: int) -> Iterator[list[Outcome]]:
     """Outcomes in input order, parsed in-process or by a bounded process pool."""
     limits = settings.extract_limits
     if workers <= 1:
         for chunk in iter(lambda: list(islice(items, CHUNK_ITEMS)), []):
-            yield from process_chunk(chunk, blob_root, limits)
+            yield from process_chunk(chunk, dictionary, limits)
         return
     # spawn, not fork: the main process holds index and database handles
     # (and Tantivy threads) that a forked child must not inherit.
     with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
         in_flight: deque[Future[list[list[Outcome]]]] = deque()
         for chunk in iter(lambda: list(islice(items, CHUNK_ITEMS)), []):
-            in_flight.append(pool.submit(process_chunk, chunk, blob_root, limits))
+            in_flight.append(pool.submit(process_chunk, chunk, dictionary, limits))
             while len(in_flight) > 2 * workers + 2:
                 yield from in_flight.popleft().result()
         while in_flight:
@@ -138,6 +158,7 @@ class _BatchWriter:
         self.case = case
         self.summary = summary
         self.outcomes: list[Outcome] = []
+        self.dict_id = BlobCompressor(case.blobs.dictionary()).dict_id
 
     @property
     def pending(self) -> int:
@@ -150,8 +171,7 @@ class _BatchWriter:
         if not self.outcomes:
             return
         outcomes, self.outcomes = self.outcomes, []
-        keys = [o.message.content_key for o in outcomes if o.message is not None]
-        existing = self.case.db.ids_for_keys(keys)
+        existing = self.case.db.existing_messages(message_key(o.message) for o in outcomes if o.message is not None)
         by_locator: dict[str, str] = {}  # item locator -> message id, for linking children
         items, messages, addresses, attachments, docs = [], [], [], [], []
         for outcome in outcomes:
@@ -173,16 +193,15 @@ class _BatchWriter:
                     self.summary.problems.append(f"{outcome.locator}: {outcome.reason}")
                 items.append(row)
                 continue
-            mid = existing.get(parsed.content_key)
-            if mid is not None:
+            mid = message_key(parsed)
+            if mid in existing:
                 row.update(status="duplicate", message=mid)
                 self.summary.duplicate += 1
             else:
-                mid = message_key(parsed)
-                existing[parsed.content_key] = mid
+                existing.add(mid)
                 parent = by_locator.get(outcome.parent_locator or "") if outcome.parent_locator else None
                 if outcome.parent_locator and parent is None:
-                    parent = self._parent_from_db(outcome.parent_locator)
+                    parent = self.case.db.message_for_locator(outcome.parent_locator)
                 messages.append(_message_row(mid, parsed, outcome, parent))
                 addresses.extend(_address_rows(mid, parsed))
                 attachments.extend(_attachment_rows(mid, parsed))
@@ -191,18 +210,22 @@ class _BatchWriter:
                 self.summary.indexed += 1
             by_locator[outcome.locator] = mid
             items.append(row)
+        blob_rows = self._store_blobs(outcomes)
         if docs:
             self.case.index.upsert(docs, self.case.settings.index_heap_bytes)
             self.case.index.commit()
-        self.case.db.write_batch(items, messages, addresses, attachments)
+        self.case.db.write_batch(items, messages, addresses, attachments, blob_rows)
 
-    def _parent_from_db(self, locator: str) -> str | None:
-        from sqlalchemy import select
-
-        from loupe.store import schema
-
-        with self.case.db.engine.connect() as conn:
-            return conn.scalar(select(schema.items.c.message).where(schema.items.c.locator == locator))
+    def _store_blobs(self, outcomes: list[Outcome]) -> list[dict[str, object]]:
+        """Append the batch's new originals to the pack and make them durable."""
+        fresh: dict[str, Any] = {}
+        for outcome in outcomes:
+            for blob in outcome.blobs:
+                fresh.setdefault(blob.sha256, blob)
+        missing = self.case.blobs.missing(fresh)
+        rows = self.case.blobs.append((fresh[sha] for sha in fresh if sha in missing), self.dict_id)
+        self.case.blobs.sync()
+        return rows
 
 
 def _message_row(mid: str, parsed: ParsedMessage, outcome: Outcome, parent: str | None) -> dict[str, Any]:
@@ -211,12 +234,13 @@ def _message_row(mid: str, parsed: ParsedMessage, outcome: Outcome, parent: str 
         "id": mid,
         "message_id": parsed.message_id,
         "message_id_derived": parsed.message_id_derived,
-        "content_key": parsed.content_key,
         "subject": parsed.subject,
         "from_name": sender.name if sender else "",
         "from_email": (sender.email or sender.raw) if sender else "",
         "date": parsed.date.isoformat() if parsed.date else None,
-        "date_raw": parsed.date_raw,
+        # a readable date is fully in `date` and in the original; an unreadable
+        # one is kept here so a reporter can see what was written
+        "date_raw": parsed.date_raw if parsed.date_flag.value != "ok" else "",
         "date_flag": parsed.date_flag.value,
         "in_reply_to": " ".join(parsed.in_reply_to),
         "references": " ".join(parsed.references),
@@ -224,35 +248,21 @@ def _message_row(mid: str, parsed: ParsedMessage, outcome: Outcome, parent: str 
         "body_source": parsed.body_source,
         "attachment_count": len(parsed.attachments),
         "size": outcome.size,
-        "raw_sha256": outcome.raw_sha256 or "",
-        "locator": outcome.locator,
         "parent": parent,
         "defects": " ".join(parsed.defects),
         "parser_version": outcome.parser_version,
     }
 
 
-def _address_rows(mid: str, parsed: ParsedMessage) -> list[dict[str, Any]]:
-    rows = []
-    for role, group in (
+def _address_rows(mid: str, parsed: ParsedMessage) -> list[tuple[str, str, int, Address]]:
+    groups = (
         ("from", parsed.senders),
         ("to", parsed.to),
         ("cc", parsed.cc),
         ("bcc", parsed.bcc),
         ("reply-to", parsed.reply_to),
-    ):
-        for position, address in enumerate(group):
-            rows.append(
-                {
-                    "message": mid,
-                    "role": role,
-                    "position": position,
-                    "name": address.name,
-                    "email": address.email,
-                    "raw": address.raw,
-                }
-            )
-    return rows
+    )
+    return [(mid, role, position, address) for role, group in groups for position, address in enumerate(group)]
 
 
 def _attachment_rows(mid: str, parsed: ParsedMessage) -> list[dict[str, Any]]:

@@ -1,22 +1,21 @@
 """What a parser process does with one raw item: parse, keep originals, slim down.
 
-Runs in worker processes. It writes blobs (content-addressed, so safe to
-write from many processes at once) but never touches the database or the
-index: those have one writer, the pipeline's main process. It returns slim
-outcomes (no attachment bytes) so little crosses the process boundary.
+Runs in worker processes. It compresses originals (the costly part of
+keeping them) but never writes the case: the database, the index and the
+blob packs have one writer, the pipeline's main process. It returns slim
+outcomes (attachment bytes only as compressed blobs).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from pathlib import Path
+from dataclasses import dataclass, field, replace
 
 from loupe.ingest.attachments import ExtractLimits
 from loupe.ingest.emlx import emlx_to_rfc822
 from loupe.ingest.mime import parse_message
 from loupe.ingest.outlook import OutlookError, msg_to_rfc822
 from loupe.model import PARSER_VERSION, BadItem, ItemKind, ParsedMessage, RawItem
-from loupe.store.blobs import BlobStore
+from loupe.store.blobs import BlobCompressor, CompressedBlob
 
 #: Messages attached to messages attached to ... stop being unpacked here;
 #: real mail rarely nests more than three deep, a crafted one can nest forever.
@@ -34,32 +33,36 @@ class Outcome:
     message: ParsedMessage | None = None
     reason: str = ""
     parser_version: int = PARSER_VERSION
+    blobs: list[CompressedBlob] = field(default_factory=list)  # originals to keep
 
 
-def process_item(item: RawItem | BadItem, blob_root: Path, limits: ExtractLimits) -> list[Outcome]:
-    """Parse an item and every message embedded in it, storing originals."""
-    blobs = BlobStore(blob_root)
+def process_item(item: RawItem | BadItem, compressor: BlobCompressor, limits: ExtractLimits) -> list[Outcome]:
+    """Parse an item and every message embedded in it, compressing originals."""
     if isinstance(item, BadItem):
-        digest = blobs.put(item.data) if item.data else None
-        return [Outcome(item.locator, None, digest, len(item.data), reason=item.reason)]
+        if not item.data:
+            return [Outcome(item.locator, None, None, 0, reason=item.reason)]
+        blob = compressor.compress(item.data)
+        return [Outcome(item.locator, None, blob.sha256, len(item.data), reason=item.reason, blobs=[blob])]
     outcomes: list[Outcome] = []
     queue: list[tuple[RawItem, int]] = [(item, 0)]
     while queue:
         current, depth = queue.pop(0)
-        digest = blobs.put(current.data)
+        raw = compressor.compress(current.data)
+
+        def failed(reason: str, current: RawItem = current, raw: CompressedBlob = raw) -> Outcome:
+            return Outcome(
+                current.locator, current.parent_locator, raw.sha256, len(current.data), reason=reason, blobs=[raw]
+            )
+
         try:
             parsed = parse_message(_as_rfc822(current), limits)
         except (OutlookError, ValueError) as exc:
-            reason = getattr(exc, "reason", None) or str(exc)
-            outcomes.append(Outcome(current.locator, current.parent_locator, digest, len(current.data), reason=reason))
+            outcomes.append(failed(getattr(exc, "reason", None) or str(exc)))
             continue
         except Exception as exc:  # a parser bug must not stop the batch: quarantine with the cause
-            reason = f"parser failed: {type(exc).__name__}: {exc}"[:300]
-            outcomes.append(Outcome(current.locator, current.parent_locator, digest, len(current.data), reason=reason))
+            outcomes.append(failed(f"parser failed: {type(exc).__name__}: {exc}"[:300]))
             continue
-        for attachment in parsed.attachments:
-            if attachment.data:
-                blobs.put(attachment.data)
+        blobs = [raw] + [compressor.compress(a.data) for a in parsed.attachments if a.data]
         children = [(data, ItemKind.RFC822) for data in parsed.embedded]
         children += [(data, ItemKind.MSG) for data in parsed.embedded_msg]
         slim = replace(
@@ -68,15 +71,27 @@ def process_item(item: RawItem | BadItem, blob_root: Path, limits: ExtractLimits
             embedded=(),
             embedded_msg=(),
         )
-        outcomes.append(Outcome(current.locator, current.parent_locator, digest, len(current.data), message=slim))
+        outcomes.append(
+            Outcome(current.locator, current.parent_locator, raw.sha256, len(current.data), message=slim, blobs=blobs)
+        )
         for number, (data, kind) in enumerate(children, start=1):
             child = RawItem(f"{current.locator}#{number}", data, kind, current.locator)
             if depth < MAX_EMBEDDING_DEPTH:
                 queue.append((child, depth + 1))
             else:
                 reason = f"embedded more than {MAX_EMBEDDING_DEPTH} messages deep; kept as its parent's attachment"
-                outcomes.append(Outcome(child.locator, current.locator, blobs.put(data), len(data), reason=reason))
+                outcomes.append(failed(reason, child, compressor.compress(data)))
     return outcomes
+
+
+_COMPRESSORS: dict[bytes | None, BlobCompressor] = {}
+
+
+def _compressor(dictionary: bytes | None) -> BlobCompressor:
+    """One per process and dictionary: building one costs more than an email."""
+    if dictionary not in _COMPRESSORS:
+        _COMPRESSORS[dictionary] = BlobCompressor(dictionary)
+    return _COMPRESSORS[dictionary]
 
 
 def _as_rfc822(item: RawItem) -> bytes:
@@ -87,6 +102,9 @@ def _as_rfc822(item: RawItem) -> bytes:
     return item.data
 
 
-def process_chunk(chunk: list[RawItem | BadItem], blob_root: Path, limits: ExtractLimits) -> list[list[Outcome]]:
+def process_chunk(
+    chunk: list[RawItem | BadItem], dictionary: bytes | None, limits: ExtractLimits
+) -> list[list[Outcome]]:
     """Many items per inter-process round trip: pickling dominates for small mail."""
-    return [process_item(item, blob_root, limits) for item in chunk]
+    compressor = _compressor(dictionary)
+    return [process_item(item, compressor, limits) for item in chunk]

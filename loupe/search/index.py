@@ -1,9 +1,10 @@
 """The Tantivy full-text index: its schema, writing documents, running queries.
 
 Text fields use the ``fold`` analyzer (lower-case and ASCII-folded, so
-Juárez = juarez = JUAREZ). Body and attachment text are *stored* in the
-index, compressed by Tantivy's doc store, because snippets need them and
-the database deliberately holds no bodies.
+Juárez = juarez = JUAREZ). Only the id, subject, sender and date are stored
+in the index: body text is not, because storing it made the index a third
+of the size of the mail; snippets are cut from the body re-parsed from the
+original (``body_for``), which for one page of hits costs a few milliseconds.
 
 Writes are upserts (delete by ``id``, then add): after an interrupted ingest
 the same message may be written again, and must not appear twice.
@@ -11,7 +12,7 @@ the same message may be written again, and must not appear twice.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -41,7 +42,7 @@ def build_schema() -> tantivy.Schema:
     builder.add_text_field("id", stored=True, tokenizer_name="raw")
     builder.add_text_field("message_id", stored=False, tokenizer_name="raw")
     for name in TEXT_FIELDS:
-        builder.add_text_field(name, stored=name in ("subject", "from", "body", "attachments"), tokenizer_name=FOLD)
+        builder.add_text_field(name, stored=name in ("subject", "from"), tokenizer_name=FOLD)
     builder.add_date_field("date", stored=True, indexed=True, fast=True)
     return builder.build()
 
@@ -138,8 +139,19 @@ class FullTextIndex:
             return tantivy.Query.term_query(self.schema, field, str(words[0]))
         return tantivy.Query.phrase_query(self.schema, field, words)
 
-    def search(self, node: Node, limit: int = 20, offset: int = 0, by_date: bool = False) -> tuple[int, list[Hit]]:
-        """The exact total and one page of hits, ranked or newest first."""
+    def search(
+        self,
+        node: Node,
+        limit: int = 20,
+        offset: int = 0,
+        by_date: bool = False,
+        body_for: Callable[[str], str] | None = None,
+    ) -> tuple[int, list[Hit]]:
+        """The exact total and one page of hits, ranked or newest first.
+
+        ``body_for(id)`` gives a hit's body text for its snippet; without it
+        hits have no snippet.
+        """
         self.index.reload()
         searcher = self.index.searcher()
         query = self.compile(node)
@@ -152,15 +164,21 @@ class FullTextIndex:
         hits = []
         for score, address in result.hits:
             doc = searcher.doc(address)
-            snippet = snippets.snippet_from_doc(doc)
+            hit_id = str(doc.get_first("id"))
+            snippet = ""
+            if body_for is not None:
+                body = body_for(hit_id)
+                text_doc = tantivy.Document()
+                text_doc.add_text("body", body)
+                snippet = _highlight(snippets.snippet_from_doc(text_doc)) or " ".join(body[:SNIPPET_CHARS].split())
             hits.append(
                 Hit(
-                    id=str(doc.get_first("id")),
+                    id=hit_id,
                     score=float(score) if not by_date else 0.0,
                     subject=doc.get_first("subject") or "",
                     sender=doc.get_first("from") or "",
                     date=doc.get_first("date"),
-                    snippet=_highlight(snippet) or (doc.get_first("body") or "")[:SNIPPET_CHARS],
+                    snippet=snippet,
                 )
             )
         return int(getattr(result, "count", 0) or 0), hits

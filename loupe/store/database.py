@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event, func, insert, select, update
 
 from loupe.errors import NotFound
+from loupe.model import Address
 from loupe.store import schema
 
 STATUSES = ("indexed", "duplicate", "quarantined")
@@ -77,34 +78,41 @@ class CaseDatabase:
         with self.engine.connect() as conn:
             return set(conn.scalars(select(schema.items.c.locator)))
 
-    def ids_for_keys(self, keys: Iterable[str]) -> dict[str, str]:
-        """Map content keys already stored to their message ids."""
-        wanted = list(set(keys))
-        found: dict[str, str] = {}
+    def existing_messages(self, ids: Iterable[str]) -> set[str]:
+        """Which of these message ids are already stored."""
+        wanted = list(set(ids))
+        found: set[str] = set()
         with self.engine.connect() as conn:
             for start in range(0, len(wanted), 500):
                 chunk = wanted[start : start + 500]
-                rows = conn.execute(
-                    select(schema.messages.c.content_key, schema.messages.c.id).where(
-                        schema.messages.c.content_key.in_(chunk)
-                    )
-                )
-                found.update({key: mid for key, mid in rows})
+                found.update(conn.scalars(select(schema.messages.c.id).where(schema.messages.c.id.in_(chunk))))
         return found
 
     def write_batch(
         self,
         items: Sequence[dict[str, Any]],
         messages: Sequence[dict[str, Any]],
-        addresses: Sequence[dict[str, Any]],
+        addresses: Sequence[tuple[str, str, int, Address]],
         attachments: Sequence[dict[str, Any]],
+        blobs: Sequence[dict[str, Any]] = (),
     ) -> None:
-        """Write one batch in one transaction: all of it lands or none."""
+        """Write one batch in one transaction: all of it lands or none.
+
+        ``addresses`` are (message, role, position, address); each distinct
+        address becomes one ``correspondents`` row, shared by all messages.
+        """
         with self.engine.begin() as conn:
+            if blobs:
+                conn.execute(insert(schema.blobs), list(blobs))
             if messages:
                 conn.execute(insert(schema.messages), list(messages))
             if addresses:
-                conn.execute(insert(schema.addresses), list(addresses))
+                ids = _correspondent_ids(conn, {a for *_, a in addresses})
+                rows = [
+                    {"message": m, "role": role, "position": pos, "correspondent": ids[a]}
+                    for m, role, pos, a in addresses
+                ]
+                conn.execute(insert(schema.message_addresses), rows)
             if attachments:
                 conn.execute(insert(schema.attachments), list(attachments))
             if items:
@@ -156,6 +164,11 @@ class CaseDatabase:
             for row in rows:
                 yield dict(row._mapping)
 
+    def message_for_locator(self, locator: str) -> str | None:
+        with self.engine.connect() as conn:
+            found = conn.scalar(select(schema.items.c.message).where(schema.items.c.locator == locator))
+            return str(found) if found is not None else None
+
     def message_ids(self) -> set[str]:
         with self.engine.connect() as conn:
             return set(conn.scalars(select(schema.messages.c.id)))
@@ -181,6 +194,14 @@ class CaseDatabase:
             if row is None:
                 raise NotFound("message", message_id)
             record = dict(row._mapping)
+            first = conn.execute(
+                select(schema.items.c.locator, schema.items.c.raw_sha256).where(
+                    schema.items.c.message == message_id, schema.items.c.status == "indexed"
+                )
+            ).first()
+            if first is None:
+                raise NotFound("indexed copy of message", message_id)
+            record["locator"], record["raw_sha256"] = first
             record["copies"] = [
                 dict(r._mapping)
                 for r in conn.execute(
@@ -197,18 +218,44 @@ class CaseDatabase:
                     .order_by(schema.attachments.c.position)
                 )
             ]
+            ma, co = schema.message_addresses, schema.correspondents
             record["addresses"] = [
                 dict(r._mapping)
                 for r in conn.execute(
-                    select(schema.addresses)
-                    .where(schema.addresses.c.message == message_id)
-                    .order_by(schema.addresses.c.role, schema.addresses.c.position)
+                    select(ma.c.role, ma.c.position, co.c.name, co.c.email, co.c.raw)
+                    .join(co, co.c.id == ma.c.correspondent)
+                    .where(ma.c.message == message_id)
+                    .order_by(ma.c.role, ma.c.position)
                 )
             ]
             record["children"] = list(
                 conn.scalars(select(schema.messages.c.id).where(schema.messages.c.parent == message_id))
             )
         return record
+
+
+def _correspondent_ids(conn: Connection, wanted: set[Address]) -> dict[Address, int]:
+    """Ids of these addresses, inserting the ones not seen before."""
+    co = schema.correspondents
+    found: dict[Address, int] = {}
+    pending = list(wanted)
+    for start in range(0, len(pending), 300):
+        chunk = pending[start : start + 300]
+        emails = {a.email for a in chunk}
+        for row in conn.execute(select(co).where(co.c.email.in_(emails))):
+            key = Address(name=row.name, email=row.email, raw=row.raw)
+            if key in wanted:
+                found[key] = int(row.id)
+    missing = [a for a in pending if a not in found]
+    if missing:
+        conn.execute(insert(co), [{"name": a.name, "email": a.email, "raw": a.raw} for a in missing])
+        for start in range(0, len(missing), 300):
+            chunk = missing[start : start + 300]
+            for row in conn.execute(select(co).where(co.c.email.in_({a.email for a in chunk}))):
+                key = Address(name=row.name, email=row.email, raw=row.raw)
+                if key in wanted:
+                    found[key] = int(row.id)
+    return found
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

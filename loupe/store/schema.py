@@ -15,9 +15,11 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 metadata = MetaData()
@@ -36,9 +38,9 @@ items = Table(
     Column("parent_locator", Text, nullable=True, doc="the item this one was attached to"),
     Column("parser_version", Integer, nullable=False),
     Column("run", Integer, nullable=False),
+    sqlite_with_rowid=False,  # keyed by locator: no second copy of it in a rowid index
 )
 Index("items_by_message", items.c.message)
-Index("items_by_status", items.c.status)
 
 messages = Table(
     "messages",
@@ -46,12 +48,16 @@ messages = Table(
     Column("id", String(40), primary_key=True, doc="Loupe's stable id: a hash of the message content"),
     Column("message_id", Text, nullable=False, doc="the Message-ID header (or one derived from content)"),
     Column("message_id_derived", Boolean, nullable=False),
-    Column("content_key", String(64), nullable=False, unique=True),
     Column("subject", Text, nullable=False),
     Column("from_name", Text, nullable=False),
     Column("from_email", Text, nullable=False),
     Column("date", String(32), nullable=True, doc="UTC, ISO 8601; empty when missing or unreadable"),
-    Column("date_raw", Text, nullable=False, doc="the Date header as written"),
+    Column(
+        "date_raw",
+        Text,
+        nullable=False,
+        doc="the Date header as written, when it could not be read (otherwise see the original)",
+    ),
     Column("date_flag", String(12), nullable=False),
     Column("in_reply_to", Text, nullable=False),
     Column("references", Text, nullable=False, doc="space-separated Message-IDs"),
@@ -59,27 +65,39 @@ messages = Table(
     Column("body_source", String(8), nullable=False),
     Column("attachment_count", Integer, nullable=False),
     Column("size", Integer, nullable=False),
-    Column("raw_sha256", String(64), nullable=False, doc="blob of the first copy's original bytes"),
-    Column("locator", Text, nullable=False, doc="where the first copy was found"),
     Column("parent", String(40), nullable=True, doc="the message this one was attached to"),
     Column("defects", Text, nullable=False),
     Column("parser_version", Integer, nullable=False),
+    sqlite_with_rowid=False,
 )
 Index("messages_by_message_id", messages.c.message_id)
 Index("messages_by_date", messages.c.date)
 
-addresses = Table(
-    "addresses",
+#: Each distinct (name, address) pair once: the same correspondents write
+#: thousands of messages, and storing them per message doubled the database.
+correspondents = Table(
+    "correspondents",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", Text, nullable=False),
+    Column("email", Text, nullable=False),
+    Column("raw", Text, nullable=False, doc="the text as written when it did not parse"),
+    UniqueConstraint("email", "name", "raw", name="correspondents_unique"),
+)
+
+message_addresses = Table(
+    "message_addresses",
     metadata,
     Column("message", String(40), nullable=False),
     Column("role", String(8), nullable=False, doc="from, to, cc, bcc, reply-to"),
     Column("position", Integer, nullable=False),
-    Column("name", Text, nullable=False),
-    Column("email", Text, nullable=False),
-    Column("raw", Text, nullable=False, doc="the text as written when it did not parse"),
+    Column("correspondent", Integer, nullable=False),
+    PrimaryKeyConstraint("message", "role", "position"),
+    # keyed by message, stored in key order: the lookup "addresses of this
+    # message" needs no second index. An index by correspondent would cost a
+    # tenth of the database; the people features add it when they need it.
+    sqlite_with_rowid=False,
 )
-Index("addresses_by_message", addresses.c.message)
-Index("addresses_by_email", addresses.c.email)
 
 attachments = Table(
     "attachments",
@@ -96,6 +114,19 @@ attachments = Table(
 )
 Index("attachments_by_message", attachments.c.message)
 Index("attachments_by_sha256", attachments.c.sha256)
+
+#: Where each original lives: a zstd frame inside a pack file (see store.blobs).
+blobs = Table(
+    "blobs",
+    metadata,
+    Column("sha256", String(64), primary_key=True, doc="SHA-256 of the original bytes"),
+    Column("pack", Integer, nullable=False, doc="blobs/packs/NNNNNN.pack"),
+    Column("offset", Integer, nullable=False),
+    Column("length", Integer, nullable=False, doc="compressed bytes"),
+    Column("size", Integer, nullable=False, doc="original bytes"),
+    Column("dictionary", Integer, nullable=False, doc="zstd dictionary id, 0 for none"),
+    sqlite_with_rowid=False,
+)
 
 runs = Table(
     "runs",
