@@ -181,7 +181,10 @@ class BlobStore:
         with (self.root / "packs" / f"{row.pack:06d}.pack").open("rb") as pack:
             pack.seek(row.offset)
             frame = pack.read(row.length)
-        data = self._decompressor(row.dictionary).decompress(frame, max_output_size=max(row.size, 1))
+        try:
+            data = self._decompressor(row.dictionary).decompress(frame, max_output_size=max(row.size, 1))
+        except zstandard.ZstdError:
+            raise NotFound("intact blob (its compressed bytes are damaged)", sha256) from None
         if hashlib.sha256(data).hexdigest() != sha256:
             raise NotFound("intact blob (its bytes no longer match their SHA-256)", sha256)
         return data

@@ -1,0 +1,225 @@
+"""Named ingest cases: each known hard input, on real corpus mail where one exists."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from loupe.case import Case
+from loupe.cli import cli
+from loupe.export import raw_message
+from loupe.ingest.mbox import iter_mbox
+from loupe.ingest.mime import parse_message
+from loupe.ingest.outlook import pst_item_count
+from loupe.ingest.pipeline import ingest
+from loupe.model import DateFlag
+
+from .conftest import FIXTURES, corpus
+
+
+def _only(case: Case) -> dict[str, object]:
+    (message_id,) = case.db.message_ids()
+    return case.db.message(message_id)
+
+
+def test_mimekit_pathological_message_is_indexed_not_crashed(case: Case) -> None:
+    ingest(case, [corpus("mimekit-mbox") / "messages" / "stack-overflow.txt"], workers=1)
+    counts = case.db.status_counts()
+    assert (counts.indexed, counts.quarantined) == (1, 0)
+    assert len(case.parsed(next(iter(case.db.message_ids()))).to) >= 1
+
+
+def test_nesting_deeper_than_the_stack_does_not_crash() -> None:
+    depth = 5000
+    head = b"From: a@example.org\nSubject: deep\nMIME-Version: 1.0\n"
+    parts = [head]
+    for level in range(depth):
+        parts.append(f'Content-Type: multipart/mixed; boundary="b{level}"\n\n--b{level}\n'.encode())
+    parts.append(b"Content-Type: text/plain\n\nthe bottom\n")
+    for level in reversed(range(depth)):
+        parts.append(f"--b{level}--\n".encode())
+    parsed = parse_message(b"".join(parts))
+    assert parsed.subject == "deep"
+    assert "the bottom" in parsed.body_text
+
+
+def test_unmunged_from_lines_and_bom() -> None:
+    path = corpus("mimekit-mbox") / "mbox" / "unmunged.mbox.txt"
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")
+    with path.open("rb") as handle:
+        messages = list(iter_mbox(handle))
+    assert len(messages) == 2  # the body's "From Russia with love" lines do not split
+    assert messages[0][0] == 3  # the first separator sits after the 3-byte BOM
+    assert all(parse_message(data).subject for _, data in messages)
+
+
+def test_content_length_mbox() -> None:
+    with (corpus("mimekit-mbox") / "mbox" / "content-length.mbox.txt").open("rb") as handle:
+        assert len(list(iter_mbox(handle))) == 29
+
+
+def test_iso_2022_jp_and_cjk_text() -> None:
+    japanese = parse_message((corpus("mimekit-mbox") / "messages" / "japanese.txt").read_bytes())
+    assert japanese.subject == "日本語メールテスト (testing Japanese emails)"
+    assert "日本語が" in japanese.body_text
+    first_lines = {
+        parse_message(p.read_bytes()).body_text.split()[0]
+        for p in sorted((corpus("mu-testdir") / "cjk" / "cur").iterdir())
+    }
+    assert first_lines == {"サーバがダウンしました", "スポンサーシップ募集", "サービス開始について", "ショルダーバック"}
+
+
+def test_missing_final_boundary_keeps_the_body() -> None:
+    parsed = parse_message((corpus("flanker-messages") / "missing-final-boundary.eml").read_bytes())
+    assert parsed.body_text.strip() == "Some body"
+    assert "CloseBoundaryNotFoundDefect" in parsed.defects
+
+
+def test_same_message_id_different_content_are_all_kept(case: Case) -> None:
+    ingest(case, [corpus("notmuch-edge") / "duplicate"], workers=1)
+    counts = case.db.status_counts()
+    assert (counts.items, counts.indexed, counts.duplicate) == (9, 9, 0)
+    message_ids = {case.db.message(m)["message_id"] for m in case.db.message_ids()}
+    assert message_ids == {
+        "debian/2.6.1.dfsg-4-1-g87ea161@87ea161e851dfb1ea324af00e4ecfccc18875e15",
+        "87r2geywh9.fsf@tethera.net",
+        "87r2ecrr6x.fsf@zephyr.silentflame.com",
+    }
+
+
+def test_outlook_msg_files(case: Case) -> None:
+    ingest(case, [corpus("msg-samples")], workers=1)
+    subjects = {case.db.message(m)["subject"]: m for m in case.db.message_ids()}
+    assert set(subjects) == {"MSG Test File", "Test for TIF files"}
+    tif = case.db.message(subjects["Test for TIF files"])
+    assert [a["filename"] for a in tif["attachments"]] == ["import OleFileIO.tif", "raised value error.tif"]
+    assert tif["from_email"] == "brizhou@gmail.com"
+    undated = case.db.message(subjects["MSG Test File"])
+    assert undated["date"] is None and undated["date_flag"] == DateFlag.MISSING.value
+    # the evidence kept is the .msg file itself
+    assert raw_message(case, subjects["MSG Test File"]) == (corpus("msg-samples") / "strangeDate.msg").read_bytes()
+
+
+def test_pst_items_match_what_libpff_reports(case: Case) -> None:
+    pst = corpus("pst-samples") / "dist-list.pst"
+    ingest(case, [pst], workers=1)
+    counts = case.db.status_counts()
+    assert counts.items == pst_item_count(pst) == 4
+    assert counts.quarantined == 0
+    subjects = {case.db.message(m)["subject"] for m in case.db.message_ids()}
+    assert subjects == {"Test appointment", "test dist list", "contact name 1", "LocalFreebusy"}
+
+
+def test_apple_emlx(case: Case) -> None:
+    path = FIXTURES / "mail" / "apple-mail.emlx"
+    ingest(case, [path], workers=1)
+    record = _only(case)
+    assert record["subject"] == "Réunion de mardi"
+    assert raw_message(case, str(record["id"])) == path.read_bytes()
+
+
+def test_zip_bomb_is_quarantined_not_expanded(tmp_path: Path) -> None:
+    bomb = tmp_path / "leak.zip"
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("mail/1.eml", b"From: a@example.org\nSubject: real\n\nhello\n")
+        archive.writestr("huge.eml", b"\0" * (300 * 1024 * 1024))
+    assert bomb.stat().st_size < 2 * 1024 * 1024
+    case = Case.open(tmp_path / "case", create=True)
+    try:
+        ingest(case, [bomb], workers=1)
+        counts = case.db.status_counts()
+        assert (counts.items, counts.indexed, counts.quarantined) == (2, 1, 1)
+        (row,) = list(case.db.quarantined())
+        assert row["locator"].endswith("leak.zip!huge.eml")
+        assert "bomb" in row["reason"] or "limit" in row["reason"]
+    finally:
+        case.close()
+
+
+def test_nested_archives_and_containers_inside(tmp_path: Path) -> None:
+    inner = io.BytesIO()
+    with zipfile.ZipFile(inner, "w") as archive:
+        mbox = (corpus("mimekit-mbox") / "mbox" / "simple.mbox.txt").read_bytes()
+        archive.writestr("box.mbox", mbox)
+    outer = tmp_path / "outer.zip"
+    with zipfile.ZipFile(outer, "w") as archive:
+        archive.writestr("inner.zip", inner.getvalue())
+        archive.writestr("maildir/cur/1:2,S", (corpus("notmuch-default") / "01:2,").read_bytes())
+    case = Case.open(tmp_path / "case", create=True)
+    try:
+        ingest(case, [outer], workers=1)
+        counts = case.db.status_counts()
+        assert (counts.items, counts.indexed, counts.quarantined) == (4, 4, 0)
+        locators = {case.db.message(m)["locator"] for m in case.db.message_ids()}
+        assert any(loc.endswith("outer.zip!inner.zip!box.mbox@0") for loc in locators)
+    finally:
+        case.close()
+
+
+def test_dates_missing_and_impossible_are_flagged_not_invented() -> None:
+    missing = parse_message(b"From: a@example.org\nSubject: x\n\nbody\n")
+    assert (missing.date, missing.date_flag) == (None, DateFlag.MISSING)
+    epoch = parse_message(b"Date: Thu, 01 Jan 1970 00:00:00 +0000\nSubject: x\n\nbody\n")
+    assert epoch.date_flag == DateFlag.IMPOSSIBLE
+    garbage = parse_message(b"Date: the day after tomorrow\nSubject: x\n\nbody\n")
+    assert (garbage.date, garbage.date_flag, garbage.date_raw) == (None, DateFlag.UNPARSEABLE, "the day after tomorrow")
+    fine = parse_message(b"Date: Tue, 3 Mar 2009 12:00:00 -0800\nSubject: x\n\nbody\n")
+    assert fine.date is not None and fine.date.isoformat() == "2009-03-03T20:00:00+00:00"
+
+
+def test_missing_message_id_is_derived_stably() -> None:
+    data = b"From: a@example.org\nSubject: no id\n\nbody\n"
+    first, second = parse_message(data), parse_message(data)
+    assert first.message_id_derived and first.message_id == second.message_id
+    assert first.message_id.endswith("@derived.loupe")
+
+
+def test_encoded_words_and_raw_utf8_headers() -> None:
+    parsed = parse_message(
+        "From: =?iso-8859-1?q?Jos=E9_Ram=EDrez?= <jose@example.org>\n"
+        "To: Señora Núñez <nunez@example.org>\n"
+        "Subject: =?utf-8?b?SnXDoXJleg==?= report\n\nbody\n".encode()
+    )
+    assert parsed.senders[0].name == "José Ramírez"
+    assert parsed.to[0].name == "Señora Núñez"
+    assert parsed.subject == "Juárez report"
+
+
+def test_bad_path_is_one_line_and_the_batch_goes_on(tmp_path: Path) -> None:
+    good = corpus("notmuch-default") / "01:2,"
+    runner = CliRunner()
+    case_dir = tmp_path / "case"
+    result = runner.invoke(
+        cli, ["ingest", str(tmp_path / "missing.mbox"), str(good), "--case", str(case_dir), "--quiet"]
+    )
+    assert result.exit_code == 0, result.output
+    status = json.loads(runner.invoke(cli, ["status", "--json", "--case", str(case_dir)]).stdout)
+    assert (status["items"], status["indexed"], status["quarantined"], status["adds_up"]) == (2, 1, 1, True)
+    listing = runner.invoke(cli, ["quarantine", "--case", str(case_dir)]).stdout.strip().splitlines()
+    assert listing == [f"{tmp_path / 'missing.mbox'}\tno such file or folder"]
+
+
+def test_second_ingest_adds_nothing(case: Case) -> None:
+    first = ingest(case, [corpus("notmuch-default")], workers=1)
+    before = case.db.status_counts()
+    second = ingest(case, [corpus("notmuch-default")], workers=1)
+    assert second.skipped == second.seen == first.seen
+    assert (second.indexed, second.duplicate, second.quarantined) == (0, 0, 0)
+    assert case.db.status_counts() == before
+    assert case.index.count() == before.messages
+
+
+def test_search_show_and_cli_errors(case: Case) -> None:
+    ingest(case, [corpus("notmuch-default")], workers=1)
+    total, hits = case.search('from:carl "notmuch" date:2009-11')
+    assert total == 12 and hits
+    assert all(hit.date is not None and hit.date.year == 2009 and hit.date.month == 11 for hit in hits)
+    assert any("[[" in hit.snippet for hit in hits)
+    runner = CliRunner()
+    result = runner.invoke(cli, ["search", "(notmuch", "--case", str(case.root)])
+    assert result.exit_code != 0
+    assert "unclosed parenthesis at column 1" in str(result.exception) or "unclosed" in result.output
