@@ -27,7 +27,7 @@ CASE_TOML = """\
 # Loupe case settings. Every key is optional; see `loupe ingest --help`.
 [ingest]
 # workers = 0            # parser processes; 0 = one per core
-# batch_size = 500       # messages per store transaction
+# batch_size = 2000      # messages per store transaction
 """
 
 
@@ -52,7 +52,8 @@ class Case:
             if not create:
                 raise CaseError(str(root), "no case here (run `loupe ingest PATH --case DIR` to create one)")
             root.mkdir(parents=True, exist_ok=True)
-            (root / "case.toml").write_text(CASE_TOML, "utf-8")
+            if not (root / "case.toml").exists():  # settings written before the first ingest stay
+                (root / "case.toml").write_text(CASE_TOML, "utf-8")
         if root.exists() and not root.is_dir():
             raise CaseError(str(root), "not a folder")
         settings = Settings.from_toml(root / "case.toml")

@@ -32,10 +32,10 @@ class Settings:
         metadata={"help": "parser processes; 0 means one per core (parsing is the bottleneck)"},
     )
     batch_size: int = field(
-        default=500,
+        default=2000,
         metadata={
-            "help": "messages per store transaction: large enough to amortise commits, "
-            "small enough that an interrupted run redoes little"
+            "help": "messages per store transaction and index commit: large enough to amortise "
+            "the index commit, small enough that an interrupted run redoes little"
         },
     )
     max_message_bytes: int = field(

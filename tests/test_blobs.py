@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from loupe.case import Case
 from loupe.errors import NotFound
-from loupe.store.blobs import BlobCompressor, train_dictionary
+from loupe.store.compression import BlobCompressor, train_dictionary
 
 
 def test_round_trip_without_and_with_dictionary(case: Case) -> None:

@@ -188,9 +188,11 @@ def read_source(source: Source, ctx: WalkContext) -> Iterator[Item]:
         yield BadItem(source.locator, f"cannot read: {exc.strerror or exc}")
         return
     if not head.strip():
-        return  # an empty file holds no item
-    best = max(READERS, key=lambda reader: reader.score(head))
-    if best.score(head) < MIN_SCORE:
+        # an empty delivery is worth knowing about, and is counted like any item
+        yield BadItem(source.locator, "empty file" if not head else "only whitespace", source.read_all())
+        return
+    score, best = max(((reader.score(head), reader) for reader in READERS), key=lambda pair: pair[0])
+    if score < MIN_SCORE:
         preview = head[:40].decode("ascii", "backslashreplace")
         yield BadItem(source.locator, f"not recognised as mail (starts with {preview!r})", source.read_all())
         return
@@ -203,7 +205,7 @@ def walk(paths: list[Path], ctx: WalkContext) -> Iterator[Item]:
         if path.is_dir():
             yield from _walk_dir(path, ctx)
         elif path.exists():
-            yield from read_source(Source(str(path.resolve()), path=path), ctx)
+            yield from _read_file(path.resolve(), ctx)
         else:
             yield BadItem(str(path), "no such file or folder")
 
@@ -220,7 +222,23 @@ def _walk_dir(root: Path, ctx: WalkContext) -> Iterator[Item]:
             path = Path(folder) / name
             if path.is_symlink() or not path.is_file():
                 continue
-            yield from read_source(Source(str(path), path=path), ctx)
+            yield from _read_file(path, ctx)
+
+
+#: Files up to this size are read once, whole: sniffing and then reading a
+#: small message as two opens cost more than the parse. Larger ones (mbox,
+#: PST, archives) are streamed from disk.
+SMALL_FILE = 1024 * 1024
+
+
+def _read_file(path: Path, ctx: WalkContext) -> Iterator[Item]:
+    try:
+        size = path.stat().st_size
+        data = path.read_bytes() if size <= SMALL_FILE else None
+    except OSError as exc:
+        yield BadItem(str(path), f"cannot read: {exc.strerror or exc}")
+        return
+    yield from read_source(Source(str(path), path=path, data=data), ctx)
 
 
 def total_bytes(paths: list[Path]) -> int:

@@ -30,7 +30,7 @@ from loupe.case import Case
 from loupe.ingest.containers import Item, WalkContext, walk
 from loupe.ingest.worker import Outcome, process_chunk
 from loupe.model import Address, ParsedMessage, RawItem
-from loupe.store.blobs import DICTIONARY_SAMPLES, BlobCompressor, train_dictionary
+from loupe.store.compression import DICTIONARY_SAMPLES, BlobCompressor, train_dictionary
 
 #: Dictionary samples are cut here: headers and openings are what repeat.
 SAMPLE_BYTES = 16 * 1024

@@ -15,7 +15,7 @@ from loupe.ingest.emlx import emlx_to_rfc822
 from loupe.ingest.mime import parse_message
 from loupe.ingest.outlook import OutlookError, msg_to_rfc822
 from loupe.model import PARSER_VERSION, BadItem, ItemKind, ParsedMessage, RawItem
-from loupe.store.blobs import BlobCompressor, CompressedBlob
+from loupe.store.compression import BlobCompressor, CompressedBlob
 
 #: Messages attached to messages attached to ... stop being unpacked here;
 #: real mail rarely nests more than three deep, a crafted one can nest forever.

@@ -20,8 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable
 from pathlib import Path
 from typing import BinaryIO
 
@@ -30,51 +29,11 @@ from sqlalchemy import insert, select
 
 from loupe.errors import NotFound
 from loupe.store import schema
+from loupe.store.compression import BlobCompressor, CompressedBlob, dict_id
 from loupe.store.database import CaseDatabase
 
-#: Level 3 is zstd's default: several hundred MB/s; higher levels save a few
-#: percent of disk for several times the CPU.
-COMPRESSION_LEVEL = 3
-#: Size of the trained dictionary (zstd's own default for training).
-DICTIONARY_BYTES = 112_640
-#: Samples to train on: enough to learn the archive's headers and footers.
-DICTIONARY_SAMPLES = 1000
 #: Start a new pack past this size, so no single file becomes unwieldy to copy.
 PACK_LIMIT = 1024**3
-
-
-@dataclass(frozen=True)
-class CompressedBlob:
-    sha256: str
-    size: int
-    data: bytes  # zstd frame
-
-
-class BlobCompressor:
-    """Compresses blobs with the case's dictionary; one per worker process."""
-
-    def __init__(self, dictionary: bytes | None) -> None:
-        self.dict_id = _dict_id(dictionary)
-        zdict = zstandard.ZstdCompressionDict(dictionary) if dictionary else None
-        self._compressor = zstandard.ZstdCompressor(level=COMPRESSION_LEVEL, dict_data=zdict)
-
-    def compress(self, data: bytes) -> CompressedBlob:
-        return CompressedBlob(hashlib.sha256(data).hexdigest(), len(data), self._compressor.compress(data))
-
-
-def _dict_id(dictionary: bytes | None) -> int:
-    return zstandard.ZstdCompressionDict(dictionary).dict_id() if dictionary else 0
-
-
-def train_dictionary(samples: Sequence[bytes]) -> bytes | None:
-    """A zstd dictionary from sample messages, or None when there are too few."""
-    usable: list[bytes | bytearray | memoryview] = [s for s in samples if s]
-    if len(usable) < 100:
-        return None
-    try:
-        return bytes(zstandard.train_dictionary(DICTIONARY_BYTES, usable).as_bytes())
-    except zstandard.ZstdError:  # samples too small or too uniform to learn from
-        return None
 
 
 class BlobStore:
@@ -104,7 +63,7 @@ class BlobStore:
         _fsync(tmp)
         os.replace(tmp, self.root / "dictionary.zdict")
         # keep every dictionary ever used, by id, so old packs stay readable
-        (self.root / f"dictionary-{_dict_id(dictionary)}.zdict").write_bytes(dictionary)
+        (self.root / f"dictionary-{dict_id(dictionary)}.zdict").write_bytes(dictionary)
 
     # -- writing (ingest main process only) -------------------------------------
     def missing(self, sha256s: Iterable[str]) -> set[str]:
