@@ -83,8 +83,16 @@ def make_archive(size: int) -> Path:
     if not (target / "done").exists():
         shutil.rmtree(target, ignore_errors=True)
         subprocess.run(
-            [sys.executable, str(SHARED / "tools" / "amplify.py"), str(SHARED / "corpora" / "notmuch-default"),
-             str(target / "mail"), "-n", str(size), "--seed", "1"],
+            [
+                sys.executable,
+                str(SHARED / "tools" / "amplify.py"),
+                str(SHARED / "corpora" / "notmuch-default"),
+                str(target / "mail"),
+                "-n",
+                str(size),
+                "--seed",
+                "1",
+            ],
             check=True,
             stdout=subprocess.DEVNULL,
         )
@@ -95,10 +103,15 @@ def make_archive(size: int) -> Path:
 def bench_loupe(archive: Path) -> Measure:
     case = archive / "loupe-case"
     shutil.rmtree(case, ignore_errors=True)
-    seconds, peak = run_measured([str(REPO / ".venv" / "bin" / "loupe"), "ingest", str(archive / "mail"),
-                                  "--case", str(case), "--quiet"])
-    out = subprocess.run([str(REPO / ".venv" / "bin" / "loupe"), "status", "--case", str(case), "--json"],
-                         check=True, capture_output=True, text=True).stdout
+    seconds, peak = run_measured(
+        [str(REPO / ".venv" / "bin" / "loupe"), "ingest", str(archive / "mail"), "--case", str(case), "--quiet"]
+    )
+    out = subprocess.run(
+        [str(REPO / ".venv" / "bin" / "loupe"), "status", "--case", str(case), "--json"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     import json
 
     status = json.loads(out)
@@ -113,13 +126,18 @@ def bench_notmuch(archive: Path) -> Measure | None:
     home.mkdir()
     shutil.rmtree(archive / "mail" / ".notmuch", ignore_errors=True)
     config = home / "notmuch-config"
-    config.write_text(f"[database]\npath={archive / 'mail'}\n[new]\ntags=unread;inbox;\n[maildir]\nsynchronize_flags=false\n")
+    config.write_text(
+        f"[database]\npath={archive / 'mail'}\n[new]\ntags=unread;inbox;\n[maildir]\nsynchronize_flags=false\n"
+    )
     env = {**os.environ, "NOTMUCH_CONFIG": str(config), "HOME": str(home)}
     seconds, peak = run_measured(["notmuch", "new", "--quiet"], env=env)
     db = archive / "mail" / ".notmuch"
     size = dir_size(db)
-    count = int(subprocess.run(["notmuch", "count", "--output=files", "*"], env=env, check=True,
-                               capture_output=True, text=True).stdout.strip())
+    count = int(
+        subprocess.run(
+            ["notmuch", "count", "--output=files", "*"], env=env, check=True, capture_output=True, text=True
+        ).stdout.strip()
+    )
     shutil.rmtree(db, ignore_errors=True)
     return Measure("notmuch new", seconds, peak, count, size)
 
@@ -129,8 +147,9 @@ def bench_mu(archive: Path) -> Measure | None:
         return None
     muhome = archive / "mu-home"
     shutil.rmtree(muhome, ignore_errors=True)
-    subprocess.run(["mu", "init", f"--muhome={muhome}", f"--maildir={archive / 'mail'}"], check=True,
-                   capture_output=True)
+    subprocess.run(
+        ["mu", "init", f"--muhome={muhome}", f"--maildir={archive / 'mail'}"], check=True, capture_output=True
+    )
     seconds, peak = run_measured(["mu", "index", f"--muhome={muhome}", "--quiet"])
     return Measure("mu index", seconds, peak, count_files(archive / "mail"), dir_size(muhome))
 
