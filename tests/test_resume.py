@@ -17,9 +17,9 @@ import time
 from pathlib import Path
 
 import pytest
-from loupe.demo.generator import generate_demo
 
 from loupe.case import Case
+from loupe.demo.generator import generate_demo
 from loupe.ingest.pipeline import ingest
 from loupe.store import schema
 
@@ -78,6 +78,9 @@ def test_sigkill_at_several_points_then_resume_equals_clean_run(tmp_path: Path) 
     assert clean_counts.adds_up()
 
     interrupted_dir = tmp_path / "interrupted"
+    interrupted_dir.mkdir()
+    # small batches, so the kills land between (and within) many commits
+    (interrupted_dir / "case.toml").write_text("[ingest]\nbatch_size = 100\n")
     for threshold in (0, 400, 1000):
         _kill_when(interrupted_dir, archive, threshold)
     killed = Case.open(interrupted_dir)

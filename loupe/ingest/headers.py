@@ -125,8 +125,10 @@ def parse_addresses(value: str | None) -> tuple[Address, ...]:
         email = email.strip()
         if not name and not email:
             continue
-        if "@" not in email and not (name and not email):
-            garbage = True  # a bare word, half an address: the parser guessed
+        # Exchange's X.500 names (/O=ORG/OU=SITE/CN=...) are real addresses
+        # in Outlook-born mail; a bare word is half an address the parser guessed
+        if "@" not in email and not email.startswith("/") and not (name and not email):
+            garbage = True
             continue
         result.append(Address(name=name, email=email.lower(), raw=""))
     if (garbage or not result) and text.strip():

@@ -1,0 +1,142 @@
+"""The ground truth: what the demo archive contains, for tests to check against.
+
+Every later feature (dedup, threading, source profiles, glossary mining,
+quarantine) is tested against this record rather than against the
+generator's internals, so it is plain data, written as ``truth.json`` beside
+the archive, and readable without importing the generator.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class Copy:
+    """One item on disk holding a message.
+
+    ``container`` is a path relative to the output directory: the mbox file,
+    the Maildir folder, the .eml file itself, or the zip. ``member`` locates
+    the item inside it: the mbox byte offset of its ``From `` line, the
+    Maildir file ("cur/<name>"), the zip member name, or "" for an .eml.
+    ``duplicate_of`` is the Message-ID of the first copy when this copy's
+    bytes are identical to it (an exact duplicate), else ``None``.
+    """
+
+    container: str
+    kind: str  # "mbox" | "maildir" | "eml" | "zip"
+    member: str
+    duplicate_of: str | None = None
+
+
+@dataclass
+class MessageTruth:
+    """One generated message and what later features should find in it."""
+
+    message_id: str
+    date: str | None
+    sender: str
+    subject: str
+    copies: list[Copy]
+    thread_root: str
+    in_reply_to: str | None = None
+    mailing_list: str | None = None
+    near_duplicate_group: str | None = None
+    source_code: str | None = None
+    insight_variant: str | None = None  # "full" | "stripped" | "subject-only" | "forwarded"
+    insight: dict[str, str] | None = None  # the block's values, as a parser should read them
+    forwarded_author: str | None = None  # who wrote the forwarded text (a code, or an address)
+    forward_of: str | None = None  # Message-ID of the forwarded message, when it is in the archive
+    charset: str = "us-ascii"
+    body_format: str = "plain"  # "plain" | "html-only" | "alternative" (plain + HTML)
+    attachments: list[dict[str, str]] = field(default_factory=list)
+    embedded_in: str | None = None  # set for a message attached to another as message/rfc822
+    malformed: str | None = None  # what is wrong with it, if anything
+
+
+@dataclass
+class SourceTruth:
+    code: str
+    country: str
+    region: str
+    handler: str
+    handler_address: str
+    reliability: str
+    descriptions: list[dict[str, str]]  # [{"since": "2009-03-01", "text": ...}]
+    written_as: list[str]  # every spelling of the code that appears (MX1, MX01)
+    insight_messages: int = 0
+
+
+@dataclass
+class Planted:
+    """A glossary pair or a look-alike token, with where it was put."""
+
+    token: str
+    meaning: str
+    form: str
+    message_ids: list[str] = field(default_factory=list)
+
+
+@dataclass
+class BadItem:
+    """A malformed item: where it is and what is wrong."""
+
+    container: str
+    member: str
+    message_id: str | None
+    problem: str
+    is_mail: bool
+
+
+@dataclass
+class Totals:
+    items_written: int = 0  # every mbox entry, maildir file, .eml file and zip member
+    distinct_messages: int = 0  # distinct top-level messages (by Message-ID)
+    exact_duplicate_copies: int = 0  # items whose bytes repeat an earlier copy
+    not_mail_items: int = 0  # items that are not mail at all (quarantine them)
+    embedded_messages: int = 0  # message/rfc822 parts, messages in their own right
+    attachments: int = 0  # attachment parts across distinct messages
+    per_container: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class DemoTruth:
+    seed: int
+    n_messages: int
+    firm: str
+    domain: str
+    messages: list[MessageTruth]
+    sources: list[SourceTruth]
+    glossary: list[Planted]
+    lookalikes: list[Planted]
+    malformed: list[BadItem]
+    totals: Totals
+    from_line_messages: list[str] = field(default_factory=list)  # bodies with a line starting "From "
+
+    @property
+    def non_mail_items(self) -> int:
+        """Items that are not mail at all: what ``loupe quarantine`` should list."""
+        return self.totals.not_mail_items
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def write(self, path: Path) -> None:
+        """Stable JSON (fixed key order, UTF-8) so the file is byte-identical too."""
+        text = json.dumps(self.to_dict(), ensure_ascii=False, indent=1)
+        path.write_text(text + "\n", encoding="utf-8")
+
+    def message(self, message_id: str) -> MessageTruth:
+        for item in self.messages:
+            if item.message_id == message_id:
+                return item
+        raise KeyError(message_id)
+
+
+def load_truth(path: Path) -> dict[str, Any]:
+    """The truth as plain JSON data (tests and tools need no generator import)."""
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
