@@ -6,6 +6,9 @@ commands to try, so the output reads as a short guided tour.
 
 from __future__ import annotations
 
+import os
+import shutil
+import sys
 import time
 from pathlib import Path
 
@@ -24,6 +27,8 @@ EXAMPLE_SEARCHES = (
 
 
 def run_demo(out_dir: Path, case_dir: Path, n_messages: int, workers: int | None) -> None:
+    # the command as this user can type it: `loupe` when on PATH, else the venv's
+    prog = "loupe" if shutil.which("loupe") == sys.argv[0] else os.path.relpath(sys.argv[0])
     started = time.monotonic()
     click.secho(f"1. Generating a fictional leak of about {n_messages:,} emails in {out_dir}/", bold=True)
     generate_demo(out_dir, n_messages=n_messages)
@@ -49,15 +54,15 @@ def run_demo(out_dir: Path, case_dir: Path, n_messages: int, workers: int | None
         click.secho("4. Three example searches:", bold=True)
         for query in EXAMPLE_SEARCHES:
             total, hits = case.search(query, limit=3)
-            click.echo(f"   $ loupe search '{query}' --case {case_dir}   -> {total} messages")
+            click.echo(f"   $ {prog} search '{query}' --case {case_dir}   -> {total} messages")
             for hit in hits:
                 date = hit.date.strftime("%Y-%m-%d") if hit.date else "no date"
                 click.echo(f"       {hit.id}  {date}  {hit.subject[:70]}")
     finally:
         case.close()
     click.secho("Next, try:", bold=True)
-    click.echo(f"   loupe status --case {case_dir}")
-    click.echo(f"   loupe quarantine --case {case_dir}        # what could not be read, and why")
-    click.echo(f"   loupe show ID --case {case_dir}           # any id printed above")
-    click.echo(f"   loupe search 'MX1 OR MX01' --case {case_dir}")
-    click.echo("   loupe ingest YOUR-ARCHIVE --case my-case")
+    click.echo(f"   {prog} status --case {case_dir}")
+    click.echo(f"   {prog} quarantine --case {case_dir}        # what could not be read, and why")
+    click.echo(f"   {prog} show ID --case {case_dir}           # any id printed above")
+    click.echo(f"   {prog} search 'MX1 OR MX01' --case {case_dir}")
+    click.echo(f"   {prog} ingest YOUR-ARCHIVE --case my-case")
