@@ -115,6 +115,8 @@ def ingest(
     writer.flush()
     case.index.close()
     case.blobs.close()
+    if summary.indexed or summary.duplicate or summary.quarantined:
+        case.db.compact()
     summary.seconds = time.monotonic() - started
     case.db.finish_run(summary.run, summary.as_dict())
     return summary

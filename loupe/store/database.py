@@ -131,6 +131,20 @@ class CaseDatabase:
                 update(schema.runs).where(schema.runs.c.id == run).values(finished=_now(), summary=json.dumps(summary))
             )
 
+    def compact(self) -> None:
+        """Rewrite the SQLite file densely after an ingest.
+
+        Rows keyed by content hashes arrive in random key order, which leaves
+        B-tree pages about 13% empty (measured at 100,000 messages); VACUUM
+        takes about half a second per 100 MB and brings that back. Other
+        dialects manage their own space.
+        """
+        if self.engine.dialect.name != "sqlite":
+            return
+        with self.engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            conn.exec_driver_sql("VACUUM")
+
     # -- reading --------------------------------------------------------------
     def status_counts(self) -> StatusCounts:
         with self.engine.connect() as conn:
