@@ -223,3 +223,25 @@ def test_search_show_and_cli_errors(case: Case) -> None:
     result = runner.invoke(cli, ["search", "(notmuch", "--case", str(case.root)])
     assert result.exit_code != 0
     assert "unclosed parenthesis at column 1" in str(result.exception) or "unclosed" in result.output
+
+
+def test_tar_gz_of_a_maildir_gives_the_same_messages_as_the_folder(tmp_path: Path) -> None:
+    import tarfile
+
+    folder = corpus("notmuch-default")
+    archive = tmp_path / "leak.tgz"
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(folder, arcname="notmuch-default")
+    from_folder = Case.open(tmp_path / "folder", create=True)
+    from_tar = Case.open(tmp_path / "tar", create=True)
+    try:
+        ingest(from_folder, [folder], workers=1)
+        ingest(from_tar, [archive], workers=1)
+        assert from_tar.db.status_counts() == from_folder.db.status_counts()
+        assert from_tar.db.message_ids() == from_folder.db.message_ids()  # ids hash content, not place
+        some = sorted(from_tar.db.message_ids())[0]
+        assert "leak.tgz!notmuch-default/" in from_tar.db.message(some)["locator"]
+        assert raw_message(from_tar, some) == raw_message(from_folder, some)
+    finally:
+        from_folder.close()
+        from_tar.close()
