@@ -83,6 +83,10 @@ class Case:
             body_for=lambda message_id: self.parsed(message_id).body_text,
         )
 
+    def matching_ids(self, query: str) -> list[str]:
+        """Ids of every message matching a query, with no cap."""
+        return self.index.matching_ids(parse(query))
+
     def close(self) -> None:
         if self._index is not None:
             self._index.close()

@@ -183,6 +183,16 @@ class FullTextIndex:
             )
         return int(getattr(result, "count", 0) or 0), hits
 
+    def matching_ids(self, node: Node) -> list[str]:
+        """Every matching message id, uncapped (batch jobs, exports, tests)."""
+        self.index.reload()
+        searcher = self.index.searcher()
+        total = int(searcher.num_docs)
+        if total == 0:
+            return []
+        result = searcher.search(self.compile(node), limit=total, count=False)
+        return [str(searcher.doc(address).get_first("id")) for _score, address in result.hits]
+
     def count(self) -> int:
         self.index.reload()
         return int(self.index.searcher().num_docs)

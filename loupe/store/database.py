@@ -183,6 +183,19 @@ class CaseDatabase:
             found = conn.scalar(select(schema.items.c.message).where(schema.items.c.locator == locator))
             return str(found) if found is not None else None
 
+    def header_message_ids(self, ids: Iterable[str]) -> dict[str, str]:
+        """Loupe id -> Message-ID header, for the given messages."""
+        wanted = list(ids)
+        found: dict[str, str] = {}
+        with self.engine.connect() as conn:
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                rows = conn.execute(
+                    select(schema.messages.c.id, schema.messages.c.message_id).where(schema.messages.c.id.in_(chunk))
+                )
+                found.update({str(mid): str(header) for mid, header in rows})
+        return found
+
     def message_ids(self) -> set[str]:
         with self.engine.connect() as conn:
             return set(conn.scalars(select(schema.messages.c.id)))
