@@ -10,6 +10,7 @@ my-case/
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from loupe.config import Settings
@@ -17,9 +18,12 @@ from loupe.errors import CaseError
 from loupe.ingest.emlx import emlx_to_rfc822, sniff_emlx
 from loupe.ingest.mime import parse_message
 from loupe.ingest.outlook import msg_to_rfc822, sniff_msg
-from loupe.model import ParsedMessage
+from loupe.model import Address, ParsedMessage
+from loupe.search.facets import Bucket, Timeline, facets, timeline
 from loupe.search.index import FullTextIndex, Hit
-from loupe.search.query import parse
+from loupe.search.literal import all_literal, first_match, has_literal, superset
+from loupe.search.literal import matches as literal_matches
+from loupe.search.query import Node, parse
 from loupe.store.blobs import BlobStore
 from loupe.store.database import CaseDatabase
 
@@ -73,19 +77,94 @@ class Case:
             raw = emlx_to_rfc822(raw)
         return parse_message(raw, self.settings.extract_limits, with_headers=with_headers)
 
-    def search(self, query: str, limit: int = 20, offset: int = 0, by_date: bool = False) -> tuple[int, list[Hit]]:
-        """Run a query; the exact total and one page of hits with snippets."""
+    def search(
+        self, query: str, limit: int = 20, offset: int = 0, by_date: bool = False, literal: bool = False
+    ) -> tuple[int, list[Hit]]:
+        """Run a query; the exact total and one page of hits with snippets.
+
+        ``literal`` takes every term as typed (``--literal``); ``=term`` in
+        the query does so for one term. See ``search.literal`` for how.
+        """
+        node = parse(query)
+        if literal:
+            node = all_literal(node)
+        if has_literal(node):
+            ids = self._literal_ids(node, by_date)
+            return len(ids), [self._hit(i, node) for i in ids[offset : offset + limit]]
         return self.index.search(
-            parse(query),
+            node,
             limit=limit,
             offset=offset,
             by_date=by_date,
             body_for=lambda message_id: self.parsed(message_id).body_text,
         )
 
-    def matching_ids(self, query: str) -> list[str]:
+    def matching_ids(self, query: str, literal: bool = False) -> list[str]:
         """Ids of every message matching a query, with no cap."""
-        return self.index.matching_ids(parse(query))
+        node = parse(query)
+        if literal:
+            node = all_literal(node)
+        if has_literal(node):
+            return self._literal_ids(node, by_date=False)
+        return self.index.matching_ids(node)
+
+    def facets(self, query: str, size: int = 10) -> dict[str, list[tuple[str, int]]]:
+        """Top senders, recipients, lists and attachment types of a query's hits."""
+        searcher, compiled = self.index.prepared(parse(query))
+        return facets(searcher, compiled, size)
+
+    def timeline(self, query: str, bucket: Bucket = "month") -> Timeline:
+        """How many matching messages per year, month, week or day."""
+        searcher, compiled = self.index.prepared(parse(query))
+        return timeline(searcher, compiled, bucket)
+
+    def _literal_ids(self, node: Node, by_date: bool) -> list[str]:
+        candidates = self.index.matching_ids(superset(node), by_date=by_date)
+        answered: dict[Node, set[str]] = {}
+
+        def in_index(part: Node, message_id: str) -> bool:
+            if part not in answered:
+                answered[part] = set(self.index.matching_ids(part))
+            return message_id in answered[part]
+
+        kept = []
+        for message_id in candidates:
+
+            def in_index_here(part: Node, mid: str = message_id) -> bool:
+                return in_index(part, mid)
+
+            if literal_matches(node, self._texts(message_id), in_index_here):
+                kept.append(message_id)
+        return kept
+
+    def _texts(self, message_id: str) -> dict[str, str]:
+        parsed = self.parsed(message_id)
+
+        def people(group: tuple[Address, ...]) -> str:
+            return " ; ".join(a.display() for a in group)
+
+        return {
+            "subject": parsed.subject,
+            "body": parsed.body_text,
+            "attachments": "\n\n".join(a.text for a in parsed.attachments),
+            "attachment_names": " ; ".join(a.filename for a in parsed.attachments),
+            "from": people(parsed.senders),
+            "to": people(parsed.to + parsed.cc + parsed.bcc),
+        }
+
+    def _hit(self, message_id: str, node: Node) -> Hit:
+        record = self.db.message(message_id)
+        body = self.parsed(message_id).body_text
+        span = first_match(node, body)
+        if span:
+            start, end = span
+            before = body[max(0, start - 100) : start]
+            snippet = " ".join(f"{before}[[{body[start:end]}]]{body[end : end + 120]}".split())
+        else:
+            snippet = " ".join(body[:240].split())
+        date = datetime.fromisoformat(record["date"]) if record["date"] else None
+        sender = f"{record['from_name']} {record['from_email']}".strip()
+        return Hit(id=message_id, score=0.0, subject=record["subject"], sender=sender, date=date, snippet=snippet)
 
     def close(self) -> None:
         if self._index is not None:

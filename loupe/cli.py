@@ -142,53 +142,6 @@ def quarantine(case_dir: Path | None, as_json: bool) -> None:
 
 
 @cli.command()
-@click.argument("query", nargs=-1)
-@case_option
-@click.option("--limit", default=20, show_default=True, help="Results per page.")
-@click.option("--offset", default=0, help="Skip this many results.")
-@click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance", show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="JSON Lines, one hit per line.")
-def search(query: tuple[str, ...], case_dir: Path | None, limit: int, offset: int, sort: str, as_json: bool) -> None:
-    """Search the case with email query syntax.
-
-    \b
-      sinaloa juarez            both terms
-      "hit men"                 phrase
-      sinaloa OR juarez         either;  -word / NOT word excludes
-      from:burton to:secure@    fields: from to cc bcc subject body attachment list id
-      date:2010..2011-06        date ranges: date:2010, date:..2009
-    Example: loupe search 'from:burton "hit men" date:2010'
-    """
-    from loupe.search.query import parse
-
-    text = " ".join(query)
-    parse(text)  # a malformed query fails before the case is opened
-    case = _open(case_dir)
-    try:
-        total, hits = case.search(text, limit=limit, offset=offset, by_date=sort == "date")
-    finally:
-        case.close()
-    if as_json:
-        for hit in hits:
-            record = {
-                "id": hit.id,
-                "date": hit.date.isoformat() if hit.date else None,
-                "from": hit.sender,
-                "subject": hit.subject,
-                "score": round(hit.score, 4),
-                "snippet": hit.snippet,
-            }
-            click.echo(json.dumps(record, ensure_ascii=False))
-        return
-    click.echo(f"{total} messages match {text!r}" + (f" (showing {offset + 1}-{offset + len(hits)})" if hits else ""))
-    for hit in hits:
-        date = hit.date.strftime("%Y-%m-%d") if hit.date else "no date   "
-        click.echo(f"{hit.id}  {date}  {hit.sender[:30]:<30}  {hit.subject[:60]}")
-        if hit.snippet:
-            click.echo(f"    {hit.snippet[:200]}")
-
-
-@cli.command()
 @click.argument("message")
 @case_option
 @click.option("--json", "as_json", is_flag=True, help="Everything as one JSON object.")
@@ -289,6 +242,18 @@ def demo(out_dir: Path, case_dir: Path, n_messages: int, workers: int | None) ->
     from loupe.demo.tour import run_demo
 
     run_demo(out_dir, case_dir, n_messages, workers)
+
+
+def _register_commands() -> None:
+    """Commands that live in their own modules (imported here, not at import of
+    those modules, so they can import the shared options from this one)."""
+    from loupe.commands.search import batch, count, saved, search, timeline
+
+    for command in (search, count, timeline, batch, saved):
+        cli.add_command(command)
+
+
+_register_commands()
 
 
 def main() -> None:

@@ -16,6 +16,7 @@ containers are streamed (an mbox is never read whole).
 
 from __future__ import annotations
 
+import re
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -207,7 +208,7 @@ class _BatchWriter:
                 messages.append(_message_row(mid, parsed, outcome, parent))
                 addresses.extend(_address_rows(mid, parsed))
                 attachments.extend(_attachment_rows(mid, parsed))
-                docs.append(_index_doc(mid, parsed))
+                docs.append(_index_doc(mid, parsed, outcome))
                 row.update(status="indexed", message=mid)
                 self.summary.indexed += 1
             by_locator[outcome.locator] = mid
@@ -288,7 +289,14 @@ def _people_text(group: tuple[Any, ...]) -> str:
     return " ; ".join(f"{a.name} {a.email} {a.raw}".strip() for a in group)
 
 
-def _index_doc(mid: str, parsed: ParsedMessage) -> dict[str, Any]:
+def _list_key(list_id: str) -> str:
+    """``"Analysts" <analysts.meridian.example>`` -> ``analysts.meridian.example``."""
+    inside = re.search(r"<([^<>]+)>", list_id)
+    return (inside.group(1) if inside else list_id).strip().lower()
+
+
+def _index_doc(mid: str, parsed: ParsedMessage, outcome: Outcome) -> dict[str, Any]:
+    real_attachments = [a for a in parsed.attachments if a.filename or not a.inline]
     return {
         "id": mid,
         "message_id": parsed.message_id,
@@ -300,4 +308,11 @@ def _index_doc(mid: str, parsed: ParsedMessage) -> dict[str, Any]:
         "attachment_names": " ; ".join(a.filename for a in parsed.attachments if a.filename),
         "list": parsed.list_id,
         "date": parsed.date if parsed.date is not None and parsed.date_flag.value == "ok" else None,
+        "path": outcome.locator,
+        "size": outcome.size,
+        "has": ["attachment"] if real_attachments else [],
+        "mimetypes": sorted({a.mimetype.lower() for a in parsed.attachments}),
+        "sender": sorted({a.email for a in parsed.senders if a.email}),
+        "recipients": sorted({a.email for a in parsed.to + parsed.cc + parsed.bcc if a.email}),
+        "list_id": _list_key(parsed.list_id),
     }

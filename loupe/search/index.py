@@ -12,6 +12,8 @@ the same message may be written again, and must not appear twice.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,11 +22,29 @@ from typing import Any
 
 import tantivy
 
-from loupe.search.query import DEFAULT_FIELDS, FIELDS, And, DateRange, MatchAll, Node, Not, Or, Term
+from loupe.search.query import DEFAULT_FIELDS, FIELDS, And, DateRange, Has, MatchAll, Node, Not, Or, SizeRange, Term
 
 FOLD = "fold"
-TEXT_FIELDS = ("subject", "from", "to", "body", "attachments", "attachment_names", "list")
+TEXT_FIELDS = ("subject", "from", "to", "body", "attachments", "attachment_names", "list", "path")
+#: Exact-value fields (raw tokenizer, lower-cased at both ends), fast for facets.
+KEYWORD_FIELDS = ("mimetypes", "has", "sender", "recipients", "list_id")
 SNIPPET_CHARS = 240
+
+
+#: Scripts written without spaces between words.
+CJK = re.compile("([\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff66-\uff9f])")
+
+
+def prepare(text: str) -> str:
+    """What the analyzer sees, at index and at query time alike.
+
+    NFKC folds Unicode compatibility forms (fullwidth ＵＳ７１４, ligatures,
+    superscripts) into their plain letters. Chinese, Japanese and Korean are
+    written without spaces, so each of their characters becomes a token of
+    its own; a query word in those scripts then becomes a phrase of single
+    characters, which finds it inside longer runs (日本語 in 日本語メール).
+    """
+    return CJK.sub(r" \1 ", unicodedata.normalize("NFKC", text))
 
 
 def _analyzer() -> tantivy.TextAnalyzer:
@@ -43,7 +63,10 @@ def build_schema() -> tantivy.Schema:
     builder.add_text_field("message_id", stored=False, tokenizer_name="raw")
     for name in TEXT_FIELDS:
         builder.add_text_field(name, stored=name in ("subject", "from"), tokenizer_name=FOLD)
+    for name in KEYWORD_FIELDS:
+        builder.add_text_field(name, stored=False, tokenizer_name="raw", fast=True)
     builder.add_date_field("date", stored=True, indexed=True, fast=True)
+    builder.add_unsigned_field("size", stored=False, indexed=True, fast=True)
     return builder.build()
 
 
@@ -82,6 +105,13 @@ class FullTextIndex:
                     continue
                 if name == "date":
                     document.add_date(name, value)
+                elif name == "size":
+                    document.add_unsigned(name, value)
+                elif isinstance(value, list | tuple):
+                    for one in value:
+                        document.add_text(name, one)
+                elif name in TEXT_FIELDS:
+                    document.add_text(name, prepare(value))
                 else:
                     document.add_text(name, value)
             writer.add_document(document)
@@ -103,10 +133,16 @@ class FullTextIndex:
             return tantivy.Query.all_query()
         if isinstance(node, Term):
             fields = FIELDS[node.field] if node.field else DEFAULT_FIELDS
-            queries = [q for q in (self._term(f, node.text, node.phrase) for f in fields) if q is not None]
+            queries = [q for q in (self._term(f, node) for f in fields) if q is not None]
             if not queries:
                 return tantivy.Query.empty_query()
             return queries[0] if len(queries) == 1 else tantivy.Query.disjunction_max_query(queries)
+        if isinstance(node, Has):
+            return tantivy.Query.term_query(self.schema, "has", node.what)
+        if isinstance(node, SizeRange):
+            return tantivy.Query.range_query(
+                self.schema, "size", tantivy.FieldType.Unsigned, node.low, node.high, True, True
+            )
         if isinstance(node, DateRange):
             return tantivy.Query.range_query(
                 self.schema, "date", tantivy.FieldType.Date, node.start, node.end, True, False
@@ -129,15 +165,29 @@ class FullTextIndex:
             return tantivy.Query.boolean_query([(tantivy.Occur.Should, self.compile(i)) for i in node.items])
         raise TypeError(f"unknown query node {node!r}")
 
-    def _term(self, field: str, text: str, phrase: bool) -> tantivy.Query | None:
+    def _term(self, field: str, term: Term) -> tantivy.Query | None:
+        """One field's query for a term. Literal terms compile to their
+        normalised form here, a superset the caller then checks as typed."""
         if field == "message_id":
-            return tantivy.Query.term_query(self.schema, field, text.strip("<>"))
-        words: list[str | tuple[int, str]] = list(self.analyzer.analyze(text))
+            return tantivy.Query.term_query(self.schema, field, term.text.strip().strip("<>"))
+        if field in KEYWORD_FIELDS:
+            value = term.text.lower()
+            if term.prefix:
+                return tantivy.Query.regex_query(self.schema, field, re.escape(value) + ".*")
+            return tantivy.Query.term_query(self.schema, field, value)
+        words: list[str] = list(self.analyzer.analyze(prepare(term.text)))
         if not words:
             return None
+        if term.prefix:
+            if len(words) == 1:
+                return tantivy.Query.regex_query(self.schema, field, re.escape(words[0]) + ".*")
+            return tantivy.Query.phrase_prefix_query(self.schema, field, list(words))
+        if term.fuzzy and len(words) == 1:
+            return tantivy.Query.fuzzy_term_query(self.schema, field, words[0], distance=term.fuzzy)
         if len(words) == 1:
-            return tantivy.Query.term_query(self.schema, field, str(words[0]))
-        return tantivy.Query.phrase_query(self.schema, field, words)
+            return tantivy.Query.term_query(self.schema, field, words[0])
+        phrase_words: list[str | tuple[int, str]] = list(words)
+        return tantivy.Query.phrase_query(self.schema, field, phrase_words, slop=term.slop)
 
     def search(
         self,
@@ -183,14 +233,22 @@ class FullTextIndex:
             )
         return int(getattr(result, "count", 0) or 0), hits
 
-    def matching_ids(self, node: Node) -> list[str]:
+    def prepared(self, node: Node) -> tuple[tantivy.Searcher, tantivy.Query]:
+        """A fresh searcher and the compiled query, for aggregations."""
+        self.index.reload()
+        return self.index.searcher(), self.compile(node)
+
+    def matching_ids(self, node: Node, by_date: bool = False) -> list[str]:
         """Every matching message id, uncapped (batch jobs, exports, tests)."""
         self.index.reload()
         searcher = self.index.searcher()
         total = int(searcher.num_docs)
         if total == 0:
             return []
-        result = searcher.search(self.compile(node), limit=total, count=False)
+        if by_date:
+            result = searcher.search(self.compile(node), limit=total, count=False, order_by_field="date")
+        else:
+            result = searcher.search(self.compile(node), limit=total, count=False)
         return [str(searcher.doc(address).get_first("id")) for _score, address in result.hits]
 
     def count(self) -> int:

@@ -8,13 +8,20 @@
     from:burton  to:secure@    field terms (also cc: bcc: subject: body:)
     from:"Fred Burton"         field phrase
     date:2010..2011-06         date range; date:2010, date:..2009, date:2011-03-01..
+    sinal*                     prefix          hitmen~1  fuzzy (edit distance 1 or 2)
+    "hit men juarez"~5         proximity: the words within 5 positions
+    =US-714  ="Exact Phrase"   literal: case, accents and punctuation as typed
+    has:attachment  mimetype:application/pdf  attachment:report.pdf
+    size:>1M  size:10k..2M     message size in bytes (k, M, G suffixes)
+    path:box.mbox              where a copy was found (its locator)
+    list:analysts  id:<message-id>
 
 Errors name the problem and the column, and never silently change the
 query: ``unclosed quote at column 6``.
 
->>> parse('from:burton "hit men" -juarez')
-And(items=(Term(field='from', text='burton', phrase=False), Term(field=None, text='hit men', phrase=True), \
-Not(item=Term(field=None, text='juarez', phrase=False))))
+>>> parse('from:burton -juarez')
+And(items=(Term(field='from', text='burton', phrase=False, prefix=False, fuzzy=0, slop=0, literal=False), \
+Not(item=Term(field=None, text='juarez', phrase=False, prefix=False, fuzzy=0, slop=0, literal=False))))
 """
 
 from __future__ import annotations
@@ -36,6 +43,16 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "attachment": ("attachment_names",),
     "id": ("message_id",),
     "list": ("list",),
+    "mimetype": ("mimetypes",),
+    "path": ("path",),
+}
+#: Fields that later capabilities fill in; named here so a query using them
+#: gets a clear "not available yet" rather than "unknown field".
+HOOKS: dict[str, str] = {
+    "thread": "thread: needs conversation threading, which this version does not build yet",
+    "tag": "tag: needs tags, which this version does not have yet",
+    "source": "source: needs coded-source detection, which this version does not have yet",
+    "person": "person: needs people resolution, which this version does not have yet",
 }
 #: What a bare term searches.
 DEFAULT_FIELDS = ("subject", "from", "to", "body", "attachments", "attachment_names")
@@ -46,6 +63,23 @@ class Term:
     field: str | None
     text: str
     phrase: bool
+    prefix: bool = False  # sinal*
+    fuzzy: int = 0  # hitmen~1: edit distance
+    slop: int = 0  # "a b"~5: words within this many positions
+    literal: bool = False  # =US-714: as typed, not normalised
+
+
+@dataclass(frozen=True)
+class Has:
+    """``has:attachment``: a property a message has."""
+
+    what: str
+
+
+@dataclass(frozen=True)
+class SizeRange:
+    low: int | None  # bytes, inclusive
+    high: int | None  # bytes, inclusive
 
 
 @dataclass(frozen=True)
@@ -74,7 +108,7 @@ class MatchAll:
     pass
 
 
-Node = Term | DateRange | Not | And | Or | MatchAll
+Node = Term | DateRange | Has | SizeRange | Not | And | Or | MatchAll
 
 _TOKEN = re.compile(r'\s+|\(|\)|"|[^\s()"]+')
 
@@ -84,6 +118,8 @@ class _Tok:
     kind: str  # "word", "phrase", "(", ")"
     text: str
     pos: int
+    end: int = 0  # position just after the token
+    slop: int = 0  # "a b"~5
 
 
 def _tokenize(query: str) -> list[_Tok]:
@@ -100,12 +136,16 @@ def _tokenize(query: str) -> list[_Tok]:
             end = query.find('"', pos + 1)
             if end < 0:
                 raise QueryError(query, pos, "unclosed quote")
-            tokens.append(_Tok("phrase", query[pos + 1 : end], pos))
-            pos = end + 1
+            text = query[pos + 1 : end]
+            slop_match = re.compile(r"~(\d+)").match(query, end + 1)
+            slop = int(slop_match.group(1)) if slop_match else 0
+            after = slop_match.end() if slop_match else end + 1
+            tokens.append(_Tok("phrase", text, pos, after, slop))
+            pos = after
         else:
             match = re.compile(r'[^\s()"]+').match(query, pos)
             assert match is not None  # the branch guarantees one character at least
-            tokens.append(_Tok("word", match.group(), pos))
+            tokens.append(_Tok("word", match.group(), pos, match.end()))
             pos = match.end()
     return tokens
 
@@ -186,25 +226,91 @@ class _Parser:
         if tok.kind == ")":
             raise QueryError(self.query, tok.pos, "unmatched closing parenthesis")
         if tok.kind == "phrase":
-            return Term(None, tok.text, True)
+            return self.phrase(None, tok, literal=False)
         return self.word(tok)
+
+    def phrase(self, field: str | None, tok: _Tok, literal: bool) -> Term:
+        if not tok.text.strip():
+            raise QueryError(self.query, tok.pos, "empty phrase")
+        return Term(field, tok.text, True, slop=tok.slop, literal=literal)
+
+    def attached_phrase(self, tok: _Tok) -> _Tok | None:
+        """A phrase written right after this word, as in ``from:"Fred Burton"``."""
+        nxt = self.peek()
+        if nxt is not None and nxt.kind == "phrase" and nxt.pos == tok.end:
+            return self.take()
+        return None
 
     def word(self, tok: _Tok) -> Node:
         name, colon, value = tok.text.partition(":")
-        if not colon or not name or "@" in name:
-            return Term(None, tok.text, False)
+        if not colon or not re.fullmatch(r"[A-Za-z]+", name) or value.startswith("//"):
+            return self.value(None, tok.text, tok, tok.pos)
         field = name.lower()
+        at = tok.pos + len(name) + 1
+        if field in HOOKS:
+            raise QueryError(self.query, tok.pos, HOOKS[field])
         if field == "date":
-            return _date_range(self.query, tok.pos + len(name) + 1, value)
+            return _date_range(self.query, at, value)
+        if field == "size":
+            return _size_range(self.query, at, value)
+        if field == "has":
+            if value.lower() not in ("attachment", "attachments"):
+                raise QueryError(self.query, at, f"has:{value} is not known (known: has:attachment)")
+            return Has("attachment")
         if field not in FIELDS:
-            raise QueryError(self.query, tok.pos, f"unknown field '{name}:' (known: {', '.join(sorted(FIELDS))}, date)")
+            known = ", ".join(sorted([*FIELDS, "date", "size", "has", *HOOKS]))
+            raise QueryError(self.query, tok.pos, f"unknown field '{name}:' (known: {known})")
+        return self.value(field, value, tok, at)
+
+    def value(self, field: str | None, value: str, tok: _Tok, at: int) -> Term:
+        """A field's value: word, phrase, ``=literal``, ``prefix*`` or ``fuzzy~1``."""
+        literal = value.startswith("=")
+        if literal:
+            value, at = value[1:], at + 1
         if not value:
-            nxt = self.peek()
-            if nxt is not None and nxt.kind == "phrase" and nxt.pos == tok.pos + len(tok.text):
-                self.take()
-                return Term(field, nxt.text, True)
-            raise QueryError(self.query, tok.pos, f"'{name}:' needs a value")
-        return Term(field, value, False)
+            attached = self.attached_phrase(tok)
+            if attached is not None:
+                return self.phrase(field, attached, literal)
+            what = f"'{field}:'" if field else "'='"
+            raise QueryError(self.query, tok.pos, f"{what} needs a value")
+        fuzzy = re.fullmatch(r"(.+)~(\d*)", value)
+        if fuzzy:
+            distance = int(fuzzy.group(2) or 1)
+            if distance not in (1, 2):
+                raise QueryError(self.query, at, "fuzzy distance must be 1 or 2 (term~1, term~2)")
+            if literal:
+                raise QueryError(self.query, at, "a literal term cannot also be fuzzy")
+            return Term(field, fuzzy.group(1), False, fuzzy=distance)
+        star = value.find("*")
+        if star >= 0:
+            if star != len(value) - 1 or star == 0:
+                raise QueryError(self.query, at + star, "'*' only works at the end of a term (sinal*)")
+            if literal:
+                raise QueryError(self.query, at, "a literal term cannot also be a prefix")
+            return Term(field, value[:-1], False, prefix=True)
+        return Term(field, value, False, literal=literal)
+
+
+def _size_range(query: str, pos: int, value: str) -> SizeRange:
+    """``size:>1M``, ``size:<10k``, ``size:10k..2M``, ``size:5000``."""
+    if value.startswith((">", "<")):
+        bound = _size(query, pos + 1, value[1:])
+        return SizeRange(bound, None) if value[0] == ">" else SizeRange(None, bound)
+    if ".." in value:
+        low, _, high = value.partition("..")
+        return SizeRange(
+            _size(query, pos, low) if low else None, _size(query, pos + len(low) + 2, high) if high else None
+        )
+    exact = _size(query, pos, value)
+    return SizeRange(exact, exact)
+
+
+def _size(query: str, pos: int, text: str) -> int:
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)([kKmMgG]?)[bB]?", text)
+    if not match:
+        raise QueryError(query, pos, f"cannot read size '{text}' (use 5000, 10k, 2M or 1G)")
+    factor = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}[match.group(2).lower()]
+    return int(float(match.group(1)) * factor)
 
 
 def _date_range(query: str, pos: int, value: str) -> DateRange:

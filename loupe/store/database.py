@@ -32,8 +32,13 @@ def _create_tables(conn: Connection) -> None:
 
 
 #: Named schema changes, applied in order, each once, each in a transaction.
+def _add_saved_searches(conn: Connection) -> None:
+    schema.saved_searches.create(conn, checkfirst=True)
+
+
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0001_initial", _create_tables),
+    ("0002_saved_searches", _add_saved_searches),
 ]
 
 
@@ -177,6 +182,42 @@ class CaseDatabase:
             )
             for row in rows:
                 yield dict(row._mapping)
+
+    # -- saved searches ---------------------------------------------------------
+    def save_search(self, name: str, query: str) -> None:
+        table = schema.saved_searches
+        with self.engine.begin() as conn:
+            conn.execute(table.delete().where(table.c.name == name))
+            conn.execute(insert(table).values(name=name, query=query, created=_now()))
+
+    def saved_searches(self) -> list[tuple[str, str]]:
+        table = schema.saved_searches
+        with self.engine.connect() as conn:
+            return [
+                (str(n), str(q)) for n, q in conn.execute(select(table.c.name, table.c.query).order_by(table.c.name))
+            ]
+
+    def saved_search(self, name: str) -> str:
+        table = schema.saved_searches
+        with self.engine.connect() as conn:
+            query = conn.scalar(select(table.c.query).where(table.c.name == name))
+        if query is None:
+            raise NotFound("saved search", name)
+        return str(query)
+
+    def copies_of(self, ids: Iterable[str]) -> dict[str, list[str]]:
+        """Every locator of each message (its indexed copy first)."""
+        wanted = list(ids)
+        found: dict[str, list[str]] = {i: [] for i in wanted}
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(schema.items.c.message, schema.items.c.locator)
+                .where(schema.items.c.message.in_(wanted))
+                .order_by(schema.items.c.status.desc(), schema.items.c.locator)
+            )
+            for message, locator in rows:
+                found[str(message)].append(str(locator))
+        return found
 
     def message_for_locator(self, locator: str) -> str | None:
         with self.engine.connect() as conn:

@@ -138,6 +138,14 @@ runs = Table(
     Column("summary", Text, nullable=True, doc="JSON counts of the run"),
 )
 
+saved_searches = Table(
+    "saved_searches",
+    metadata,
+    Column("name", String(200), primary_key=True),
+    Column("query", Text, nullable=False),
+    Column("created", String(32), nullable=False),
+)
+
 schema_migrations = Table(
     "schema_migrations",
     metadata,

@@ -1,0 +1,1 @@
+"""CLI commands grouped by capability; `loupe.cli` registers them."""
