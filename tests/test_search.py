@@ -1,0 +1,199 @@
+"""The query language, its two matching modes, facets, timelines and the search commands."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from loupe.case import Case
+from loupe.cli import cli
+from loupe.errors import QueryError
+from loupe.ingest.pipeline import ingest
+from loupe.search.query import parse
+
+from .conftest import corpus
+
+MALFORMED = [
+    ('"hit men', "unclosed quote at column 1"),
+    ("juarez (sinaloa OR culiacan", "unclosed parenthesis at column 8"),
+    ("juarez (sinaloa OR", "OR needs a term on both sides at column 17"),
+    ("juarez )", "unmatched closing parenthesis at column 8"),
+    ("colour:red", "unknown field 'colour:'"),
+    ("from:", "'from:' needs a value at column 1"),
+    ("OR juarez", "OR needs a term on both sides at column 1"),
+    ("juarez OR", "OR needs a term on both sides at column 8"),
+    ("juarez NOT", "NOT needs a term after it at column 8"),
+    ("date:2010-13", "no such date '2010-13'"),
+    ("date:last-week", "cannot read date 'last-week'"),
+    ("date:2011..2010", "date range ends before it starts"),
+    ("size:huge", "cannot read size 'huge'"),
+    ("hitmen~3", "fuzzy distance must be 1 or 2"),
+    ("s*naloa", "'*' only works at the end of a term (sinal*) at column 2"),
+    ('""', "empty phrase at column 1"),
+    ("has:pictures", "has:pictures is not known"),
+    ("thread:abc", "thread: needs conversation threading"),
+    ("source:MX1", "source: needs coded-source detection"),
+    ("=", "'=' needs a value"),
+]
+
+
+@pytest.mark.parametrize(("query", "message"), MALFORMED)
+def test_malformed_queries_name_the_problem_and_column(query: str, message: str) -> None:
+    with pytest.raises(QueryError) as info:
+        parse(query)
+    assert message in str(info.value)
+    assert str(info.value).count("\n") == 0
+
+
+def test_cli_error_is_one_line_without_traceback(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "loupe", "search", "juarez (sinaloa OR culiacan", "--case", str(tmp_path / "none")],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 1
+    assert result.stderr == "loupe: unclosed parenthesis at column 8\n"
+
+
+@pytest.fixture
+def texts_case(tmp_path: Path) -> Any:
+    mails = {
+        "1.eml": "Subject: code US-714\nMessage-ID: <1@x>\n\nSource US-714 said Juárez is calm.\n",
+        "2.eml": "Subject: code US714\nMessage-ID: <2@x>\n\nSource US714 said JUAREZ is calm.\n",
+        "3.eml": "Subject: other\nMessage-ID: <3@x>\n\nThe US 714 flight to juarez, no.\n",
+        "4.eml": "Subject: wide\nMessage-ID: <4@x>\n\nFullwidth ＵＳ７１４ and the ﬁle.\n",
+        "5.eml": "Subject: =?utf-8?b?5pel5pys6Kqe44Oh44O844Or?=\nMessage-ID: <5@x>\n\n日本語メールテスト\n",
+    }
+    folder = tmp_path / "mail"
+    folder.mkdir()
+    for name, text in mails.items():
+        (folder / name).write_bytes(("From: a@example.org\n" + text).encode())
+    case = Case.open(tmp_path / "case", create=True)
+    ingest(case, [folder], workers=1)
+    yield case
+    case.close()
+
+
+def _ids(case: Case, query: str, literal: bool = False) -> set[str]:
+    found = case.matching_ids(query, literal=literal)
+    return {h.strip("<>").split("@")[0] for h in case.db.header_message_ids(found).values()}
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        # normalised: case and accents folded, punctuation is a separator
+        ("juarez", {"1", "2", "3"}),
+        ("JUÁREZ", {"1", "2", "3"}),
+        ("us-714", {"1", "3"}),  # = the phrase "us 714"
+        ("us714", {"2", "4"}),  # fullwidth ＵＳ７１４ folds to us714 (NFKC)
+        ("file", {"4"}),  # the ﬁ ligature folds too
+        ("日本語", {"5"}),  # CJK inside a longer run, body and subject
+        ("メール", {"5"}),
+        # literal: as typed
+        ("=US-714", {"1"}),
+        ("=US714", {"2"}),
+        ("=Juárez", {"1"}),
+        ("=JUAREZ", {"2"}),
+        ("=juarez", {"3"}),
+        ('="said Juárez"', {"1"}),
+        ("calm -=Juárez", {"2"}),
+        ("=日本語", {"5"}),
+        ("=US-714 OR =US714", {"1", "2"}),
+    ],
+)
+def test_normalised_and_literal_modes(texts_case: Case, query: str, expected: set[str]) -> None:
+    assert _ids(texts_case, query) == expected
+
+
+def test_literal_flag_takes_every_term_as_typed(texts_case: Case) -> None:
+    assert _ids(texts_case, "Juárez", literal=True) == {"1"}
+    assert _ids(texts_case, "said JUAREZ", literal=True) == {"2"}
+    total, hits = texts_case.search("Juárez", literal=True)
+    assert total == 1 and "[[Juárez]]" in hits[0].snippet
+
+
+@pytest.fixture(scope="module")
+def notmuch_case(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    case = Case.open(tmp_path_factory.mktemp("nm") / "case", create=True)
+    ingest(case, [corpus("notmuch-default")], workers=1)
+    yield case
+    case.close()
+
+
+def test_query_features_on_real_mail(notmuch_case: Case) -> None:
+    count = lambda q: len(notmuch_case.matching_ids(q))  # noqa: E731
+    assert count("notmuch") == 50
+    assert count("notm*") == 50
+    assert count("notmuhc~1") == 50  # a transposition
+    assert count('"notmuch help"') == 2
+    assert count('"notmuch outputs"~3') >= count('"notmuch outputs"')
+    assert count("from:carl") == 12
+    assert count("from:carl OR from:keithp") == 19
+    assert count("from:carl -subject:patch") + count("from:carl subject:patch") == 12
+    assert count("date:2009-11-17") + count("date:2009-11-18") == count("date:2009-11-17..2009-11-18") == 50
+    assert count("date:2009") + count("-date:2009") == 52  # two messages are dated otherwise
+    assert count("date:..2009-11-17") == count("date:2009-11-17")
+    assert count("has:attachment") == 5
+    assert count("mimetype:application/pgp-signature") == 7
+    assert count("size:>5k") + count("size:..5k") == 52
+
+
+def test_facets_and_timeline(notmuch_case: Case) -> None:
+    facets = notmuch_case.facets("notmuch", 3)
+    assert facets["senders"] == [("cworth@cworth.org", 12), ("keithp@keithp.com", 7), ("alex.boterolowry@gmail.com", 6)]
+    assert facets["recipients"][0] == ("notmuch@notmuchmail.org", 50)
+    assert facets["lists"] == [("notmuch.notmuchmail.org", 9)]
+    months = notmuch_case.timeline("notmuch", "month")
+    assert months.counts == [("2009-11", 50)] and months.undated == 0
+    days = notmuch_case.timeline("from:carl", "day")
+    assert days.counts == [("2009-11-17", 2), ("2009-11-18", 10)]
+
+
+def test_search_commands(notmuch_case: Case, tmp_path: Path) -> None:
+    runner = CliRunner()
+    where = ["--case", str(notmuch_case.root)]
+    lines = runner.invoke(cli, ["search", "from:carl", "--json", "--limit", "50", *where]).stdout.splitlines()
+    records = [json.loads(line) for line in lines]
+    assert len(records) == 12 and all(r["copies"] >= 1 for r in records)
+    ids = runner.invoke(cli, ["search", "from:carl", "--format", "ids", *where]).stdout.split()
+    assert sorted(ids) == sorted(r["id"] for r in records)
+    csv_out = runner.invoke(cli, ["search", "from:carl", "--format", "csv", *where]).stdout.splitlines()
+    assert csv_out[0].startswith("id,date,from,subject,copies") and len(csv_out) == 13
+    png, svg = tmp_path / "t.png", tmp_path / "t.svg"
+    result = runner.invoke(cli, ["timeline", "notmuch", "--by", "day", "--png", str(png), "--svg", str(svg), *where])
+    assert result.exit_code == 0 and "2009-11-18" in result.stdout
+    assert png.read_bytes().startswith(b"\x89PNG") and b"<svg" in svg.read_bytes()[:500]
+    terms = tmp_path / "terms.txt"
+    terms.write_text("from:carl\n(broken\n# a comment\nnosuchwordanywhere\n")
+    table = runner.invoke(cli, ["batch", str(terms), "--csv", *where]).stdout.splitlines()
+    assert table == [
+        "query,hits,first,last,error",
+        "from:carl,12,2009-11-17,2009-11-18,",
+        "(broken,0,,,unclosed parenthesis at column 1",
+        "nosuchwordanywhere,0,,,",
+    ]
+    assert runner.invoke(cli, ["saved", "add", "carl", "from:carl", *where]).exit_code == 0
+    assert runner.invoke(cli, ["saved", "list", *where]).stdout == "carl\tfrom:carl\n"
+    assert runner.invoke(cli, ["saved", "run", "carl", *where]).stdout.startswith("12 messages match 'from:carl'")
+
+
+def test_broken_pipe_ends_quietly(notmuch_case: Case) -> None:
+    command = f"{sys.executable} -m loupe search notmuch --format ids --case {notmuch_case.root} | head -1"
+    result = subprocess.run(["sh", "-c", command], capture_output=True, text=True)
+    assert result.returncode == 0 and len(result.stdout.split()) == 1
+    assert result.stderr == ""
+
+
+def test_paging_has_no_cap(notmuch_case: Case) -> None:
+    total, first = notmuch_case.search("notmuch", limit=20, offset=0)
+    _, last = notmuch_case.search("notmuch", limit=20, offset=40)
+    assert total == 50 and len(first) == 20 and len(last) == 10
+    everything = [h.id for offset in (0, 20, 40) for h in notmuch_case.search("notmuch", limit=20, offset=offset)[1]]
+    assert len(set(everything)) == 50
