@@ -23,7 +23,7 @@ from email.message import Message
 from email.parser import BytesHeaderParser
 from io import BytesIO
 
-from loupe.ingest.attachments import ExtractLimits, extract_text
+from loupe.ingest.attachments import Extracted, ExtractLimits, extract_text
 from loupe.ingest.headers import (
     decode_value,
     parse_addresses,
@@ -40,23 +40,26 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 EMBEDDED_TYPES = frozenset({"message/rfc822", "message/global"})
 
 
-def parse_message(data: bytes, limits: ExtractLimits | None = None, with_headers: bool = False) -> ParsedMessage:
+def parse_message(
+    data: bytes, limits: ExtractLimits | None = None, with_headers: bool = False, attachment_text: bool = True
+) -> ParsedMessage:
     """Parse one RFC 822 message. Bad structure becomes defects, not errors.
 
     ``with_headers`` also decodes every header for display (``loupe show``);
     ingest skips it, as it costs a tenth of the parse and nothing is indexed
-    from it.
+    from it. ``attachment_text=False`` skips extracting attachment text, for
+    callers that only need the body (search snippets).
     """
     limits = limits or ExtractLimits()
     defects: list[str] = []
     body_bytes = data[len(BOM) :] if data.startswith(BOM) else data
     try:
         msg = email.message_from_bytes(body_bytes, policy=policy.compat32)
-        walker = _Walker(limits)
+        walker = _Walker(limits, attachment_text)
         walker.walk(msg)
     except RecursionError:
         msg = BytesHeaderParser(policy=policy.compat32).parsebytes(body_bytes)
-        walker = _Walker(limits)
+        walker = _Walker(limits, attachment_text)
         walker.body.append(_raw_body(body_bytes))
         defects.append("NestingTooDeep: MIME tree deeper than the parser allows; body kept as raw text")
     defects.extend(walker.defects)
@@ -71,8 +74,9 @@ def _raw_body(data: bytes) -> str:
 class _Walker:
     """Collects body text, attachments and embedded messages from a part tree."""
 
-    def __init__(self, limits: ExtractLimits) -> None:
+    def __init__(self, limits: ExtractLimits, attachment_text: bool = True) -> None:
         self.limits = limits
+        self.attachment_text = attachment_text
         self.body: list[str] = []
         self.html: list[str] = []
         self.attachments: list[Attachment] = []
@@ -116,7 +120,7 @@ class _Walker:
             self.embedded.append(data)
         elif data.startswith(OLE_MAGIC) and (lowered.endswith(".msg") or ctype == "application/vnd.ms-outlook"):
             self.embedded_msg.append(data)
-        extracted = extract_text(data, ctype, filename, self.limits)
+        extracted = extract_text(data, ctype, filename, self.limits) if self.attachment_text else Extracted("")
         self.attachments.append(
             Attachment(
                 filename=filename,

@@ -36,9 +36,16 @@ def _add_saved_searches(conn: Connection) -> None:
     schema.saved_searches.create(conn, checkfirst=True)
 
 
+def _index_children(conn: Connection) -> None:
+    """``loupe show`` lists a message's attached messages; without this index
+    that was a scan of every message (30 ms at 100,000)."""
+    conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS messages_by_parent ON messages (parent)")
+
+
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0001_initial", _create_tables),
     ("0002_saved_searches", _add_saved_searches),
+    ("0003_messages_by_parent", _index_children),
 ]
 
 
@@ -218,6 +225,18 @@ class CaseDatabase:
             for message, locator in rows:
                 found[str(message)].append(str(locator))
         return found
+
+    def raw_sha256_of(self, message_id: str) -> str:
+        """The blob of a message's indexed copy: one indexed lookup, for hot paths."""
+        with self.engine.connect() as conn:
+            found = conn.scalar(
+                select(schema.items.c.raw_sha256).where(
+                    schema.items.c.message == message_id, schema.items.c.status == "indexed"
+                )
+            )
+        if found is None:
+            raise NotFound("message", message_id)
+        return str(found)
 
     def message_for_locator(self, locator: str) -> str | None:
         with self.engine.connect() as conn:
