@@ -106,10 +106,16 @@ class Case:
             limit=limit,
             offset=offset,
             by_date=by_date,
-            body_for=(lambda message_id: self.parsed(message_id, attachment_text=False).body_text)
-            if snippets
-            else None,
+            body_for=self._body_text if snippets else None,
+            attachments_for=self._attachment_texts if snippets else None,
         )
+
+    def _body_text(self, message_id: str) -> str:
+        return self.parsed(message_id, attachment_text=False).body_text
+
+    def _attachment_texts(self, message_id: str) -> list[tuple[str, str]]:
+        parsed = self.parsed(message_id)
+        return [(a.filename or a.mimetype, a.text) for a in parsed.attachments if a.text]
 
     def matching_ids(self, query: str, literal: bool = False) -> list[str]:
         """Ids of every message matching a query, with no cap."""

@@ -197,3 +197,23 @@ def test_paging_has_no_cap(notmuch_case: Case) -> None:
     assert total == 50 and len(first) == 20 and len(last) == 10
     everything = [h.id for offset in (0, 20, 40) for h in notmuch_case.search("notmuch", limit=20, offset=offset)[1]]
     assert len(set(everything)) == 50
+
+
+def test_snippet_from_an_attachment_is_marked(tmp_path: Path) -> None:
+    mail = (
+        b"From: a@example.org\nSubject: see attached\nMessage-ID: <att@x>\nMIME-Version: 1.0\n"
+        b'Content-Type: multipart/mixed; boundary="b"\n\n--b\nContent-Type: text/plain\n\nPlease read the notes.\n'
+        b'--b\nContent-Type: text/plain\nContent-Disposition: attachment; filename="notes.txt"\n\n'
+        b"The shipment leaves Zanzibar on Tuesday.\n--b--\n"
+    )
+    (tmp_path / "m.eml").write_bytes(mail)
+    case = Case.open(tmp_path / "case", create=True)
+    try:
+        ingest(case, [tmp_path / "m.eml"], workers=1)
+        total, hits = case.search("zanzibar")
+        assert total == 1
+        assert hits[0].snippet.startswith("(in attachment notes.txt)") and "[[Zanzibar]]" in hits[0].snippet
+        _, hits = case.search("notes")
+        assert not hits[0].snippet.startswith("(in attachment")  # the body matched first
+    finally:
+        case.close()

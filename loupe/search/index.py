@@ -196,11 +196,14 @@ class FullTextIndex:
         offset: int = 0,
         by_date: bool = False,
         body_for: Callable[[str], str] | None = None,
+        attachments_for: Callable[[str], list[tuple[str, str]]] | None = None,
     ) -> tuple[int, list[Hit]]:
         """The exact total and one page of hits, ranked or newest first.
 
         ``body_for(id)`` gives a hit's body text for its snippet; without it
-        hits have no snippet.
+        hits have no snippet. When the match is not in the body,
+        ``attachments_for(id)`` gives (file name, text) pairs to cut the
+        snippet from instead, marked "in attachment NAME".
         """
         self.index.reload()
         searcher = self.index.searcher()
@@ -209,8 +212,18 @@ class FullTextIndex:
             result = searcher.search(query, limit=limit, offset=offset, count=True, order_by_field="date")
         else:
             result = searcher.search(query, limit=limit, offset=offset, count=True)
-        snippets = tantivy.SnippetGenerator.create(searcher, query, self.schema, "body")
-        snippets.set_max_num_chars(SNIPPET_CHARS)
+        # one generator per field: each keeps only the query terms that occur
+        # in its field somewhere in the index
+        generators = {}
+        for name in ("body", "attachments"):
+            generators[name] = tantivy.SnippetGenerator.create(searcher, query, self.schema, name)
+            generators[name].set_max_num_chars(SNIPPET_CHARS)
+
+        def highlighted(text: str, field: str = "body") -> str:
+            text_doc = tantivy.Document()
+            text_doc.add_text(field, text)
+            return _highlight(generators[field].snippet_from_doc(text_doc))
+
         hits = []
         for score, address in result.hits:
             doc = searcher.doc(address)
@@ -218,9 +231,14 @@ class FullTextIndex:
             snippet = ""
             if body_for is not None:
                 body = body_for(hit_id)
-                text_doc = tantivy.Document()
-                text_doc.add_text("body", body)
-                snippet = _highlight(snippets.snippet_from_doc(text_doc)) or " ".join(body[:SNIPPET_CHARS].split())
+                snippet = highlighted(body)
+                if "[[" not in snippet and attachments_for is not None:
+                    for name, text in attachments_for(hit_id):
+                        found = highlighted(text, "attachments")
+                        if "[[" in found:
+                            snippet = f"(in attachment {name}) {found}"
+                            break
+                snippet = snippet or " ".join(body[:SNIPPET_CHARS].split())
             hits.append(
                 Hit(
                     id=hit_id,
