@@ -18,6 +18,7 @@ demo: $(STAMP)
 	$(BIN)/loupe demo
 
 test: $(STAMP) lint typecheck
+	./tools/install-test-deps.sh
 	$(BIN)/pytest -q
 
 lint: $(STAMP)

@@ -140,6 +140,8 @@ def test_query_features_on_real_mail(notmuch_case: Case) -> None:
     assert count("date:2009-11-17") + count("date:2009-11-18") == count("date:2009-11-17..2009-11-18") == 50
     assert count("date:2009") + count("-date:2009") == 52  # two messages are dated otherwise
     assert count("date:..2009-11-17") == count("date:2009-11-17")
+    # open ends (date:X.. once crashed): before and from a day split the dated messages
+    assert count("date:..2009-11-17") + count("date:2009-11-18..") == 52
     assert count("has:attachment") == 5
     assert count("mimetype:application/pgp-signature") == 7
     assert count("size:>5k") + count("size:..5k") == 52

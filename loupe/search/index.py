@@ -145,7 +145,14 @@ class FullTextIndex:
             )
         if isinstance(node, DateRange):
             return tantivy.Query.range_query(
-                self.schema, "date", tantivy.FieldType.Date, node.start, node.end, True, False
+                # the end is exclusive; an open end must be passed as inclusive
+                self.schema,
+                "date",
+                tantivy.FieldType.Date,
+                node.start,
+                node.end,
+                True,
+                node.end is None,
             )
         if isinstance(node, Not):
             return tantivy.Query.boolean_query(
