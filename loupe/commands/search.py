@@ -131,7 +131,7 @@ def count(query: tuple[str, ...], case_dir: Path | None, top: int, as_json: bool
     parse(text)
     case = _open(case_dir)
     try:
-        total = len(case.matching_ids(text))
+        total, _ = case.search(text, limit=1, snippets=False)
         facets = case.facets(text, top)
         years = case.timeline(text, "year")
     finally:
