@@ -23,7 +23,7 @@ from loupe.search.facets import Bucket, Timeline, facets, timeline
 from loupe.search.index import FullTextIndex, Hit
 from loupe.search.literal import all_literal, first_match, has_literal, superset
 from loupe.search.literal import matches as literal_matches
-from loupe.search.query import Node, parse
+from loupe.search.query import And, Node, Tag, parse
 from loupe.store.blobs import BlobStore
 from loupe.store.database import CaseDatabase
 
@@ -48,6 +48,7 @@ class Case:
         """Opened on first use: commands that only read the database stay fast."""
         if self._index is None:
             self._index = FullTextIndex(self.root / "index")
+            self._index.tagged = self.db.tagged
         return self._index
 
     @classmethod
@@ -128,8 +129,16 @@ class Case:
 
     def facets(self, query: str, size: int = 10) -> dict[str, list[tuple[str, int]]]:
         """Top senders, recipients, lists and attachment types of a query's hits."""
-        searcher, compiled = self.index.prepared(parse(query))
-        return facets(searcher, compiled, size)
+        node = parse(query)
+        searcher, compiled = self.index.prepared(node)
+        result = facets(searcher, compiled, size)
+        tag_counts = []
+        for tag, _total in self.db.tag_counts():
+            count = self.index.search(And((node, Tag(tag))), limit=1)[0]
+            if count:
+                tag_counts.append((tag, count))
+        result["tags"] = sorted(tag_counts, key=lambda pair: -pair[1])[:size]
+        return result
 
     def timeline(self, query: str, bucket: Bucket = "month") -> Timeline:
         """How many matching messages per year, month, week or day."""

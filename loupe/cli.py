@@ -176,6 +176,8 @@ def show(message: str, case_dir: Path | None, as_json: bool) -> None:
         click.echo(f"{'Attached to:':<12} {view['parent']}")
     for child in view["children"]:
         click.echo(f"{'Contains:':<12} {child}")
+    if view["tags"]:
+        click.echo(f"{'Tags:':<12} {', '.join(view['tags'])}")
     if view["defects"]:
         click.echo(f"{'Defects:':<12} {view['defects']}")
     click.echo("")
@@ -248,8 +250,9 @@ def _register_commands() -> None:
     """Commands that live in their own modules (imported here, not at import of
     those modules, so they can import the shared options from this one)."""
     from loupe.commands.search import batch, count, saved, search, timeline
+    from loupe.commands.tags import tag
 
-    for command in (search, count, timeline, batch, saved):
+    for command in (search, count, timeline, batch, saved, tag):
         cli.add_command(command)
 
 

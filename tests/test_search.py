@@ -40,6 +40,7 @@ MALFORMED = [
     ("thread:abc", "thread: needs conversation threading"),
     ("source:MX1", "source: needs coded-source detection"),
     ("=", "'=' needs a value"),
+    ("tag:", "'tag:' needs a value at column 1"),
 ]
 
 
@@ -219,3 +220,26 @@ def test_snippet_from_an_attachment_is_marked(tmp_path: Path) -> None:
         assert not hits[0].snippet.startswith("(in attachment")  # the body matched first
     finally:
         case.close()
+
+
+def test_tags_are_searchable_counted_and_removable(notmuch_case: Case) -> None:
+    runner = CliRunner()
+    where = ["--case", str(notmuch_case.root)]
+    added = runner.invoke(cli, ["tag", "add", "Follow-Up", "--query", "from:carl", *where])
+    assert added.stdout == "tagged 12 message(s) 'follow-up' (0 already were)\n"
+    again = runner.invoke(cli, ["tag", "add", "follow-up", "--query", "from:carl", *where])
+    assert again.stdout == "tagged 0 message(s) 'follow-up' (12 already were)\n"
+    count = lambda q: len(notmuch_case.matching_ids(q))  # noqa: E731
+    assert count("tag:follow-up") == 12
+    assert count("tag:FOLLOW-UP subject:patch") == count("from:carl subject:patch")
+    assert count("notmuch -tag:follow-up") == count("notmuch") - count("notmuch from:carl")
+    assert count("tag:nothing-like-it") == 0
+    assert ("follow-up", 12) in notmuch_case.facets("notmuch")["tags"]
+    some = notmuch_case.matching_ids("tag:follow-up")[0]
+    assert notmuch_case.db.message(some)["tags"] == ["follow-up"]
+    removed = runner.invoke(cli, ["tag", "remove", "follow-up", some, *where])
+    assert removed.stdout == "removed 'follow-up' from 1 message(s)\n"
+    assert count("tag:follow-up") == 11
+    assert runner.invoke(cli, ["tag", "list", *where]).stdout == "      11  follow-up\n"
+    runner.invoke(cli, ["tag", "remove", "follow-up", "--query", "tag:follow-up", *where])
+    assert count("tag:follow-up") == 0

@@ -30,10 +30,10 @@ Query syntax (as in notmuch, mu and Gmail):
   attachment:report.pdf     attachment file name;  mimetype:application/pdf  has:attachment
   date:2010..2011-06        date:2010  date:2010-06-15  date:..2009  date:2011-03..
   size:>1M  size:10k..2M    message size
-  path:box.mbox             where a copy was found
+  path:box.mbox             where a copy was found;  tag:follow-up  your tags (loupe tag)
   =US-714  ="Exact Phrase"  literal: case, accents and punctuation as typed (or --literal)
 Matching is normalised by default: case and accents folded (Juárez = juarez = JUAREZ).
-Coming with later capabilities: thread: tag: source: person:.
+Coming with later capabilities: thread: source: person:.
 """
 
 

@@ -22,7 +22,20 @@ from typing import Any
 
 import tantivy
 
-from loupe.search.query import DEFAULT_FIELDS, FIELDS, And, DateRange, Has, MatchAll, Node, Not, Or, SizeRange, Term
+from loupe.search.query import (
+    DEFAULT_FIELDS,
+    FIELDS,
+    And,
+    DateRange,
+    Has,
+    MatchAll,
+    Node,
+    Not,
+    Or,
+    SizeRange,
+    Tag,
+    Term,
+)
 
 FOLD = "fold"
 TEXT_FIELDS = ("subject", "from", "to", "body", "attachments", "attachment_names", "list", "path")
@@ -88,6 +101,8 @@ class FullTextIndex:
         self.analyzer = _analyzer()
         self.index.register_tokenizer(FOLD, self.analyzer)
         self._writer: Any = None
+        #: tag name -> ids of the messages carrying it; set by the case
+        self.tagged: Callable[[str], list[str]] | None = None
 
     # -- writing --------------------------------------------------------------
     def writer(self, heap_bytes: int) -> Any:
@@ -137,6 +152,11 @@ class FullTextIndex:
             if not queries:
                 return tantivy.Query.empty_query()
             return queries[0] if len(queries) == 1 else tantivy.Query.disjunction_max_query(queries)
+        if isinstance(node, Tag):
+            # tags change without re-indexing: they live in the database, and
+            # the index is asked for exactly the tagged ids
+            ids = self.tagged(node.name) if self.tagged is not None else []
+            return tantivy.Query.term_set_query(self.schema, "id", ids) if ids else tantivy.Query.empty_query()
         if isinstance(node, Has):
             return tantivy.Query.term_query(self.schema, "has", node.what)
         if isinstance(node, SizeRange):

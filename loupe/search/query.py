@@ -14,7 +14,7 @@
     has:attachment  mimetype:application/pdf  attachment:report.pdf
     size:>1M  size:10k..2M     message size in bytes (k, M, G suffixes)
     path:box.mbox              where a copy was found (its locator)
-    list:analysts  id:<message-id>
+    list:analysts  id:<message-id>  tag:follow-up
 
 Errors name the problem and the column, and never silently change the
 query: ``unclosed quote at column 6``.
@@ -50,7 +50,6 @@ FIELDS: dict[str, tuple[str, ...]] = {
 #: gets a clear "not available yet" rather than "unknown field".
 HOOKS: dict[str, str] = {
     "thread": "thread: needs conversation threading, which this version does not build yet",
-    "tag": "tag: needs tags, which this version does not have yet",
     "source": "source: needs coded-source detection, which this version does not have yet",
     "person": "person: needs people resolution, which this version does not have yet",
 }
@@ -74,6 +73,13 @@ class Has:
     """``has:attachment``: a property a message has."""
 
     what: str
+
+
+@dataclass(frozen=True)
+class Tag:
+    """``tag:follow-up``: messages a user tagged so (tags live in the database)."""
+
+    name: str
 
 
 @dataclass(frozen=True)
@@ -108,7 +114,7 @@ class MatchAll:
     pass
 
 
-Node = Term | DateRange | Has | SizeRange | Not | And | Or | MatchAll
+Node = Term | DateRange | Has | SizeRange | Tag | Not | And | Or | MatchAll
 
 _TOKEN = re.compile(r'\s+|\(|\)|"|[^\s()"]+')
 
@@ -253,12 +259,16 @@ class _Parser:
             return _date_range(self.query, at, value)
         if field == "size":
             return _size_range(self.query, at, value)
+        if field == "tag":
+            if not value:
+                raise QueryError(self.query, tok.pos, "'tag:' needs a value")
+            return Tag(value.lower())
         if field == "has":
             if value.lower() not in ("attachment", "attachments"):
                 raise QueryError(self.query, at, f"has:{value} is not known (known: has:attachment)")
             return Has("attachment")
         if field not in FIELDS:
-            known = ", ".join(sorted([*FIELDS, "date", "size", "has", *HOOKS]))
+            known = ", ".join(sorted([*FIELDS, "date", "size", "has", "tag", *HOOKS]))
             raise QueryError(self.query, tok.pos, f"unknown field '{name}:' (known: {known})")
         return self.value(field, value, tok, at)
 

@@ -46,6 +46,7 @@ MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0001_initial", _create_tables),
     ("0002_saved_searches", _add_saved_searches),
     ("0003_messages_by_parent", _index_children),
+    ("0004_tags", lambda conn: schema.tags.create(conn, checkfirst=True)),
 ]
 
 
@@ -226,6 +227,53 @@ class CaseDatabase:
                 found[str(message)].append(str(locator))
         return found
 
+    # -- tags -------------------------------------------------------------------
+    def add_tags(self, ids: Iterable[str], tags: Sequence[str]) -> int:
+        """Tag messages; returns how many (message, tag) pairs were new."""
+        table = schema.tags
+        wanted = [(m, t.lower()) for m in ids for t in tags]
+        with self.engine.begin() as conn:
+            existing = {
+                (m, t)
+                for m, t in conn.execute(
+                    select(table.c.message, table.c.tag).where(table.c.tag.in_([t.lower() for t in tags]))
+                )
+            }
+            fresh = [
+                {"message": m, "tag": t, "created": _now()} for m, t in dict.fromkeys(wanted) if (m, t) not in existing
+            ]
+            if fresh:
+                conn.execute(insert(table), fresh)
+        return len(fresh)
+
+    def remove_tags(self, ids: Iterable[str], tags: Sequence[str]) -> int:
+        table = schema.tags
+        removed = 0
+        with self.engine.begin() as conn:
+            for start_ids in _chunks(list(ids), 500):
+                result = conn.execute(
+                    table.delete().where(table.c.message.in_(start_ids), table.c.tag.in_([t.lower() for t in tags]))
+                )
+                removed += result.rowcount or 0
+        return removed
+
+    def tagged(self, tag: str) -> list[str]:
+        with self.engine.connect() as conn:
+            return [str(m) for m in conn.scalars(select(schema.tags.c.message).where(schema.tags.c.tag == tag.lower()))]
+
+    def tags_of(self, message_id: str) -> list[str]:
+        with self.engine.connect() as conn:
+            rows = conn.scalars(
+                select(schema.tags.c.tag).where(schema.tags.c.message == message_id).order_by(schema.tags.c.tag)
+            )
+            return [str(t) for t in rows]
+
+    def tag_counts(self) -> list[tuple[str, int]]:
+        table = schema.tags
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(table.c.tag, func.count()).group_by(table.c.tag).order_by(func.count().desc()))
+            return [(str(t), int(n)) for t, n in rows]
+
     def raw_sha256_of(self, message_id: str) -> str:
         """The blob of a message's indexed copy: one indexed lookup, for hot paths."""
         with self.engine.connect() as conn:
@@ -315,10 +363,21 @@ class CaseDatabase:
                     .order_by(ma.c.role, ma.c.position)
                 )
             ]
+            record["tags"] = [
+                str(t)
+                for t in conn.scalars(
+                    select(schema.tags.c.tag).where(schema.tags.c.message == message_id).order_by(schema.tags.c.tag)
+                )
+            ]
             record["children"] = list(
                 conn.scalars(select(schema.messages.c.id).where(schema.messages.c.parent == message_id))
             )
         return record
+
+
+def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def _correspondent_ids(conn: Connection, wanted: set[Address]) -> dict[Address, int]:

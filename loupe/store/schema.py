@@ -146,6 +146,18 @@ saved_searches = Table(
     Column("created", String(32), nullable=False),
 )
 
+#: Reporters' own labels on messages; kept here, not in the index, so tagging
+#: is instant and survives re-indexing.
+tags = Table(
+    "tags",
+    metadata,
+    Column("message", String(40), nullable=False),
+    Column("tag", String(200), nullable=False),
+    Column("created", String(32), nullable=False),
+    PrimaryKeyConstraint("message", "tag"),
+)
+Index("tags_by_tag", tags.c.tag)
+
 schema_migrations = Table(
     "schema_migrations",
     metadata,
