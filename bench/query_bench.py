@@ -115,11 +115,13 @@ def main() -> None:
     parser.add_argument(
         "--loupe-only", action="store_true", help="skip notmuch and mu (their 1M-message index takes an hour here)"
     )
+    parser.add_argument("--no-mu", action="store_true", help="skip mu only")
     args = parser.parse_args()
     from loupe.case import Case
 
     command = "python bench/query_bench.py --sizes " + " ".join(map(str, args.sizes))
     command += " --loupe-only" if args.loupe_only else ""
+    command += " --no-mu" if args.no_mu else ""
     lines = [
         f"\n## Query latency, {time.strftime('%Y-%m-%d')} ({os.cpu_count()} cores)\n",
         f"Command: `{command}`. In-process: first page of 20 with the exact total, "
@@ -132,7 +134,7 @@ def main() -> None:
         archive = make_archive(size)
         case_dir = ensure_case(archive)
         notmuch_env = None if args.loupe_only else ensure_notmuch(archive)
-        muhome = None if args.loupe_only else ensure_mu(archive)
+        muhome = None if args.loupe_only or args.no_mu else ensure_mu(archive)
         case = Case.open(case_dir)
         all_p50 = []
         for loupe_q, notmuch_q, mu_q in QUERIES:
