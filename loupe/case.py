@@ -115,6 +115,8 @@ class Case:
         return self.parsed(message_id, attachment_text=False).body_text
 
     def _attachment_texts(self, message_id: str) -> list[tuple[str, str]]:
+        if not self.db.has_attachments(message_id):
+            return []  # most hits: no second parse, no text extraction
         parsed = self.parsed(message_id)
         return [(a.filename or a.mimetype, a.text) for a in parsed.attachments if a.text]
 

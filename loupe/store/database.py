@@ -274,6 +274,13 @@ class CaseDatabase:
             rows = conn.execute(select(table.c.tag, func.count()).group_by(table.c.tag).order_by(func.count().desc()))
             return [(str(t), int(n)) for t, n in rows]
 
+    def has_attachments(self, message_id: str) -> bool:
+        with self.engine.connect() as conn:
+            found = conn.scalar(
+                select(schema.attachments.c.position).where(schema.attachments.c.message == message_id).limit(1)
+            )
+        return found is not None
+
     def raw_sha256_of(self, message_id: str) -> str:
         """The blob of a message's indexed copy: one indexed lookup, for hot paths."""
         with self.engine.connect() as conn:
