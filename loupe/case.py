@@ -15,9 +15,8 @@ from pathlib import Path
 
 from loupe.config import Settings
 from loupe.errors import CaseError
-from loupe.ingest.emlx import emlx_to_rfc822, sniff_emlx
 from loupe.ingest.mime import parse_message
-from loupe.ingest.outlook import msg_to_rfc822, sniff_msg
+from loupe.ingest.worker import as_rfc822
 from loupe.model import Address, ParsedMessage
 from loupe.search.facets import Bucket, Timeline, facets, timeline
 from loupe.search.index import FullTextIndex, Hit
@@ -72,12 +71,8 @@ class Case:
         under a millisecond and shows exactly what the evidence says.
         """
         raw = self.blobs.get(self.db.raw_sha256_of(message_id))
-        if sniff_msg(raw[:8]):
-            raw = msg_to_rfc822(raw)
-        elif sniff_emlx(raw[:1024]):
-            raw = emlx_to_rfc822(raw)
         return parse_message(
-            raw, self.settings.extract_limits, with_headers=with_headers, attachment_text=attachment_text
+            as_rfc822(raw), self.settings.extract_limits, with_headers=with_headers, attachment_text=attachment_text
         )
 
     def search(

@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from loupe.ingest.attachments import ExtractLimits
-from loupe.ingest.emlx import emlx_to_rfc822
+from loupe.ingest.emlx import emlx_to_rfc822, sniff_emlx
 from loupe.ingest.mime import parse_message
-from loupe.ingest.outlook import OutlookError, msg_to_rfc822
+from loupe.ingest.outlook import OutlookError, msg_to_rfc822, sniff_msg
 from loupe.model import PARSER_VERSION, BadItem, ItemKind, ParsedMessage, RawItem
 from loupe.store.compression import BlobCompressor, CompressedBlob
 
@@ -55,7 +55,7 @@ def process_item(item: RawItem | BadItem, compressor: BlobCompressor, limits: Ex
             )
 
         try:
-            parsed = parse_message(_as_rfc822(current), limits)
+            parsed = parse_message(as_rfc822(current.data, current.kind), limits)
         except (OutlookError, ValueError) as exc:
             outcomes.append(failed(getattr(exc, "reason", None) or str(exc)))
             continue
@@ -94,12 +94,19 @@ def _compressor(dictionary: bytes | None) -> BlobCompressor:
     return _COMPRESSORS[dictionary]
 
 
-def _as_rfc822(item: RawItem) -> bytes:
-    if item.kind == ItemKind.MSG:
-        return msg_to_rfc822(item.data)
-    if item.kind == ItemKind.EMLX:
-        return emlx_to_rfc822(item.data)
-    return item.data
+def as_rfc822(data: bytes, kind: ItemKind | None = None) -> bytes:
+    """The Internet-message form of an original, for the MIME parser.
+
+    ``kind`` is known during ingest; re-reading a stored original (``loupe
+    show``, snippets) recognises it by content, as ingest first did.
+    """
+    if kind is None:
+        kind = ItemKind.MSG if sniff_msg(data[:8]) else ItemKind.EMLX if sniff_emlx(data[:1024]) else ItemKind.RFC822
+    if kind == ItemKind.MSG:
+        return msg_to_rfc822(data)
+    if kind == ItemKind.EMLX:
+        return emlx_to_rfc822(data)
+    return data
 
 
 def process_chunk(
