@@ -157,8 +157,10 @@ def bench_mu(archive: Path) -> Measure | None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--loupe-only", action="store_true", help="skip notmuch and mu (hours at 1M messages)")
     args = parser.parse_args()
     command = "python bench/ingest_bench.py --sizes " + " ".join(map(str, args.sizes))
+    command += " --loupe-only" if args.loupe_only else ""
     lines = [
         f"\n## Ingest, {time.strftime('%Y-%m-%d')} ({os.cpu_count()} cores)\n",
         f"Command: `{command}`\n",
@@ -168,7 +170,8 @@ def main() -> None:
     for size in args.sizes:
         archive = make_archive(size)
         mail_bytes = dir_size(archive / "mail")
-        results = [m for m in (bench_loupe(archive), bench_notmuch(archive), bench_mu(archive)) if m]
+        peers = () if args.loupe_only else (bench_notmuch(archive), bench_mu(archive))
+        results = [m for m in (bench_loupe(archive), *peers) if m]
         loupe_rate = results[0].messages / results[0].seconds
         for m in results:
             rate = m.messages / m.seconds
