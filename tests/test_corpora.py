@@ -21,8 +21,8 @@ from loupe.case import Case
 from loupe.cli import cli
 from loupe.export import raw_message
 from loupe.ingest.mbox import iter_mbox
-from loupe.ingest.outlook import iter_pst
 from loupe.ingest.pipeline import ingest
+from loupe.ingest.pst import iter_pst
 from loupe.model import MEMBER_SEP, OFFSET_SEP
 
 from .conftest import corpus

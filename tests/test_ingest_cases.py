@@ -14,8 +14,8 @@ from loupe.cli import cli
 from loupe.export import raw_message
 from loupe.ingest.mbox import iter_mbox
 from loupe.ingest.mime import parse_message
-from loupe.ingest.outlook import pst_item_count
 from loupe.ingest.pipeline import ingest
+from loupe.ingest.pst import pst_item_count
 from loupe.model import DateFlag
 
 from .conftest import FIXTURES, corpus

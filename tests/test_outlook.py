@@ -19,18 +19,16 @@ import extract_msg
 import pytest
 
 from loupe.ingest.mime import parse_message
+from loupe.ingest.msg import _msg_attachment, msg_to_rfc822
 from loupe.ingest.outlook import (
     OutlookError,
     _build,
     _Item,
-    _msg_attachment,
     format_date,
-    iter_pst,
-    msg_to_rfc822,
-    pst_item_count,
     sniff_msg,
     sniff_pst,
 )
+from loupe.ingest.pst import iter_pst, pst_item_count
 
 CORPORA = Path(__file__).resolve().parents[1].parent / "shared" / "corpora"
 MSG = CORPORA / "msg-samples"

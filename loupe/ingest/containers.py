@@ -26,7 +26,8 @@ from typing import BinaryIO
 from loupe.ingest.archives import ArchiveLimits, ArchiveProblem, iter_archive, sniff_archive
 from loupe.ingest.emlx import sniff_emlx
 from loupe.ingest.mbox import iter_mbox, sniff_mbox
-from loupe.ingest.outlook import OutlookError, iter_pst, sniff_msg, sniff_pst
+from loupe.ingest.outlook import OutlookError, sniff_msg, sniff_pst
+from loupe.ingest.pst import iter_pst
 from loupe.ingest.rfc822 import sniff_rfc822
 from loupe.model import MEMBER_SEP, OFFSET_SEP, BadItem, ItemKind, RawItem
 

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field, replace
 from loupe.ingest.attachments import ExtractLimits
 from loupe.ingest.emlx import emlx_to_rfc822, sniff_emlx
 from loupe.ingest.mime import parse_message
-from loupe.ingest.outlook import OutlookError, msg_to_rfc822, sniff_msg
+from loupe.ingest.msg import msg_to_rfc822
+from loupe.ingest.outlook import OutlookError, sniff_msg
 from loupe.model import PARSER_VERSION, BadItem, ItemKind, ParsedMessage, RawItem
 from loupe.store.compression import BlobCompressor, CompressedBlob
 
