@@ -77,7 +77,8 @@ def build_schema() -> tantivy.Schema:
     for name in TEXT_FIELDS:
         builder.add_text_field(name, stored=name in ("subject", "from"), tokenizer_name=FOLD)
     for name in KEYWORD_FIELDS:
-        builder.add_text_field(name, stored=False, tokenizer_name="raw", fast=True)
+        # one whole value per term: document ids are all a query needs
+        builder.add_text_field(name, stored=False, tokenizer_name="raw", fast=True, index_option="basic")
     builder.add_date_field("date", stored=True, indexed=True, fast=True)
     builder.add_unsigned_field("size", stored=False, indexed=True, fast=True)
     return builder.build()

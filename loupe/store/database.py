@@ -38,8 +38,9 @@ def _add_saved_searches(conn: Connection) -> None:
 
 def _index_children(conn: Connection) -> None:
     """``loupe show`` lists a message's attached messages; without this index
-    that was a scan of every message (30 ms at 100,000)."""
-    conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS messages_by_parent ON messages (parent)")
+    that was a scan of every message (30 ms at 100,000). Partial: almost no
+    message has a parent, and indexing the NULLs cost 1.4% of the case."""
+    conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS messages_by_parent ON messages (parent) WHERE parent IS NOT NULL")
 
 
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
