@@ -245,3 +245,23 @@ def test_tar_gz_of_a_maildir_gives_the_same_messages_as_the_folder(tmp_path: Pat
     finally:
         from_folder.close()
         from_tar.close()
+
+
+def test_large_non_mail_file_is_recorded_not_read_whole(tmp_path: Path) -> None:
+    from loupe.ingest import containers
+
+    big = tmp_path / "mail" / "xapian.glass"
+    big.parent.mkdir()
+    big.write_bytes(b"\x00\x01binary index" * 200_000)  # 2.6 MB of non-mail
+    (tmp_path / "mail" / "1.eml").write_bytes(b"From: a@example.org\nSubject: real\n\nhello\n")
+    limit, containers.KEEP_NON_MAIL_BYTES = containers.KEEP_NON_MAIL_BYTES, 1024 * 1024
+    case = Case.open(tmp_path / "case", create=True)
+    try:
+        ingest(case, [tmp_path / "mail"], workers=1)
+        counts = case.db.status_counts()
+        assert (counts.items, counts.indexed, counts.quarantined) == (2, 1, 1)
+        (row,) = list(case.db.quarantined())
+        assert row["raw_sha256"] is None and "2800000 bytes not copied" in row["reason"]
+    finally:
+        containers.KEEP_NON_MAIL_BYTES = limit
+        case.close()

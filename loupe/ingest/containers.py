@@ -177,6 +177,10 @@ READERS: list[Reader] = [
     Reader("rfc822", sniff_rfc822, _single(ItemKind.RFC822)),
 ]
 
+#: Non-mail files up to this size are copied into the case with their reason;
+#: larger ones (search-engine databases, videos) are only recorded.
+KEEP_NON_MAIL_BYTES = 16 * 1024 * 1024
+
 #: Below this score a file is not trusted to be mail of any kind.
 MIN_SCORE = 30
 
@@ -195,7 +199,14 @@ def read_source(source: Source, ctx: WalkContext) -> Iterator[Item]:
     score, best = max(((reader.score(head), reader) for reader in READERS), key=lambda pair: pair[0])
     if score < MIN_SCORE:
         preview = head[:40].decode("ascii", "backslashreplace")
-        yield BadItem(source.locator, f"not recognised as mail (starts with {preview!r})", source.read_all())
+        reason = f"not recognised as mail (starts with {preview!r})"
+        size = source.size()
+        if size > KEEP_NON_MAIL_BYTES:
+            # a database or video beside the mail: reading it whole would break
+            # the memory bound; it stays where it is, and the reason says so
+            yield BadItem(source.locator, f"{reason}; {size} bytes not copied into the case (left at its locator)")
+        else:
+            yield BadItem(source.locator, reason, source.read_all())
         return
     yield from best.read(source, ctx)
 

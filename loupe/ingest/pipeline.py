@@ -247,7 +247,9 @@ def _message_row(mid: str, parsed: ParsedMessage, outcome: Outcome, parent: str 
         "date_flag": parsed.date_flag.value,
         "in_reply_to": " ".join(parsed.in_reply_to),
         "references": " ".join(parsed.references),
-        "list_id": parsed.list_id,
+        # the list's id (analysts.example.org), as facets and list: use it;
+        # its display name stays in the original
+        "list_id": _list_key(parsed.list_id),
         "body_source": parsed.body_source,
         "attachment_count": len(parsed.attachments),
         "size": outcome.size,

@@ -61,7 +61,7 @@ messages = Table(
     Column("date_flag", String(12), nullable=False),
     Column("in_reply_to", Text, nullable=False),
     Column("references", Text, nullable=False, doc="space-separated Message-IDs"),
-    Column("list_id", Text, nullable=False),
+    Column("list_id", Text, nullable=False, doc="the List-Id without its display name"),
     Column("body_source", String(8), nullable=False),
     Column("attachment_count", Integer, nullable=False),
     Column("size", Integer, nullable=False),
