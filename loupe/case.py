@@ -9,7 +9,7 @@ my-case/
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -97,7 +97,7 @@ class Case:
         if has_literal(node):
             ids = self._literal_ids(node, by_date)
             return len(ids), [self._hit(i, node) for i in ids[offset : offset + limit]]
-        return self.index.search(
+        total, hits = self.index.search(
             node,
             limit=limit,
             offset=offset,
@@ -105,6 +105,8 @@ class Case:
             body_for=self._body_text if snippets else None,
             attachments_for=self._attachment_texts if snippets else None,
         )
+        about = self.db.summaries([hit.id for hit in hits])
+        return total, [replace(hit, **about[hit.id]) for hit in hits if hit.id in about]
 
     def _body_text(self, message_id: str) -> str:
         return self.parsed(message_id, attachment_text=False).body_text

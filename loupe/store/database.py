@@ -275,6 +275,22 @@ class CaseDatabase:
             rows = conn.execute(select(table.c.tag, func.count()).group_by(table.c.tag).order_by(func.count().desc()))
             return [(str(t), int(n)) for t, n in rows]
 
+    def summaries(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """Subject, sender and date of many messages at once (search hits)."""
+        m = schema.messages
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(m.c.id, m.c.subject, m.c.from_name, m.c.from_email, m.c.date).where(m.c.id.in_(list(ids)))
+            )
+            return {
+                str(r.id): {
+                    "subject": r.subject,
+                    "sender": f"{r.from_name} {r.from_email}".strip(),
+                    "date": datetime.fromisoformat(r.date) if r.date else None,
+                }
+                for r in rows
+            }
+
     def has_attachments(self, message_id: str) -> bool:
         with self.engine.connect() as conn:
             found = conn.scalar(
