@@ -91,9 +91,7 @@ class Case:
         Snippets re-parse each hit's original (~0.5 ms a hit); ``snippets=False``
         skips them.
         """
-        node = parse(query)
-        if literal:
-            node = all_literal(node)
+        node = _query_node(query, literal)
         if has_literal(node):
             ids = self._literal_ids(node, by_date)
             return len(ids), [self._hit(i, node) for i in ids[offset : offset + limit]]
@@ -119,9 +117,7 @@ class Case:
 
     def matching_ids(self, query: str, literal: bool = False) -> list[str]:
         """Ids of every message matching a query, with no cap."""
-        node = parse(query)
-        if literal:
-            node = all_literal(node)
+        node = _query_node(query, literal)
         if has_literal(node):
             return self._literal_ids(node, by_date=False)
         return self.index.matching_ids(node)
@@ -197,3 +193,9 @@ class Case:
             self._index.close()
         self.blobs.close()
         self.db.close()
+
+
+def _query_node(query: str, literal: bool) -> Node:
+    """Parse a query; ``--literal`` makes every plain term literal."""
+    node = parse(query)
+    return all_literal(node) if literal else node

@@ -11,5 +11,4 @@ def raw_message(case: Case, key: str) -> bytes:
     ``BlobStore.get`` re-hashes what it decompresses, so a damaged blob is
     an error, never silently different evidence.
     """
-    record = case.db.message(case.db.resolve(key))
-    return case.blobs.get(record["raw_sha256"])
+    return case.blobs.get(case.db.raw_sha256_of(case.db.resolve(key)))

@@ -12,7 +12,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event, func, insert, select, update
 
@@ -21,6 +21,8 @@ from loupe.model import Address
 from loupe.store import schema
 
 STATUSES = ("indexed", "duplicate", "quarantined")
+
+T = TypeVar("T")
 
 
 def _now() -> str:
@@ -97,8 +99,7 @@ class CaseDatabase:
         wanted = list(set(ids))
         found: set[str] = set()
         with self.engine.connect() as conn:
-            for start in range(0, len(wanted), 500):
-                chunk = wanted[start : start + 500]
+            for chunk in _chunks(wanted, 500):
                 found.update(conn.scalars(select(schema.messages.c.id).where(schema.messages.c.id.in_(chunk))))
         return found
 
@@ -320,8 +321,7 @@ class CaseDatabase:
         wanted = list(ids)
         found: dict[str, str] = {}
         with self.engine.connect() as conn:
-            for start in range(0, len(wanted), 500):
-                chunk = wanted[start : start + 500]
+            for chunk in _chunks(wanted, 500):
                 rows = conn.execute(
                     select(schema.messages.c.id, schema.messages.c.message_id).where(schema.messages.c.id.in_(chunk))
                 )
@@ -399,7 +399,7 @@ class CaseDatabase:
         return record
 
 
-def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+def _chunks(items: list[T], size: int) -> Iterator[list[T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
@@ -409,8 +409,7 @@ def _correspondent_ids(conn: Connection, wanted: set[Address]) -> dict[Address, 
     co = schema.correspondents
     found: dict[Address, int] = {}
     pending = list(wanted)
-    for start in range(0, len(pending), 300):
-        chunk = pending[start : start + 300]
+    for chunk in _chunks(pending, 300):
         emails = {a.email for a in chunk}
         for row in conn.execute(select(co).where(co.c.email.in_(emails))):
             key = Address(name=row.name, email=row.email, raw=row.raw)
@@ -419,8 +418,7 @@ def _correspondent_ids(conn: Connection, wanted: set[Address]) -> dict[Address, 
     missing = [a for a in pending if a not in found]
     if missing:
         conn.execute(insert(co), [{"name": a.name, "email": a.email, "raw": a.raw} for a in missing])
-        for start in range(0, len(missing), 300):
-            chunk = missing[start : start + 300]
+        for chunk in _chunks(missing, 300):
             for row in conn.execute(select(co).where(co.c.email.in_({a.email for a in chunk}))):
                 key = Address(name=row.name, email=row.email, raw=row.raw)
                 if key in wanted:
