@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 from loupe.config import Settings
-from loupe.errors import CaseError
+from loupe.errors import CaseError, NotFound, QueryError
 from loupe.ingest.mime import parse_message
 from loupe.ingest.worker import as_rfc822
 from loupe.model import Address, ParsedMessage
@@ -48,6 +48,7 @@ class Case:
         if self._index is None:
             self._index = FullTextIndex(self.root / "index")
             self._index.tagged = self.db.tagged
+            self._index.lookup = self.lookup
         return self._index
 
     @classmethod
@@ -187,6 +188,25 @@ class Case:
         date = datetime.fromisoformat(record["date"]) if record["date"] else None
         sender = f"{record['from_name']} {record['from_email']}".strip()
         return Hit(id=message_id, score=0.0, subject=record["subject"], sender=sender, date=date, snippet=snippet)
+
+    def lookup(self, kind: str, value: str) -> list[str]:
+        """The messages a ``thread:``, ``person:`` or ``is:`` query term stands for."""
+        conversations = self.db.conversations
+        if kind == "thread":
+            try:
+                key = self.db.resolve(value)
+            except NotFound:
+                key = value
+            thread = conversations.thread_of(key)
+            if thread is None:
+                raise NotFound("message or thread", value)
+            return conversations.thread_members(thread)
+        if kind == "person":
+            person = self.db.people.resolve(value)
+            return self.db.people.messages_of(self.db.people.emails_of(person))
+        if kind == "is" and value == "near-duplicate":
+            return conversations.near_duplicate_ids()
+        raise QueryError(f"{kind}:{value}", 0, f"{kind}:{value} is not known")
 
     def close(self) -> None:
         if self._index is not None:

@@ -249,10 +249,12 @@ def demo(out_dir: Path, case_dir: Path, n_messages: int, workers: int | None) ->
 def _register_commands() -> None:
     """Commands that live in their own modules (imported here, not at import of
     those modules, so they can import the shared options from this one)."""
+    from loupe.commands.conversations import similar, thread
+    from loupe.commands.people import graph, people, person
     from loupe.commands.search import batch, count, saved, search, timeline
     from loupe.commands.tags import tag
 
-    for command in (search, count, timeline, batch, saved, tag):
+    for command in (search, count, timeline, batch, saved, tag, thread, similar, people, person, graph):
         cli.add_command(command)
 
 

@@ -46,3 +46,12 @@ class QueryError(LoupeError):
         self.position = position
         self.problem = problem
         super().__init__(f"{problem} at column {position + 1}")
+
+
+class Ambiguous(LoupeError):
+    """A name given by the user matches several things; lists a few of them."""
+
+    def __init__(self, key: str, candidates: list[str]) -> None:
+        self.key = key
+        self.candidates = candidates
+        super().__init__(f"{key!r} matches several: {', '.join(candidates)}; be more precise")

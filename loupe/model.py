@@ -127,3 +127,4 @@ class ParsedMessage:
     defects: tuple[str, ...]
     content_key: str  # hash of what makes two copies "the same message"
     headers_text: str = ""  # decoded header block, for display and search
+    thread_index: str = ""  # Outlook's Thread-Index header (base64), when present

@@ -33,29 +33,11 @@ where it cannot, these tests are skipped, except in CI, where they must run.
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import subprocess
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
-
 import pytest
 
-from loupe.case import Case
 from loupe.errors import QueryError
-from loupe.ingest.pipeline import ingest
 from loupe.search.query import parse
-
-CORPORA = Path(__file__).resolve().parents[1].parent / "shared" / "corpora"
-
-# The Maildir-shaped corpora (folders of one-message files), which notmuch reads:
-# notmuch-default: a Maildir tree with ':2,' names; mu-testdir: '!2,' names and a
-# tmp/ that both ignore; notmuch-edge: loose files and a Maildir, which notmuch
-# indexes all of (same-Message-ID duplicates included); enron-sample: CMU
-# folders of files, not a Maildir, which notmuch indexes as plain files.
-MAILDIR_CORPORA = ("notmuch-default", "mu-testdir", "notmuch-edge", "enron-sample")
+from tests.notmuch_corpora import MAILDIR_CORPORA, Indexed
 
 
 def _prefix_queries_supported() -> bool:
@@ -197,72 +179,6 @@ KNOWN_DIFFERENCES: dict[tuple[str, str], tuple[set[str], set[str], str]] = {
         "notmuch (GMime) drops the invalid address k..allen@enron.com; Loupe indexes it as written",
     ),
 }
-
-
-@dataclass
-class Indexed:
-    name: str
-    case: Case
-    env: dict[str, str]
-
-    def loupe(self, query: str) -> set[str]:
-        headers = self.case.db.header_message_ids(self.case.matching_ids(query))
-        return {mid for mid in headers.values() if not mid.endswith("@derived.loupe")}
-
-    def notmuch(self, query: str) -> set[str]:
-        done = subprocess.run(
-            ["notmuch", "search", "--output=messages", "--format=json", "--exclude=false", "--", query],
-            env=self.env,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        return {mid for mid in json.loads(done.stdout) if not mid.startswith("notmuch-sha1-")}
-
-
-def _in_ci() -> bool:
-    """CI sets CI=true; as in tools/install-test-deps.sh, "false" or "0" is not CI."""
-    return os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
-
-
-def _require_notmuch() -> None:
-    if shutil.which("notmuch") is None:
-        if _in_ci():
-            pytest.fail("notmuch is required in CI: tools/install-test-deps.sh installs it")
-        pytest.skip("notmuch not installed (run as root: tools/install-test-deps.sh)")
-
-
-@pytest.fixture(scope="module")
-def indexed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Indexed]]:
-    _require_notmuch()
-    done: dict[str, Indexed] = {}
-    for name in MAILDIR_CORPORA:
-        source = CORPORA / name
-        if not source.is_dir():
-            pytest.fail(f"corpus {name} missing at {source}: tests read ../shared/corpora")
-        base = tmp_path_factory.mktemp(name)
-        mail = base / "mail"
-        shutil.copytree(source, mail)
-        # Loupe first, so that it does not see the .notmuch/ folder notmuch adds.
-        case = Case.open(base / "case", create=True)
-        ingest(case, [mail], workers=1)
-        config = base / "notmuch-config"
-        config.write_text(
-            f"[database]\npath={mail}\n"
-            "[user]\nname=Loupe Test\nprimary_email=test@example.org\n"
-            "[new]\ntags=inbox;\nignore=PROVENANCE.md;\n"
-            "[search]\nexclude_tags=\n"
-            "[maildir]\nsynchronize_flags=false\n",
-            "utf-8",
-        )
-        # Only this configuration: no NOTMUCH_PROFILE / XDG_* of the person running the tests.
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("NOTMUCH_", "XDG_"))}
-        env.update(NOTMUCH_CONFIG=str(config), HOME=str(base), TZ="UTC")
-        subprocess.run(["notmuch", "new", "--quiet"], env=env, check=True, capture_output=True)
-        done[name] = Indexed(name, case, env)
-    yield done
-    for one in done.values():
-        one.case.close()
 
 
 def _params() -> list[object]:

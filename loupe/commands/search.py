@@ -32,8 +32,11 @@ Query syntax (as in notmuch, mu and Gmail):
   size:>1M  size:10k..2M    message size
   path:box.mbox             where a copy was found;  tag:follow-up  your tags (loupe tag)
   =US-714  ="Exact Phrase"  literal: case, accents and punctuation as typed (or --literal)
+  thread:3f9a2c             the whole conversation of a message (see loupe thread)
+  person:ann@example.org    from or to a person under any of their addresses (see loupe people)
+  is:near-duplicate         messages with near-identical copies (see loupe similar)
 Matching is normalised by default: case and accents folded (Juárez = juarez = JUAREZ).
-Coming with later capabilities: thread: source: person:.
+Coming with a later capability: source:.
 """
 
 

@@ -267,4 +267,5 @@ def _assemble(msg: Message, walker: _Walker, defects: list[str], with_headers: b
         defects=tuple(dict.fromkeys(defects)),
         content_key=content_key,
         headers_text=headers_text,
+        thread_index="".join(str(h.get("thread-index") or "").split()),
     )

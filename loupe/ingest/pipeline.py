@@ -21,12 +21,13 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from itertools import chain, islice
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
+from loupe.analysis import AnalysisSummary, refresh
 from loupe.case import Case
 from loupe.ingest.containers import Item, WalkContext, walk
 from loupe.ingest.worker import Outcome, process_chunk
@@ -55,6 +56,7 @@ class RunSummary:
     bytes: int = 0
     seconds: float = 0.0
     problems: list[str] = field(default_factory=list)  # first few quarantine lines
+    analysis: AnalysisSummary | None = None  # threads, near duplicates, people after the run
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -67,6 +69,7 @@ class RunSummary:
             "quarantined": self.quarantined,
             "bytes": self.bytes,
             "seconds": round(self.seconds, 3),
+            **({"analysis": asdict(self.analysis)} if self.analysis else {}),
         }
 
 
@@ -114,6 +117,10 @@ def ingest(
         if on_progress is not None:
             on_progress(summary, len(outcomes))
     writer.flush()
+    if summary.indexed or not case.db.conversations.up_to_date():
+        if on_progress is not None:
+            on_progress(summary, 0)
+        summary.analysis = refresh(case.db)
     case.index.close()
     case.blobs.close()
     if summary.indexed or summary.duplicate or summary.quarantined:
@@ -177,6 +184,7 @@ class _BatchWriter:
         existing = self.case.db.existing_messages(message_key(o.message) for o in outcomes if o.message is not None)
         by_locator: dict[str, str] = {}  # item locator -> message id, for linking children
         items, messages, addresses, attachments, docs = [], [], [], [], []
+        extra: dict[str, list[dict[str, Any]]] = {"thread_indexes": [], "near_signatures": [], "quoted_blocks": []}
         for outcome in outcomes:
             row = {
                 "locator": outcome.locator,
@@ -209,6 +217,7 @@ class _BatchWriter:
                 addresses.extend(_address_rows(mid, parsed))
                 attachments.extend(_attachment_rows(mid, parsed))
                 docs.append(_index_doc(mid, parsed, outcome))
+                _conversation_rows(mid, parsed, outcome, extra)
                 row.update(status="indexed", message=mid)
                 self.summary.indexed += 1
             by_locator[outcome.locator] = mid
@@ -217,7 +226,7 @@ class _BatchWriter:
         if docs:
             self.case.index.upsert(docs, self.case.settings.index_heap_bytes)
             self.case.index.commit()
-        self.case.db.write_batch(items, messages, addresses, attachments, blob_rows)
+        self.case.db.write_batch(items, messages, addresses, attachments, blob_rows, extra)
 
     def _store_blobs(self, outcomes: list[Outcome]) -> list[dict[str, object]]:
         """Append the batch's new originals to the pack and make them durable."""
@@ -257,6 +266,32 @@ def _message_row(mid: str, parsed: ParsedMessage, outcome: Outcome, parent: str 
         "defects": " ".join(parsed.defects),
         "parser_version": outcome.parser_version,
     }
+
+
+def _conversation_rows(
+    mid: str, parsed: ParsedMessage, outcome: Outcome, extra: dict[str, list[dict[str, Any]]]
+) -> None:
+    """What the workers prepared for threads, near duplicates and forwarded authors."""
+    if parsed.thread_index:
+        extra["thread_indexes"].append({"message": mid, "thread_index": parsed.thread_index})
+    if outcome.signature is not None:
+        extra["near_signatures"].append({"message": mid, "minhash": outcome.signature})
+    for position, block in enumerate(outcome.blocks):
+        extra["quoted_blocks"].append(
+            {
+                "message": mid,
+                "position": position,
+                "kind": block.kind,
+                "depth": block.depth,
+                "author_name": block.author_name,
+                "author_email": block.author_address.lower(),
+                "date": block.date.isoformat() if block.date else None,
+                "date_text": block.date_text,
+                "subject": block.subject,
+                "start": block.start,
+                "chars": len(block.text),
+            }
+        )
 
 
 def _address_rows(mid: str, parsed: ParsedMessage) -> list[tuple[str, str, int, Address]]:

@@ -8,7 +8,9 @@ outcomes (attachment bytes only as compressed blobs).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import TypeVar
 
 from loupe.ingest.attachments import ExtractLimits
 from loupe.ingest.emlx import emlx_to_rfc822, sniff_emlx
@@ -16,11 +18,15 @@ from loupe.ingest.mime import parse_message
 from loupe.ingest.msg import msg_to_rfc822
 from loupe.ingest.outlook import OutlookError, sniff_msg
 from loupe.model import PARSER_VERSION, BadItem, ItemKind, ParsedMessage, RawItem
+from loupe.near_duplicates.signature import signature
 from loupe.store.compression import BlobCompressor, CompressedBlob
+from loupe.threads.forwards import QuotedBlock, find_blocks
 
 #: Messages attached to messages attached to ... stop being unpacked here;
 #: real mail rarely nests more than three deep, a crafted one can nest forever.
 MAX_EMBEDDING_DEPTH = 12
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -35,6 +41,8 @@ class Outcome:
     reason: str = ""
     parser_version: int = PARSER_VERSION
     blobs: list[CompressedBlob] = field(default_factory=list)  # originals to keep
+    signature: bytes | None = None  # near-duplicate MinHash of the body, if long enough to judge
+    blocks: tuple[QuotedBlock, ...] = ()  # forwarded and quoted blocks naming their author
 
 
 def process_item(item: RawItem | BadItem, compressor: BlobCompressor, limits: ExtractLimits) -> list[Outcome]:
@@ -73,7 +81,16 @@ def process_item(item: RawItem | BadItem, compressor: BlobCompressor, limits: Ex
             embedded_msg=(),
         )
         outcomes.append(
-            Outcome(current.locator, current.parent_locator, raw.sha256, len(current.data), message=slim, blobs=blobs)
+            Outcome(
+                current.locator,
+                current.parent_locator,
+                raw.sha256,
+                len(current.data),
+                message=slim,
+                blobs=blobs,
+                signature=_guarded(signature, parsed.body_text),
+                blocks=tuple(_guarded(find_blocks, parsed.body_text) or ()),
+            )
         )
         for number, (data, kind) in enumerate(children, start=1):
             child = RawItem(f"{current.locator}#{number}", data, kind, current.locator)
@@ -83,6 +100,14 @@ def process_item(item: RawItem | BadItem, compressor: BlobCompressor, limits: Ex
                 reason = f"embedded more than {MAX_EMBEDDING_DEPTH} messages deep; kept as its parent's attachment"
                 outcomes.append(failed(reason, child, compressor.compress(data)))
     return outcomes
+
+
+def _guarded(step: Callable[[str], T], body: str) -> T | None:
+    """Signatures and quoted blocks are extras: a bug there must not lose the message."""
+    try:
+        return step(body)
+    except Exception:
+        return None
 
 
 _COMPRESSORS: dict[bytes | None, BlobCompressor] = {}

@@ -28,6 +28,7 @@ from loupe.search.query import (
     And,
     DateRange,
     Has,
+    Lookup,
     MatchAll,
     Node,
     Not,
@@ -106,6 +107,8 @@ class FullTextIndex:
         self._writer: Any = None
         #: tag name -> ids of the messages carrying it; set by the case
         self.tagged: Callable[[str], list[str]] | None = None
+        #: (kind, value) of a ``Lookup`` -> the message ids it stands for; set by the case
+        self.lookup: Callable[[str, str], list[str]] | None = None
 
     # -- writing --------------------------------------------------------------
     def writer(self, heap_bytes: int) -> Any:
@@ -166,6 +169,9 @@ class FullTextIndex:
             # the index is asked for exactly the tagged ids
             ids = self.tagged(node.name) if self.tagged is not None else []
             return tantivy.Query.term_set_query(self.schema, "id", ids) if ids else tantivy.Query.empty_query()
+        if isinstance(node, Lookup):
+            found = self.lookup(node.kind, node.value) if self.lookup is not None else []
+            return tantivy.Query.term_set_query(self.schema, "id", found) if found else tantivy.Query.empty_query()
         if isinstance(node, Has):
             return tantivy.Query.term_query(self.schema, "has", node.what)
         if isinstance(node, SizeRange):

@@ -15,6 +15,9 @@
     size:>1M  size:10k..2M     message size in bytes (k, M, G suffixes)
     path:box.mbox              where a copy was found (its locator)
     list:analysts  id:<message-id>  tag:follow-up
+    thread:<id>                every message of the conversation of a message (or thread) id
+    person:ann@example.org     mail from or to a person, under any of their addresses
+    is:near-duplicate          messages with near-identical copies
 
 Errors name the problem and the column, and never silently change the
 query: ``unclosed quote at column 6``.
@@ -49,10 +52,13 @@ FIELDS: dict[str, tuple[str, ...]] = {
 #: Fields that later capabilities fill in; named here so a query using them
 #: gets a clear "not available yet" rather than "unknown field".
 HOOKS: dict[str, str] = {
-    "thread": "thread: needs conversation threading, which this version does not build yet",
     "source": "source: needs coded-source detection, which this version does not have yet",
-    "person": "person: needs people resolution, which this version does not have yet",
 }
+#: Fields answered from the case database rather than the index: the value
+#: is resolved to a set of message ids when the query runs.
+LOOKUPS = ("thread", "person")
+#: What ``is:`` can ask, with the spellings accepted for each.
+IS_VALUES = {"near-duplicate": "near-duplicate", "near-dup": "near-duplicate", "nearduplicate": "near-duplicate"}
 #: What a bare term searches.
 DEFAULT_FIELDS = ("subject", "from", "to", "body", "attachments", "attachment_names")
 
@@ -80,6 +86,14 @@ class Tag:
     """``tag:follow-up``: messages a user tagged so (tags live in the database)."""
 
     name: str
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """``thread:``, ``person:``, ``is:``: answered by the case database, not the index."""
+
+    kind: str
+    value: str
 
 
 @dataclass(frozen=True)
@@ -114,7 +128,7 @@ class MatchAll:
     pass
 
 
-Node = Term | DateRange | Has | SizeRange | Tag | Not | And | Or | MatchAll
+Node = Term | DateRange | Has | SizeRange | Tag | Lookup | Not | And | Or | MatchAll
 
 _TOKEN = re.compile(r'\s+|\(|\)|"|[^\s()"]+')
 
@@ -263,12 +277,22 @@ class _Parser:
             if not value:
                 raise QueryError(self.query, tok.pos, "'tag:' needs a value")
             return Tag(value.lower())
+        if field in LOOKUPS:
+            attached = self.attached_phrase(tok) if not value else None
+            text = attached.text if attached is not None else value
+            if not text.strip():
+                raise QueryError(self.query, tok.pos, f"'{field}:' needs a value")
+            return Lookup(field, text.strip())
+        if field == "is":
+            if value.lower() not in IS_VALUES:
+                raise QueryError(self.query, at, f"is:{value} is not known (known: is:near-duplicate)")
+            return Lookup("is", IS_VALUES[value.lower()])
         if field == "has":
             if value.lower() not in ("attachment", "attachments"):
                 raise QueryError(self.query, at, f"has:{value} is not known (known: has:attachment)")
             return Has("attachment")
         if field not in FIELDS:
-            known = ", ".join(sorted([*FIELDS, "date", "size", "has", "tag", *HOOKS]))
+            known = ", ".join(sorted([*FIELDS, "date", "size", "has", "tag", "is", *LOOKUPS, *HOOKS]))
             raise QueryError(self.query, tok.pos, f"unknown field '{name}:' (known: {known})")
         return self.value(field, value, tok, at)
 

@@ -9,7 +9,7 @@ pragmas; PostgreSQL runs the same Core statements.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -19,6 +19,8 @@ from sqlalchemy import Connection, Engine, create_engine, event, func, insert, s
 from loupe.errors import NotFound
 from loupe.model import Address
 from loupe.store import schema
+from loupe.store.conversations import ConversationStore
+from loupe.store.people import PeopleStore
 
 STATUSES = ("indexed", "duplicate", "quarantined")
 
@@ -45,11 +47,22 @@ def _index_children(conn: Connection) -> None:
     conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS messages_by_parent ON messages (parent) WHERE parent IS NOT NULL")
 
 
+def _add_conversations(conn: Connection) -> None:
+    """Threads, near duplicates, quoted blocks and people; and, for people,
+    the index by correspondent the foundation left out."""
+    for table in schema.CONVERSATION_TABLES:
+        table.create(conn, checkfirst=True)
+    conn.exec_driver_sql(
+        "CREATE INDEX IF NOT EXISTS message_addresses_by_correspondent ON message_addresses (correspondent)"
+    )
+
+
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0001_initial", _create_tables),
     ("0002_saved_searches", _add_saved_searches),
     ("0003_messages_by_parent", _index_children),
     ("0004_tags", lambda conn: schema.tags.create(conn, checkfirst=True)),
+    ("0005_conversations", _add_conversations),
 ]
 
 
@@ -74,6 +87,8 @@ class CaseDatabase:
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self.migrate()
+        self.conversations = ConversationStore(self.engine)
+        self.people = PeopleStore(self.engine)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -110,6 +125,7 @@ class CaseDatabase:
         addresses: Sequence[tuple[str, str, int, Address]],
         attachments: Sequence[dict[str, Any]],
         blobs: Sequence[dict[str, Any]] = (),
+        extra: Mapping[str, Sequence[dict[str, Any]]] | None = None,
     ) -> None:
         """Write one batch in one transaction: all of it lands or none.
 
@@ -130,6 +146,9 @@ class CaseDatabase:
                 conn.execute(insert(schema.message_addresses), rows)
             if attachments:
                 conn.execute(insert(schema.attachments), list(attachments))
+            for table, extra_rows in (extra or {}).items():
+                if extra_rows:
+                    conn.execute(insert(schema.metadata.tables[table]), list(extra_rows))
             if items:
                 conn.execute(insert(schema.items), list(items))
 

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Column,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     PrimaryKeyConstraint,
     String,
@@ -157,6 +158,109 @@ tags = Table(
     PrimaryKeyConstraint("message", "tag"),
 )
 Index("tags_by_tag", tags.c.tag)
+
+# -- conversations: filled by ingest workers (signatures, quoted blocks,
+# Thread-Index) and recomputed after each ingest (threads, near duplicates,
+# people). Users' own corrections live in ``people_edits`` and are replayed.
+
+#: Outlook's Thread-Index header, for the few messages that carry one.
+thread_indexes = Table(
+    "thread_indexes",
+    metadata,
+    Column("message", String(40), primary_key=True),
+    Column("thread_index", Text, nullable=False, doc="the header's base64 text"),
+    sqlite_with_rowid=False,
+)
+
+#: Which conversation each message belongs to; ``thread`` is the id of its earliest message.
+threads = Table(
+    "threads",
+    metadata,
+    Column("message", String(40), primary_key=True),
+    Column("thread", String(40), nullable=False),
+    Column("parent", String(40), nullable=True, doc="the message it answers, when that is in the case"),
+    sqlite_with_rowid=False,
+)
+Index("threads_by_thread", threads.c.thread)
+
+#: MinHash of each message's normalised body (none for bodies too short to judge).
+near_signatures = Table(
+    "near_signatures",
+    metadata,
+    Column("message", String(40), primary_key=True),
+    Column("minhash", LargeBinary, nullable=False),
+    sqlite_with_rowid=False,
+)
+
+#: Groups of near-identical messages; ``grp`` is the id of the group's earliest message.
+near_duplicates = Table(
+    "near_duplicates",
+    metadata,
+    Column("message", String(40), primary_key=True),
+    Column("grp", String(40), nullable=False),
+    sqlite_with_rowid=False,
+)
+Index("near_duplicates_by_group", near_duplicates.c.grp)
+
+#: Forwarded and quoted blocks that name their own author: who first wrote the text.
+quoted_blocks = Table(
+    "quoted_blocks",
+    metadata,
+    Column("message", String(40), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("kind", String(12), nullable=False, doc="forward or reply-quote"),
+    Column("depth", Integer, nullable=False),
+    Column("author_name", Text, nullable=False),
+    Column("author_email", Text, nullable=False),
+    Column("date", String(32), nullable=True, doc="UTC, ISO 8601, when readable"),
+    Column("date_text", Text, nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("start", Integer, nullable=False, doc="character offset of the block in the body"),
+    Column("chars", Integer, nullable=False),
+    PrimaryKeyConstraint("message", "position"),
+    sqlite_with_rowid=False,
+)
+Index("quoted_blocks_by_author", quoted_blocks.c.author_email)
+
+#: People (or mailing lists): addresses grouped by safe rules and users' edits.
+persons = Table(
+    "persons",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", Text, nullable=False, doc="the most used display name, or a user's choice"),
+    Column("kind", String(8), nullable=False, doc="person or list"),
+)
+
+person_addresses = Table(
+    "person_addresses",
+    metadata,
+    Column("email", Text, primary_key=True, doc="lower-cased address"),
+    Column("person", Integer, nullable=False),
+    sqlite_with_rowid=False,
+)
+Index("person_addresses_by_person", person_addresses.c.person)
+
+#: What users decided about people; replayed each time people are recomputed.
+people_edits = Table(
+    "people_edits",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("action", String(12), nullable=False, doc="merge, split, rename, list, person"),
+    Column("emails", Text, nullable=False, doc="JSON list of lower-cased addresses"),
+    Column("name", Text, nullable=False, default=""),
+    Column("created", String(32), nullable=False),
+)
+
+CONVERSATION_TABLES = (
+    thread_indexes,
+    threads,
+    near_signatures,
+    near_duplicates,
+    quoted_blocks,
+    persons,
+    person_addresses,
+    people_edits,
+)
 
 schema_migrations = Table(
     "schema_migrations",

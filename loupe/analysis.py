@@ -1,0 +1,89 @@
+"""What is computed over the whole case after each ingest: threads, near duplicates, people.
+
+Each needs every message at once (a reply may arrive in a later run than
+what it answers), so none can be done item by item in the ingest workers.
+The workers prepare what is per message (near-duplicate signatures, quoted
+blocks, Thread-Index); this module joins it up and replaces the derived
+tables. Users' corrections (people edits) are inputs here, never outputs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from loupe.near_duplicates.grouping import group_near_duplicates
+from loupe.people.identities import Edit, Usage, group_addresses
+from loupe.store.database import CaseDatabase
+from loupe.threads.jwz import ThreadInput, thread_messages
+
+
+@dataclass(frozen=True)
+class AnalysisSummary:
+    threads: int
+    near_duplicate_groups: int
+    near_duplicate_messages: int
+    persons: int
+    lists: int
+
+
+def refresh(db: CaseDatabase) -> AnalysisSummary:
+    """Recompute threads, near-duplicate groups and people for the whole case."""
+    inputs = [_thread_input(row) for row in db.conversations.threading_rows()]
+    threads = thread_messages(inputs)
+    db.conversations.replace_threads([(m.id, threads.thread_of[m.id], threads.parent_of[m.id]) for m in inputs])
+
+    order = {m.id: (m.date.isoformat() if m.date else "~", m.id) for m in inputs}
+    groups = group_near_duplicates(db.conversations.signatures())
+    first_of = {group[0]: min(group, key=lambda member: order.get(member, ("~", member))) for group in groups}
+    db.conversations.replace_near_duplicates(groups, first_of)
+
+    people = refresh_people(db)
+    return AnalysisSummary(
+        threads=len(set(threads.thread_of.values())),
+        near_duplicate_groups=len(groups),
+        near_duplicate_messages=sum(len(g) for g in groups),
+        persons=sum(1 for _, kind, _ in people if kind == "person"),
+        lists=sum(1 for _, kind, _ in people if kind == "list"),
+    )
+
+
+def refresh_people(db: CaseDatabase) -> list[tuple[str, str, tuple[str, ...]]]:
+    """Regroup addresses into persons and lists, replaying the users' edits."""
+    usages: dict[str, Usage] = {}
+    for email, name, role, on_list, count in db.people.address_usage():
+        usage = usages.setdefault(email.lower(), Usage(email.lower(), {}, 0, 0, 0))
+        if name:
+            usage.names[name] = usage.names.get(name, 0) + count
+        if role == "from":
+            usage.sent += count
+        else:
+            usage.received += count
+            usage.via_list += count if on_list else 0
+    for email, count in db.people.sender_domains().items():
+        if email in usages:
+            usages[email].sender_domains = count
+    edits = [Edit(action, tuple(emails), name) for action, emails, name in db.people.edits()]
+    people = [(p.name, p.kind, p.emails) for p in group_addresses(list(usages.values()), edits)]
+    db.people.replace_people(people)
+    return people
+
+
+def _thread_input(row: dict[str, object]) -> ThreadInput:
+    references = tuple(str(row["references"] or "").split())
+    for parent in str(row["in_reply_to"] or "").split():
+        if parent not in references:  # In-Reply-To names the direct parent: it goes last
+            references += (parent,)
+    date = datetime.fromisoformat(str(row["date"])) if row["date"] else None
+    participants = row["participants"]
+    assert isinstance(participants, set)
+    return ThreadInput(
+        id=str(row["id"]),
+        message_id=str(row["message_id"]),
+        references=references,
+        subject=str(row["subject"] or ""),
+        date=date,
+        participants=frozenset(participants),
+        thread_index=str(row["thread_index"] or ""),
+        sender=str(row["from_email"] or "").lower(),
+    )

@@ -1,0 +1,135 @@
+"""Conversation commands: thread (the reply tree) and similar (near duplicates)."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import click
+
+from loupe.case import Case
+from loupe.cli import _open, case_option
+
+#: Lines of each message's own text shown by ``loupe thread --added``.
+ADDED_LINES = 12
+
+
+@click.command()
+@click.argument("message")
+@case_option
+@click.option("--added", is_flag=True, help="Under each message, the text it added (no quotes, no signature).")
+@click.option("--json", "as_json", is_flag=True, help="The thread as JSON: messages with their parent.")
+def thread(message: str, case_dir: Path | None, added: bool, as_json: bool) -> None:
+    """The conversation a message belongs to, as a reply tree.
+
+    MESSAGE is a Loupe id (or a unique prefix), a Message-ID, or a thread id.
+    Search inside it with thread:ID; its timeline: loupe timeline thread:ID --by day
+
+    Example: loupe thread 3f9a2c --added
+    """
+    case = _open(case_dir)
+    try:
+        members = case.lookup("thread", message)
+        summaries = {k: _flat(v) for k, v in case.db.summaries(members).items()}
+        parents = case.db.conversations.parents(members)
+        texts = {m: _added_text(case, m) for m in members} if added else {}
+        forwarded = {m: case.db.conversations.quoted_blocks(m) for m in members}
+    finally:
+        case.close()
+    order = sorted(members, key=lambda m: (summaries[m].get("date") or "~", m))
+    if as_json:
+        for m in order:
+            record = {"id": m, "parent": parents.get(m), **_plain(summaries[m])}
+            if added:
+                record["added"] = texts[m]
+            click.echo(json.dumps(record, ensure_ascii=False))
+        return
+    children: dict[str | None, list[str]] = {}
+    for m in order:
+        parent = parents.get(m)
+        children.setdefault(parent if parent in summaries else None, []).append(m)
+    dates = [s["date"] for s in summaries.values() if s.get("date")]
+    people = {s.get("sender") for s in summaries.values()}
+    span = f"{min(dates)[:10]} .. {max(dates)[:10]}" if dates else "undated"
+    click.echo(f"thread {case_thread_label(order)} · {len(members)} messages · {span} · {len(people)} senders")
+
+    def show(node: str, prefix: str, last: bool) -> None:
+        s = summaries[node]
+        branch = "└─ " if last else "├─ "
+        who = s.get("sender") or "?"
+        line = f"{(s.get('date') or 'undated')[:16].replace('T', ' ')}  {who}  {s.get('subject') or '(no subject)'}"
+        click.echo(f"{prefix}{branch}{line}  [{node[:10]}]")
+        inner = prefix + ("   " if last else "│  ")
+        for block in forwarded.get(node, []):
+            if block["kind"] == "forward" and block["author_email"]:
+                click.echo(
+                    f"{inner}   ↳ forwards text by {block['author_name'] or block['author_email']}"
+                    f" <{block['author_email']}>, {block['date_text'] or 'undated'}"
+                )
+        if added and texts.get(node):
+            for text_line in texts[node].splitlines()[:ADDED_LINES]:
+                click.echo(f"{inner}   │ {text_line}")
+        kids = children.get(node, [])
+        for i, kid in enumerate(kids):
+            show(kid, inner, i == len(kids) - 1)
+
+    roots = children.get(None, [])
+    for i, root in enumerate(roots):
+        show(root, "", i == len(roots) - 1)
+
+
+def case_thread_label(order: list[str]) -> str:
+    return order[0][:10] if order else "-"
+
+
+def _added_text(case: Case, message: str) -> str:
+    from loupe.threads.quoting import split_reply
+
+    body = case.parsed(message, attachment_text=False).body_text
+    new = split_reply(body).new.strip()
+    return "\n".join(textwrap.shorten(line, 110, placeholder=" …") if line.strip() else "" for line in new.splitlines())
+
+
+def _flat(summary: dict[str, Any]) -> dict[str, Any]:
+    """A summary with its date as ISO text, for printing, sorting and JSON."""
+    date = summary.get("date")
+    return {**summary, "date": date.isoformat() if date is not None else None}
+
+
+def _plain(summary: dict[str, Any]) -> dict[str, Any]:
+    return dict(summary)
+
+
+@click.command()
+@click.argument("message")
+@case_option
+@click.option("--json", "as_json", is_flag=True, help="JSON Lines, one near duplicate per line.")
+def similar(message: str, case_dir: Path | None, as_json: bool) -> None:
+    """Messages that are near-identical to MESSAGE: list copies, forwards,
+    stripped copies, re-sends. (Exact copies are one message already; see
+    `loupe show` for their locations.) Every such message: is:near-duplicate
+
+    Example: loupe similar 3f9a2c
+    """
+    case = _open(case_dir)
+    try:
+        key = case.db.resolve(message)
+        others = case.db.conversations.near_duplicates_of(key)
+        summaries = {k: _flat(v) for k, v in case.db.summaries([key, *others]).items()}
+    finally:
+        case.close()
+    if as_json:
+        for m in others:
+            click.echo(json.dumps({"id": m, **_plain(summaries[m])}, ensure_ascii=False))
+        return
+    s = summaries[key]
+    click.echo(f"{key[:10]}  {(s.get('date') or '')[:10]}  {s.get('sender')}  {s.get('subject')}")
+    if not others:
+        click.echo("no near duplicates")
+        return
+    click.echo(f"{len(others)} near duplicate(s):")
+    for m in sorted(others, key=lambda m: (summaries[m].get("date") or "~", m)):
+        o = summaries[m]
+        click.echo(f"  {m[:10]}  {(o.get('date') or '')[:10]}  {o.get('sender')}  {o.get('subject')}")

@@ -1,0 +1,1 @@
+"""People: addresses grouped into persons and mailing lists, and who wrote to whom."""

@@ -1,0 +1,153 @@
+"""Reads and writes of conversation data: threads, near duplicates, quoted blocks.
+
+Kept apart from ``database.py`` (items, messages, blobs, tags) so each file
+holds one capability's storage. Threads and near-duplicate groups are
+derived data: recomputed for the whole case after each ingest, and replaced
+in one transaction so a reader never sees half of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+from sqlalchemy import Engine, delete, func, insert, select
+
+from loupe.store import schema
+
+BATCH = 5000
+
+
+class ConversationStore:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    # -- threads ----------------------------------------------------------------
+    def threading_rows(self) -> Iterator[dict[str, Any]]:
+        """What threading needs of every message, participants included."""
+        m, ti = schema.messages, schema.thread_indexes
+        participants: dict[str, set[str]] = {}
+        ma, c = schema.message_addresses, schema.correspondents
+        query = select(ma.c.message, c.c.email).join(c, c.c.id == ma.c.correspondent).where(c.c.email != "")
+        with self.engine.connect() as conn:
+            for message, email in conn.execute(query):
+                participants.setdefault(message, set()).add(email.lower())
+            rows = conn.execute(
+                select(
+                    m.c.id,
+                    m.c.message_id,
+                    m.c.references,
+                    m.c.in_reply_to,
+                    m.c.subject,
+                    m.c.date,
+                    m.c.from_email,
+                    ti.c.thread_index,
+                ).outerjoin(ti, ti.c.message == m.c.id)
+            )
+            for row in rows:
+                yield {**row._mapping, "participants": participants.get(row.id, set())}
+
+    def replace_threads(self, rows: Sequence[tuple[str, str, str | None]]) -> None:
+        """(message, thread, parent) for every message of the case."""
+        t = schema.threads
+        with self.engine.begin() as conn:
+            conn.execute(delete(t))
+            for start in range(0, len(rows), BATCH):
+                chunk = rows[start : start + BATCH]
+                conn.execute(insert(t), [{"message": a, "thread": b, "parent": c} for a, b, c in chunk])
+
+    def thread_of(self, message: str) -> str | None:
+        t = schema.threads
+        with self.engine.connect() as conn:
+            found = conn.scalar(select(t.c.thread).where(t.c.message == message))
+            if found is None:  # perhaps a thread id itself
+                found = conn.scalar(select(t.c.thread).where(t.c.thread == message).limit(1))
+            return found
+
+    def thread_members(self, thread: str) -> list[str]:
+        t = schema.threads
+        with self.engine.connect() as conn:
+            return list(conn.scalars(select(t.c.message).where(t.c.thread == thread)))
+
+    def thread_sizes(self, threads: Iterable[str]) -> dict[str, int]:
+        t = schema.threads
+        wanted = list(set(threads))
+        sizes: dict[str, int] = {}
+        with self.engine.connect() as conn:
+            for start in range(0, len(wanted), 500):
+                query = (
+                    select(t.c.thread, func.count())
+                    .where(t.c.thread.in_(wanted[start : start + 500]))
+                    .group_by(t.c.thread)
+                )
+                sizes.update({thread: count for thread, count in conn.execute(query)})
+        return sizes
+
+    # -- near duplicates -----------------------------------------------------------
+    def signatures(self) -> Iterator[tuple[str, bytes]]:
+        s = schema.near_signatures
+        with self.engine.connect() as conn:
+            for message, minhash in conn.execute(select(s.c.message, s.c.minhash)):
+                yield message, bytes(minhash)
+
+    def replace_near_duplicates(self, groups: Sequence[Sequence[str]], first_of: dict[str, str]) -> None:
+        """Each group's members, under the id of its earliest message (``first_of``)."""
+        n = schema.near_duplicates
+        rows = [{"message": member, "grp": first_of[group[0]]} for group in groups for member in group]
+        with self.engine.begin() as conn:
+            conn.execute(delete(n))
+            for start in range(0, len(rows), BATCH):
+                conn.execute(insert(n), rows[start : start + BATCH])
+
+    def near_duplicates_of(self, message: str) -> list[str]:
+        """The other messages of a message's near-duplicate group."""
+        n = schema.near_duplicates
+        with self.engine.connect() as conn:
+            group = conn.scalar(select(n.c.grp).where(n.c.message == message))
+            if group is None:
+                return []
+            return [m for m in conn.scalars(select(n.c.message).where(n.c.grp == group)) if m != message]
+
+    def near_duplicate_ids(self) -> list[str]:
+        n = schema.near_duplicates
+        with self.engine.connect() as conn:
+            return list(conn.scalars(select(n.c.message)))
+
+    def near_duplicate_groups(self) -> dict[str, list[str]]:
+        n = schema.near_duplicates
+        groups: dict[str, list[str]] = {}
+        with self.engine.connect() as conn:
+            for message, group in conn.execute(select(n.c.message, n.c.grp)):
+                groups.setdefault(group, []).append(message)
+        return groups
+
+    # -- quoted blocks ---------------------------------------------------------------
+    def quoted_blocks(self, message: str) -> list[dict[str, Any]]:
+        q = schema.quoted_blocks
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(q).where(q.c.message == message).order_by(q.c.position))
+            return [dict(row._mapping) for row in rows]
+
+    def quoted_by_author(self, emails: Sequence[str]) -> list[dict[str, Any]]:
+        """Blocks, in any message, whose author is one of these addresses."""
+        q = schema.quoted_blocks
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(q).where(q.c.author_email.in_(list(emails))))
+            return [dict(row._mapping) for row in rows]
+
+    def up_to_date(self) -> bool:
+        """Whether every message has its thread (false after a run killed before analysis)."""
+        with self.engine.connect() as conn:
+            messages = conn.scalar(select(func.count()).select_from(schema.messages)) or 0
+            threaded = conn.scalar(select(func.count()).select_from(schema.threads)) or 0
+        return bool(messages == threaded)
+
+    def parents(self, messages: Sequence[str]) -> dict[str, str | None]:
+        t = schema.threads
+        found: dict[str, str | None] = {}
+        wanted = list(messages)
+        with self.engine.connect() as conn:
+            for start in range(0, len(wanted), 500):
+                query = select(t.c.message, t.c.parent).where(t.c.message.in_(wanted[start : start + 500]))
+                found.update({m: p for m, p in conn.execute(query)})
+        return found

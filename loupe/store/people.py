@@ -1,0 +1,290 @@
+"""Reads and writes of people: address usage, persons, users' edits, who wrote to whom.
+
+Persons are derived data (recomputed after each ingest from address usage
+and the edits); ``people_edits`` is the users' own record and is never
+recomputed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine, and_, delete, func, insert, or_, select
+
+from loupe.errors import Ambiguous, NotFound
+from loupe.store import schema
+
+RECEIVING = ("to", "cc", "bcc")
+
+
+class PeopleStore:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def address_usage(self) -> list[tuple[str, str, str, bool, int]]:
+        """(email, display name, role, message has a List-Id, messages), aggregated in SQL."""
+        ma, c, m = schema.message_addresses, schema.correspondents, schema.messages
+        on_list = m.c.list_id != ""
+        query = (
+            select(c.c.email, c.c.name, ma.c.role, on_list, func.count())
+            .select_from(ma.join(c, c.c.id == ma.c.correspondent).join(m, m.c.id == ma.c.message))
+            .where(c.c.email != "", ma.c.role != "reply-to")
+            .group_by(c.c.email, c.c.name, ma.c.role, on_list)
+        )
+        with self.engine.connect() as conn:
+            return [(e, n, r, bool(li), k) for e, n, r, li, k in conn.execute(query)]
+
+    def sender_domains(self) -> dict[str, int]:
+        """Recipient email (lower-cased) -> how many distinct sender domains wrote to it."""
+        f, t = schema.message_addresses.alias("f"), schema.message_addresses.alias("t")
+        cf, ct = schema.correspondents.alias("cf"), schema.correspondents.alias("ct")
+        query = (
+            select(func.lower(ct.c.email), func.lower(cf.c.email))
+            .distinct()
+            .select_from(
+                t.join(ct, ct.c.id == t.c.correspondent)
+                .join(f, f.c.message == t.c.message)
+                .join(cf, cf.c.id == f.c.correspondent)
+            )
+            .where(f.c.role == "from", t.c.role.in_(RECEIVING), ct.c.email != "", cf.c.email != "")
+        )
+        domains: dict[str, set[str]] = {}
+        with self.engine.connect() as conn:
+            for recipient, sender in conn.execute(query):
+                domains.setdefault(recipient, set()).add(sender.rpartition("@")[2])
+        return {email: len(found) for email, found in domains.items()}
+
+    def edits(self) -> list[tuple[str, list[str], str]]:
+        e = schema.people_edits
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(e.c.action, e.c.emails, e.c.name).order_by(e.c.id))
+            return [(action, json.loads(emails), name) for action, emails, name in rows]
+
+    def add_edit(self, action: str, emails: Sequence[str], name: str = "") -> None:
+        row = {
+            "action": action,
+            "emails": json.dumps([x.lower() for x in emails]),
+            "name": name,
+            "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+        with self.engine.begin() as conn:
+            conn.execute(insert(schema.people_edits), [row])
+
+    def replace_people(self, people: Sequence[tuple[str, str, Sequence[str]]]) -> None:
+        """(name, kind, emails) for every person and list of the case."""
+        p, pa = schema.persons, schema.person_addresses
+        persons = [{"id": n, "name": name, "kind": kind} for n, (name, kind, _) in enumerate(people, start=1)]
+        addresses = [{"email": e, "person": n} for n, (_, _, emails) in enumerate(people, start=1) for e in emails]
+        with self.engine.begin() as conn:
+            conn.execute(delete(pa))
+            conn.execute(delete(p))
+            for start in range(0, len(persons), 5000):
+                conn.execute(insert(p), persons[start : start + 5000])
+            for start in range(0, len(addresses), 5000):
+                conn.execute(insert(pa), addresses[start : start + 5000])
+
+    def resolve(self, key: str) -> int:
+        """A person from an address, a person number, or a unique part of a name."""
+        p, pa = schema.persons, schema.person_addresses
+        text = key.strip()
+        with self.engine.connect() as conn:
+            if text.isdigit() and conn.scalar(select(p.c.id).where(p.c.id == int(text))) is not None:
+                return int(text)
+            found = conn.scalar(select(pa.c.person).where(pa.c.email == text.lower()))
+            if found is not None:
+                return int(found)
+            like = f"%{text.lower()}%"
+            matches = list(
+                conn.execute(
+                    select(p.c.id, p.c.name)
+                    .where(
+                        or_(
+                            func.lower(p.c.name).like(like),
+                            p.c.id.in_(select(pa.c.person).where(pa.c.email.like(like))),
+                        )
+                    )
+                    .limit(6)
+                )
+            )
+        if len(matches) == 1:
+            return int(matches[0].id)
+        if not matches:
+            raise NotFound("person or list with this address or name", key)
+        raise Ambiguous(key, [f"{row.name} ({row.id})" for row in matches[:5]])
+
+    def person(self, number: int) -> dict[str, Any]:
+        p, pa = schema.persons, schema.person_addresses
+        with self.engine.connect() as conn:
+            row = conn.execute(select(p).where(p.c.id == number)).one()
+            emails = sorted(conn.scalars(select(pa.c.email).where(pa.c.person == number)))
+        return {"id": row.id, "name": row.name, "kind": row.kind, "emails": emails}
+
+    def emails_of(self, number: int) -> list[str]:
+        pa = schema.person_addresses
+        with self.engine.connect() as conn:
+            return sorted(conn.scalars(select(pa.c.email).where(pa.c.person == number)))
+
+    def correspondent_ids(self, emails: Iterable[str]) -> list[int]:
+        """Correspondent rows of these addresses, in any letter case."""
+        c = schema.correspondents
+        lowered = [e.lower() for e in emails]
+        with self.engine.connect() as conn:
+            return list(conn.scalars(select(c.c.id).where(func.lower(c.c.email).in_(lowered))))
+
+    def messages_of(self, emails: Iterable[str], roles: Sequence[str] = ("from", *RECEIVING)) -> list[str]:
+        """Messages from or to any of these addresses."""
+        ma = schema.message_addresses
+        ids = self.correspondent_ids(emails)
+        if not ids:
+            return []
+        with self.engine.connect() as conn:
+            query = select(ma.c.message).where(and_(ma.c.correspondent.in_(ids), ma.c.role.in_(list(roles))))
+            return sorted(set(conn.scalars(query)))
+
+    def table(self) -> list[dict[str, Any]]:
+        """Every person and list with sent, received, first and last date."""
+        p, pa, c, ma, m = (
+            schema.persons,
+            schema.person_addresses,
+            schema.correspondents,
+            schema.message_addresses,
+            schema.messages,
+        )
+        sent = func.count(func.distinct(ma.c.message)).filter(ma.c.role == "from")
+        received = func.count(func.distinct(ma.c.message)).filter(ma.c.role.in_(RECEIVING))
+        query = (
+            select(p.c.id, p.c.name, p.c.kind, sent, received, func.min(m.c.date), func.max(m.c.date))
+            .select_from(
+                p.join(pa, pa.c.person == p.c.id)
+                .join(c, func.lower(c.c.email) == pa.c.email)
+                .join(ma, ma.c.correspondent == c.c.id)
+                .join(m, m.c.id == ma.c.message)
+            )
+            .group_by(p.c.id, p.c.name, p.c.kind)
+        )
+        counts = {pid: n for pid, n in self._address_counts().items()}
+        with self.engine.connect() as conn:
+            return [
+                {
+                    "id": row[0],
+                    "name": row[1],
+                    "kind": row[2],
+                    "sent": row[3],
+                    "received": row[4],
+                    "first": (row[5] or "")[:10],
+                    "last": (row[6] or "")[:10],
+                    "addresses": counts.get(row[0], 0),
+                }
+                for row in conn.execute(query)
+            ]
+
+    def _address_counts(self) -> dict[int, int]:
+        pa = schema.person_addresses
+        with self.engine.connect() as conn:
+            return {pid: n for pid, n in conn.execute(select(pa.c.person, func.count()).group_by(pa.c.person))}
+
+    def edges(self, messages: Sequence[str] | None, with_bcc: bool) -> list[tuple[str, str, str, str, int]]:
+        """(message, sender email, recipient email, role) rows, as (from, to, role, date, 1) per message.
+
+        ``messages`` limits them to a query's result; None means the whole case.
+        """
+        ma_from, ma_to = schema.message_addresses.alias("f"), schema.message_addresses.alias("t")
+        c_from, c_to = schema.correspondents.alias("cf"), schema.correspondents.alias("ct")
+        m = schema.messages
+        roles = ["to", "cc", "bcc"] if with_bcc else ["to", "cc"]
+        base = (
+            select(func.lower(c_from.c.email), func.lower(c_to.c.email), ma_to.c.role, m.c.date, ma_from.c.message)
+            .select_from(
+                ma_from.join(c_from, c_from.c.id == ma_from.c.correspondent)
+                .join(ma_to, ma_to.c.message == ma_from.c.message)
+                .join(c_to, c_to.c.id == ma_to.c.correspondent)
+                .join(m, m.c.id == ma_from.c.message)
+            )
+            .where(ma_from.c.role == "from", ma_to.c.role.in_(roles), c_from.c.email != "", c_to.c.email != "")
+        )
+        rows: list[tuple[str, str, str, str, int]] = []
+        with self.engine.connect() as conn:
+            if messages is None:
+                rows.extend((a, b, r, d or "", 1) for a, b, r, d, _ in conn.execute(base))
+            else:
+                wanted = list(messages)
+                for start in range(0, len(wanted), 500):
+                    chunk = wanted[start : start + 500]
+                    query = base.where(ma_from.c.message.in_(chunk))
+                    rows.extend((a, b, r, d or "", 1) for a, b, r, d, _ in conn.execute(query))
+        return rows
+
+    def person_of_emails(self) -> dict[str, tuple[int, str, str]]:
+        """email -> (person number, name, kind), for labelling graph nodes."""
+        p, pa = schema.persons, schema.person_addresses
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(pa.c.email, p.c.id, p.c.name, p.c.kind).join(p, p.c.id == pa.c.person))
+            return {email: (pid, name, kind) for email, pid, name, kind in rows}
+
+    def profile(self, number: int, top: int = 10) -> dict[str, Any]:
+        """Addresses, names, sent/received, first/last, top correspondents, lists."""
+        ma, c, m = schema.message_addresses, schema.correspondents, schema.messages
+        person = self.person(number)
+        ids = self.correspondent_ids(person["emails"])
+        mine = select(ma.c.message).where(ma.c.correspondent.in_(ids))
+        sent_ids = mine.where(ma.c.role == "from")
+        received_ids = mine.where(ma.c.role.in_(RECEIVING))
+        owners = self.person_of_emails()
+        with self.engine.connect() as conn:
+            names = conn.execute(
+                select(c.c.name, func.count(func.distinct(ma.c.message)))
+                .join(c, c.c.id == ma.c.correspondent)
+                .where(ma.c.correspondent.in_(ids), c.c.name != "")
+                .group_by(c.c.name)
+                .order_by(func.count(func.distinct(ma.c.message)).desc())
+            ).all()
+            sent = conn.scalar(select(func.count(func.distinct(sent_ids.subquery().c.message)))) or 0
+            received = conn.scalar(select(func.count(func.distinct(received_ids.subquery().c.message)))) or 0
+            first, last = conn.execute(select(func.min(m.c.date), func.max(m.c.date)).where(m.c.id.in_(mine))).one()
+            wrote_to = conn.execute(
+                select(func.lower(c.c.email), func.count())
+                .select_from(ma.join(c, c.c.id == ma.c.correspondent))
+                .where(ma.c.message.in_(sent_ids), ma.c.role.in_(RECEIVING))
+                .group_by(func.lower(c.c.email))
+            ).all()
+            heard_from = conn.execute(
+                select(func.lower(c.c.email), func.count())
+                .select_from(ma.join(c, c.c.id == ma.c.correspondent))
+                .where(ma.c.message.in_(received_ids), ma.c.role == "from")
+                .group_by(func.lower(c.c.email))
+            ).all()
+            lists = conn.execute(
+                select(m.c.list_id, func.count())
+                .where(m.c.id.in_(mine), m.c.list_id != "")
+                .group_by(m.c.list_id)
+                .order_by(func.count().desc())
+                .limit(top)
+            ).all()
+        exchanged: dict[int, dict[str, Any]] = {}
+        for rows, direction in ((wrote_to, "to"), (heard_from, "from")):
+            for email, count in rows:
+                pid, name, kind = owners.get(email, (0, email, "person"))
+                if pid == number:
+                    continue
+                entry = exchanged.setdefault(pid, {"id": pid, "name": name, "kind": kind, "to": 0, "from": 0})
+                entry[direction] += count
+        ranked = sorted(exchanged.values(), key=lambda e: (-(e["to"] + e["from"]), e["name"]))
+        # lists: by List-Id header, and list addresses written to (list copies often lose the header)
+        by_list: dict[str, int] = {name: k for name, k in lists}
+        for entry in ranked:
+            if entry["kind"] == "list":
+                label = self.emails_of(entry["id"])[0] if entry["id"] else entry["name"]
+                by_list[label] = max(by_list.get(label, 0), entry["to"] + entry["from"])
+        return {
+            **person,
+            "names": [{"name": n, "messages": k} for n, k in names],
+            "sent": sent,
+            "received": received,
+            "first": first or "",
+            "last": last or "",
+            "correspondents": [e for e in ranked if e["kind"] != "list"][:top],
+            "lists": [{"list": name, "messages": k} for name, k in sorted(by_list.items(), key=lambda x: -x[1])][:top],
+        }

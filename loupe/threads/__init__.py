@@ -1,0 +1,1 @@
+"""Conversations: threads, what each message added, and forwarded authors."""
