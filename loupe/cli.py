@@ -79,6 +79,12 @@ def ingest(paths: tuple[Path, ...], case_dir: Path | None, workers: int | None, 
             f"{summary.quarantined} quarantined, {summary.skipped} already in the case "
             f"({summary.seconds:.1f}s, {rate:.0f} msg/s)"
         )
+        if summary.analysis is not None:
+            a = summary.analysis
+            click.echo(
+                f"conversations: {a.threads} threads, {a.near_duplicate_groups} near-duplicate groups "
+                f"({a.near_duplicate_messages} messages), {a.persons} people, {a.lists} mailing lists"
+            )
         for line in summary.problems[:10]:
             click.echo(f"  quarantined: {line}", err=True)
         if summary.quarantined > 10:

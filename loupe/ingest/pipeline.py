@@ -57,6 +57,7 @@ class RunSummary:
     seconds: float = 0.0
     problems: list[str] = field(default_factory=list)  # first few quarantine lines
     analysis: AnalysisSummary | None = None  # threads, near duplicates, people after the run
+    phase: str = ""  # set while a whole-case step runs after reading, for the progress display
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -118,9 +119,11 @@ def ingest(
             on_progress(summary, len(outcomes))
     writer.flush()
     if summary.indexed or not case.db.conversations.up_to_date():
+        summary.phase = "linking threads, near duplicates and people"
         if on_progress is not None:
             on_progress(summary, 0)
         summary.analysis = refresh(case.db)
+        summary.phase = ""
     case.index.close()
     case.blobs.close()
     if summary.indexed or summary.duplicate or summary.quarantined:

@@ -46,7 +46,7 @@ def ingest_progress(paths: list[Path], enabled: bool = True) -> Iterator[Progres
     def update(summary: RunSummary, _new: int) -> None:
         nonlocal last
         now = time.monotonic()
-        if now - last < 0.1:
+        if now - last < 0.1 and not summary.phase:
             return
         last = now
         elapsed = max(now - started, 1e-6)
@@ -55,7 +55,8 @@ def ingest_progress(paths: list[Path], enabled: bool = True) -> Iterator[Progres
             task,
             completed=summary.bytes,
             rate=f"{processed / elapsed:,.0f}",
-            counts=f"{summary.indexed} new, {summary.duplicate} dup, {summary.quarantined} quarantined",
+            counts=summary.phase
+            or f"{summary.indexed} new, {summary.duplicate} dup, {summary.quarantined} quarantined",
         )
 
     with progress:

@@ -1,0 +1,96 @@
+"""One message's near-duplicate signature: a MinHash of its normalised body, as bytes.
+
+Computed by the ingest workers and stored per message, so it is small and
+the same in every process and run: datasketch's ``affine32`` MinHash with a
+fixed seed over SHA-1 hashes of the shingles (never Python's salted
+``hash()``), of which only the low 16 bits of each value are kept (a b-bit
+MinHash). Two unrelated values then agree by chance once in 65,536, which
+moves an estimated similarity by less than 0.00002: far below the sampling
+error of ``NUM_PERM`` values, for half the bytes of 32-bit values.
+
+Parameters, measured on a 3,000-message demo archive (seed 7, 310 truth pairs;
+figures over ten MinHash seeds; ``tests/test_near_duplicates.py`` checks the
+2,000-message one):
+
+- ``SHINGLE_WORDS`` = 3: copies differ by an edited word or a changed figure,
+  and each edit changes ``SHINGLE_WORDS`` shingles: a copy-edited 35-word
+  report keeps an exact Jaccard of 0.67-0.8 with its original at 3 words,
+  less at 4 or 5 (recall fell to 0.84 at 5). 2-word shingles lifted
+  unrelated texts made of the same stock sentences in another order above
+  0.8 (four times the wrong pairs).
+- ``MIN_SHINGLES`` = 25 (27 words): below that a body is a one-liner
+  ("Thanks!", "Attached is the PDF we discussed"), and unrelated one-liners
+  are word for word the same all the time. 457 of the demo's 3,000 bodies
+  are that short.
+- ``NUM_PERM`` = 64 (128 bytes stored): at the 0.78 threshold every seed
+  kept recall >= 0.92 and precision >= 0.97; with 48 recall fell to 0.88,
+  with 32 precision to 0.68 (estimates too coarse); 128 buys recall >= 0.95
+  for twice the bytes.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+import numpy as np
+import numpy.typing as npt
+from datasketch import LeanMinHash, MinHash  # type: ignore[import-untyped]
+
+from loupe.near_duplicates.normalise import normalise
+
+__all__ = ["NUM_PERM", "SIGNATURE_BYTES", "from_bytes", "normalise", "shingles", "signature", "similarity", "values"]
+
+NUM_PERM = 64
+SHINGLE_WORDS = 3
+MIN_SHINGLES = 25
+#: Changing the seed, the scheme or the stored width makes old signatures incomparable.
+SEED = 7
+SCHEME = "affine32"
+_STORED = np.dtype("<u2")  # low 16 bits, little-endian whatever the machine
+SIGNATURE_BYTES = NUM_PERM * _STORED.itemsize
+
+_WORD = re.compile(r"\w+")
+
+
+def shingles(text: str, size: int = SHINGLE_WORDS) -> set[str]:
+    """The set of ``size``-word runs of a normalised text (none when it is shorter).
+
+    >>> sorted(shingles("a b c d"))
+    ['a b c', 'b c d']
+    """
+    words = _WORD.findall(text)
+    return {" ".join(words[i : i + size]) for i in range(len(words) - size + 1)}
+
+
+def signature(body: str) -> bytes | None:
+    """The stored signature of a body, or None when it is too short to judge."""
+    found = shingles(normalise(body))
+    if len(found) < MIN_SHINGLES:
+        return None
+    minhash = _empty().copy()
+    minhash.update_batch([s.encode("utf-8") for s in found])
+    return np.asarray(minhash.hashvalues).astype(_STORED).tobytes()
+
+
+def values(data: bytes) -> npt.NDArray[np.uint16]:
+    """The stored hash values of a signature (uint16)."""
+    if len(data) != SIGNATURE_BYTES:
+        raise ValueError(f"a near-duplicate signature is {SIGNATURE_BYTES} bytes, not {len(data)}")
+    return np.frombuffer(data, dtype=_STORED)
+
+
+def from_bytes(data: bytes) -> LeanMinHash:
+    """A datasketch ``LeanMinHash`` back from stored bytes (for ``MinHashLSH`` and ``jaccard``)."""
+    return LeanMinHash(seed=SEED, hashvalues=values(data).astype(np.uint32), scheme=SCHEME)
+
+
+def similarity(a: bytes, b: bytes) -> float:
+    """Estimated Jaccard similarity of two signatures' shingle sets (``LeanMinHash.jaccard``)."""
+    return float(np.count_nonzero(values(a) == values(b))) / NUM_PERM
+
+
+@cache
+def _empty() -> MinHash:
+    """The seeded permutations are drawn once per process, then copied."""
+    return MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME)
