@@ -14,6 +14,7 @@ from datetime import datetime
 
 from loupe.near_duplicates.grouping import group_near_duplicates
 from loupe.people.identities import Edit, Usage, group_addresses
+from loupe.people.signatures import MAX_ADDRESSES, names_agree
 from loupe.store.database import CaseDatabase
 from loupe.threads.jwz import ThreadInput, thread_messages
 
@@ -63,10 +64,20 @@ def refresh_people(db: CaseDatabase) -> list[tuple[str, str, tuple[str, ...]]]:
     for email, count in db.people.sender_domains().items():
         if email in usages:
             usages[email].sender_domains = count
-    edits = [Edit(action, tuple(emails), name) for action, emails, name in db.people.edits()]
-    people = [(p.name, p.kind, p.emails) for p in group_addresses(list(usages.values()), edits)]
-    db.people.replace_people(people)
-    return people
+    edits = shared_signature_merges(db) + [Edit(a, tuple(emails), name) for a, emails, name in db.people.edits()]
+    grouped = group_addresses(list(usages.values()), edits)
+    db.people.replace_people([(p.name, p.kind, p.emails, "; ".join(p.evidence)) for p in grouped])
+    return [(p.name, p.kind, p.emails) for p in grouped]
+
+
+def shared_signature_merges(db: CaseDatabase) -> list[Edit]:
+    """Merges proposed by personal signature blocks shared by a few addresses (users' edits come after)."""
+    merges = []
+    for users in db.people.signature_users().values():
+        if 2 <= len(users) <= MAX_ADDRESSES and names_agree(list(users.values())):
+            emails = tuple(sorted(users))
+            merges.append(Edit("merge", emails, evidence=f"the same signature block from {', '.join(emails)}"))
+    return sorted(merges, key=lambda e: e.emails)
 
 
 def _thread_input(row: dict[str, object]) -> ThreadInput:

@@ -201,3 +201,45 @@ def test_people_commands_run_on_real_corpora(tmp_path: Path, name: str) -> None:
             assert profile["emails"] and profile["sent"] + profile["received"] > 0
     finally:
         case.close()
+
+
+def _mail(folder: Path, name: str, sender: str, to: str, body: str, number: int) -> None:
+    (folder / f"{name}.eml").write_text(
+        f"From: {sender}\nTo: {to}\nSubject: Note {number}\nDate: Mon, {number} Jun 2010 10:00:00 +0000\n"
+        f"Message-ID: <{name}@test.example>\n\n{body}\n",
+        "utf-8",
+    )
+
+
+def test_a_shared_personal_signature_merges_addresses_and_an_office_block_does_not(tmp_path: Path) -> None:
+    mail = tmp_path / "mail"
+    mail.mkdir()
+    ann_work = "Ann Lee\nSenior analyst, Meridian\nDirect: +1 512 555 0142"
+    ann_home = "-- \nAnn  Lee\nSenior Analyst, Meridian\nDirect: +1 (512) 555-0142"
+    office = "Meridian Risk Analysis\nAustin office\nTel +1 512 555 0100"
+    _mail(mail, "a1", "Ann Lee <ann@meridian.example>", "bob@meridian.example", f"Plan attached.\n\n{ann_work}", 1)
+    _mail(mail, "a2", "Ann Lee <ann@meridian.example>", "bob@meridian.example", f"Call me.\n\n{ann_work}", 2)
+    _mail(mail, "a3", "Ann Lee <ann.lee@webmail.example>", "bob@meridian.example", f"From home.\n\n{ann_home}", 3)
+    for number, who in enumerate(["Bob Ray", "Cy Tan", "Di Fox", "Ed Moe"], start=4):
+        address = who.split()[0].lower() + "@meridian.example"
+        _mail(mail, f"o{number}", f"{who} <{address}>", "ann@meridian.example", f"Noted, thanks.\n\n{office}", number)
+    # the same block under two unrelated names (an assistant's line, say): no merge
+    shared = "Front desk\nCall +44 20 7946 0000"
+    _mail(mail, "x1", "Carl Worth <carl@one.example>", "ann@meridian.example", f"Hello.\n\n{shared}", 9)
+    _mail(mail, "x2", "Dana Brown <dana@two.example>", "ann@meridian.example", f"Hi.\n\n{shared}", 10)
+
+    runner = CliRunner()
+    case_dir = str(tmp_path / "case")
+    assert runner.invoke(cli, ["ingest", str(mail), "--case", case_dir]).exit_code == 0
+    ann = json.loads(runner.invoke(cli, ["person", "ann.lee@webmail.example", "--json", "--case", case_dir]).output)
+    assert ann["emails"] == ["ann.lee@webmail.example", "ann@meridian.example"]
+    assert "signature" in ann["evidence"] and ann["sent"] == 3
+    for address in ("bob@meridian.example", "carl@one.example", "dana@two.example"):
+        one = json.loads(runner.invoke(cli, ["person", address, "--json", "--case", case_dir]).output)
+        assert one["emails"] == [address], one
+    # a user's split wins over the rule, and survives the next ingest
+    assert runner.invoke(cli, ["people", "split", "ann.lee@webmail.example", "--case", case_dir]).exit_code == 0
+    _mail(mail, "a4", "Ann Lee <ann@meridian.example>", "bob@meridian.example", f"Later.\n\n{ann_work}", 11)
+    assert runner.invoke(cli, ["ingest", str(mail), "--case", case_dir]).exit_code == 0
+    ann = json.loads(runner.invoke(cli, ["person", "ann@meridian.example", "--json", "--case", case_dir]).output)
+    assert ann["emails"] == ["ann@meridian.example"] and ann["sent"] == 3

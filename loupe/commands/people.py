@@ -164,6 +164,8 @@ def person(who: str, case_dir: Path | None, as_json: bool) -> None:
 def _print_profile(p: dict[str, Any]) -> None:
     click.echo(f"{p['name']}  ({p['kind']} {p['id']})")
     click.echo(f"  addresses: {', '.join(p['emails'])}")
+    if p.get("evidence"):
+        click.echo(f"  grouped by: {p['evidence']}")
     names = ", ".join(f"{n['name']} ({n['messages']})" for n in p["names"][:8])
     click.echo(f"  names:     {names or '-'}")
     click.echo(

@@ -187,7 +187,12 @@ class _BatchWriter:
         existing = self.case.db.existing_messages(message_key(o.message) for o in outcomes if o.message is not None)
         by_locator: dict[str, str] = {}  # item locator -> message id, for linking children
         items, messages, addresses, attachments, docs = [], [], [], [], []
-        extra: dict[str, list[dict[str, Any]]] = {"thread_indexes": [], "near_signatures": [], "quoted_blocks": []}
+        extra: dict[str, list[dict[str, Any]]] = {
+            "thread_indexes": [],
+            "near_signatures": [],
+            "quoted_blocks": [],
+            "signature_keys": [],
+        }
         for outcome in outcomes:
             row = {
                 "locator": outcome.locator,
@@ -279,6 +284,8 @@ def _conversation_rows(
         extra["thread_indexes"].append({"message": mid, "thread_index": parsed.thread_index})
     if outcome.signature is not None:
         extra["near_signatures"].append({"message": mid, "minhash": outcome.signature})
+    if outcome.signature_key is not None:
+        extra["signature_keys"].append({"message": mid, "key": outcome.signature_key})
     for position, block in enumerate(outcome.blocks):
         extra["quoted_blocks"].append(
             {

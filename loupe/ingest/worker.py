@@ -19,6 +19,7 @@ from loupe.ingest.msg import msg_to_rfc822
 from loupe.ingest.outlook import OutlookError, sniff_msg
 from loupe.model import PARSER_VERSION, BadItem, ItemKind, ParsedMessage, RawItem
 from loupe.near_duplicates.signature import signature
+from loupe.people.signatures import signature_key
 from loupe.store.compression import BlobCompressor, CompressedBlob
 from loupe.threads.forwards import QuotedBlock, find_blocks
 
@@ -43,6 +44,7 @@ class Outcome:
     blobs: list[CompressedBlob] = field(default_factory=list)  # originals to keep
     signature: bytes | None = None  # near-duplicate MinHash of the body, if long enough to judge
     blocks: tuple[QuotedBlock, ...] = ()  # forwarded and quoted blocks naming their author
+    signature_key: str | None = None  # the author's personal signature block, as evidence of identity
 
 
 def process_item(item: RawItem | BadItem, compressor: BlobCompressor, limits: ExtractLimits) -> list[Outcome]:
@@ -89,7 +91,10 @@ def process_item(item: RawItem | BadItem, compressor: BlobCompressor, limits: Ex
                 message=slim,
                 blobs=blobs,
                 signature=_guarded(signature, parsed.body_text),
-                blocks=tuple(_guarded(find_blocks, parsed.body_text) or ()),
+                blocks=(blocks := tuple(_guarded(find_blocks, parsed.body_text) or ())),
+                signature_key=_guarded(
+                    lambda body: signature_key(body, blocks[0].start if blocks else None), parsed.body_text
+                ),
             )
         )
         for number, (data, kind) in enumerate(children, start=1):

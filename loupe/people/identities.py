@@ -57,6 +57,7 @@ class Edit:
     action: str  # merge | split | rename | list | person
     emails: tuple[str, ...]
     name: str = ""
+    evidence: str = ""  # for merges made by a rule rather than a user: why
 
 
 @dataclass
@@ -65,6 +66,7 @@ class Person:
     kind: str  # person | list
     emails: tuple[str, ...]
     names: Counter[str] = field(default_factory=Counter)
+    evidence: list[str] = field(default_factory=list)
 
 
 def looks_like_list(usage: Usage) -> bool:
@@ -100,6 +102,9 @@ def group_addresses(usages: Sequence[Usage], edits: Sequence[Edit]) -> list[Pers
                 target = groups[keep]
                 target.emails += moved.emails
                 target.names.update(moved.names)
+                target.evidence += moved.evidence
+                if edit.evidence:
+                    target.evidence.append(edit.evidence)
                 for e in moved.emails:
                     owner[e] = keep
                 if gone in chosen_names and keep not in chosen_names:

@@ -37,6 +37,21 @@ class PeopleStore:
         with self.engine.connect() as conn:
             return [(e, n, r, bool(li), k) for e, n, r, li, k in conn.execute(query)]
 
+    def signature_users(self) -> dict[str, dict[str, set[str]]]:
+        """Signature key -> {sender email (lower-cased): display names used with it}."""
+        sk, ma, c = schema.signature_keys, schema.message_addresses, schema.correspondents
+        query = (
+            select(sk.c.key, func.lower(c.c.email), c.c.name)
+            .select_from(sk.join(ma, ma.c.message == sk.c.message).join(c, c.c.id == ma.c.correspondent))
+            .where(ma.c.role == "from", c.c.email != "")
+            .distinct()
+        )
+        users: dict[str, dict[str, set[str]]] = {}
+        with self.engine.connect() as conn:
+            for key, email, name in conn.execute(query):
+                users.setdefault(key, {}).setdefault(email, set()).add(name)
+        return users
+
     def sender_domains(self) -> dict[str, int]:
         """Recipient email (lower-cased) -> how many distinct sender domains wrote to it."""
         f, t = schema.message_addresses.alias("f"), schema.message_addresses.alias("t")
@@ -73,11 +88,14 @@ class PeopleStore:
         with self.engine.begin() as conn:
             conn.execute(insert(schema.people_edits), [row])
 
-    def replace_people(self, people: Sequence[tuple[str, str, Sequence[str]]]) -> None:
-        """(name, kind, emails) for every person and list of the case."""
+    def replace_people(self, people: Sequence[tuple[str, str, Sequence[str], str]]) -> None:
+        """(name, kind, emails, evidence) for every person and list of the case."""
         p, pa = schema.persons, schema.person_addresses
-        persons = [{"id": n, "name": name, "kind": kind} for n, (name, kind, _) in enumerate(people, start=1)]
-        addresses = [{"email": e, "person": n} for n, (_, _, emails) in enumerate(people, start=1) for e in emails]
+        persons = [
+            {"id": n, "name": name, "kind": kind, "evidence": evidence}
+            for n, (name, kind, _, evidence) in enumerate(people, start=1)
+        ]
+        addresses = [{"email": e, "person": n} for n, (_, _, emails, _) in enumerate(people, start=1) for e in emails]
         with self.engine.begin() as conn:
             conn.execute(delete(pa))
             conn.execute(delete(p))
@@ -120,7 +138,7 @@ class PeopleStore:
         with self.engine.connect() as conn:
             row = conn.execute(select(p).where(p.c.id == number)).one()
             emails = sorted(conn.scalars(select(pa.c.email).where(pa.c.person == number)))
-        return {"id": row.id, "name": row.name, "kind": row.kind, "emails": emails}
+        return {"id": row.id, "name": row.name, "kind": row.kind, "emails": emails, "evidence": row.evidence}
 
     def emails_of(self, number: int) -> list[str]:
         pa = schema.person_addresses

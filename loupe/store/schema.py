@@ -222,6 +222,15 @@ quoted_blocks = Table(
 )
 Index("quoted_blocks_by_author", quoted_blocks.c.author_email)
 
+#: A key of the personal signature block (name, title, phone) ending a message's own text.
+signature_keys = Table(
+    "signature_keys",
+    metadata,
+    Column("message", String(40), primary_key=True),
+    Column("key", String(16), nullable=False),
+    sqlite_with_rowid=False,
+)
+
 #: People (or mailing lists): addresses grouped by safe rules and users' edits.
 persons = Table(
     "persons",
@@ -229,6 +238,7 @@ persons = Table(
     Column("id", Integer, primary_key=True),
     Column("name", Text, nullable=False, doc="the most used display name, or a user's choice"),
     Column("kind", String(8), nullable=False, doc="person or list"),
+    Column("evidence", Text, nullable=False, default="", doc="why addresses were grouped, beyond the same address"),
 )
 
 person_addresses = Table(
@@ -257,6 +267,7 @@ CONVERSATION_TABLES = (
     near_signatures,
     near_duplicates,
     quoted_blocks,
+    signature_keys,
     persons,
     person_addresses,
     people_edits,
