@@ -115,7 +115,29 @@ def bench_loupe(archive: Path) -> Measure:
     import json
 
     status = json.loads(out)
+    LINKING.append(_linking_line(case))
     return Measure("loupe ingest", seconds, peak, status["items"], dir_size(case))
+
+
+#: One line per Loupe run: what the whole-case step after reading (threads,
+#: near duplicates, people) found and how long each part took; it is inside
+#: the ingest time above.
+LINKING: list[str] = []
+
+
+def _linking_line(case: Path) -> str:
+    import json
+    import sqlite3
+
+    with sqlite3.connect(case / "case.db") as db:
+        (summary,) = db.execute("SELECT summary FROM runs ORDER BY id DESC LIMIT 1").fetchone()
+    a = json.loads(summary).get("analysis") or {}
+    took = ", ".join(f"{step} {secs:.1f} s" for step, secs in (a.get("seconds") or {}).items())
+    return (
+        f"- {case.parent.name}: {a.get('threads', 0):,} threads, {a.get('near_duplicate_groups', 0):,} near-duplicate "
+        f"groups ({a.get('near_duplicate_messages', 0):,} messages), {a.get('persons', 0):,} people, "
+        f"{a.get('lists', 0):,} lists; linking step: {took}"
+    )
 
 
 def bench_notmuch(archive: Path) -> Measure | None:
@@ -181,6 +203,10 @@ def main() -> None:
                 f"{m.peak_rss / 2**20:,.0f} | {m.store_bytes / mail_bytes:.2f} | {loupe_rate / rate:.2f}x |"
             )
             print(lines[-1], flush=True)
+    if LINKING:
+        lines += ["", "Threads, near duplicates and people, linked at the end of each Loupe ingest above:", ""]
+        lines += LINKING
+    print("\n".join(LINKING))
     with (HERE / "RESULTS.md").open("a", encoding="utf-8") as out:
         out.write("\n".join(lines) + "\n")
 

@@ -9,6 +9,8 @@ tables. Users' corrections (people edits) are inputs here, never outputs.
 
 from __future__ import annotations
 
+import time
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -26,26 +28,44 @@ class AnalysisSummary:
     near_duplicate_messages: int
     persons: int
     lists: int
+    seconds: dict[str, float]  # per step: threads, near_duplicates, people
 
 
 def refresh(db: CaseDatabase) -> AnalysisSummary:
     """Recompute threads, near-duplicate groups and people for the whole case."""
+    started = time.monotonic()
+    seconds: dict[str, float] = {}
+
+    def lap(step: str) -> None:
+        nonlocal started
+        now = time.monotonic()
+        seconds[step] = round(now - started, 3)
+        started = now
+
     inputs = [_thread_input(row) for row in db.conversations.threading_rows()]
     threads = thread_messages(inputs)
-    db.conversations.replace_threads([(m.id, threads.thread_of[m.id], threads.parent_of[m.id]) for m in inputs])
+    sizes = Counter(threads.thread_of.values())
+    db.conversations.replace_threads(
+        [(m.id, threads.thread_of[m.id], threads.parent_of[m.id]) for m in inputs if sizes[threads.thread_of[m.id]] > 1]
+    )
 
+    lap("threads")
     order = {m.id: (m.date.isoformat() if m.date else "~", m.id) for m in inputs}
     groups = group_near_duplicates(db.conversations.signatures())
     first_of = {group[0]: min(group, key=lambda member: order.get(member, ("~", member))) for group in groups}
     db.conversations.replace_near_duplicates(groups, first_of)
 
+    lap("near_duplicates")
     people = refresh_people(db)
+    lap("people")
+    db.conversations.mark_analysed()
     return AnalysisSummary(
         threads=len(set(threads.thread_of.values())),
         near_duplicate_groups=len(groups),
         near_duplicate_messages=sum(len(g) for g in groups),
         persons=sum(1 for _, kind, _ in people if kind == "person"),
         lists=sum(1 for _, kind, _ in people if kind == "list"),
+        seconds=seconds,
     )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from loupe.config import Settings
 from loupe.errors import CaseError, NotFound, QueryError
@@ -49,6 +50,7 @@ class Case:
             self._index = FullTextIndex(self.root / "index")
             self._index.tagged = self.db.tagged
             self._index.lookup = self.lookup
+            self._index.person_emails = lambda key: self.db.people.emails_of(self.db.people.resolve(key))
         return self._index
 
     @classmethod
@@ -201,12 +203,17 @@ class Case:
             if thread is None:
                 raise NotFound("message or thread", value)
             return conversations.thread_members(thread)
-        if kind == "person":
-            person = self.db.people.resolve(value)
-            return self.db.people.messages_of(self.db.people.emails_of(person))
         if kind == "is" and value == "near-duplicate":
             return conversations.near_duplicate_ids()
         raise QueryError(f"{kind}:{value}", 0, f"{kind}:{value} is not known")
+
+    def person_profile(self, key: str) -> dict[str, Any]:
+        """A person's profile (see ``PeopleStore.profile``), their messages found in the index."""
+        number = self.db.people.resolve(key)
+        emails = self.db.people.emails_of(number)
+        sent = self.index.ids_with_addresses(["sender"], emails)
+        received = self.index.ids_with_addresses(["recipients"], emails)
+        return self.db.people.profile(number, sent, received)
 
     def close(self) -> None:
         if self._index is not None:

@@ -197,7 +197,7 @@ def test_people_commands_run_on_real_corpora(tmp_path: Path, name: str) -> None:
         listing = runner.invoke(cli, ["people", "--all", "--case", str(case.root)])
         assert listing.exit_code == 0 and len(listing.output.splitlines()) >= 2, listing.output
         for row in table[:5]:
-            profile = case.db.people.profile(row["id"])
+            profile = case.person_profile(str(row["id"]))
             assert profile["emails"] and profile["sent"] + profile["received"] > 0
     finally:
         case.close()

@@ -19,6 +19,7 @@ subject that shares a participant, within 30 days
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from loupe.store import schema
 from tests.notmuch_corpora import FILE_FOLDER_CORPORA, MAILDIR_CORPORA, Indexed, notmuch_threads
@@ -53,13 +54,13 @@ KNOWN_DIFFERENCES: dict[str, dict[str, str]] = {"reply-formats": TALON_TEST_EXCH
 
 
 def loupe_threads(one: Indexed) -> list[set[str]]:
+    """Every message's thread (a message without a ``threads`` row is alone), as Message-IDs."""
     t, m = schema.threads, schema.messages
     groups: dict[str, set[str]] = {}
+    query = select(m.c.id, t.c.thread, m.c.message_id).select_from(m.outerjoin(t, t.c.message == m.c.id))
     with one.case.db.engine.connect() as conn:
-        for thread, message_id in conn.execute(
-            t.select().with_only_columns(t.c.thread, m.c.message_id).join_from(t, m, t.c.message == m.c.id)
-        ):
-            groups.setdefault(thread, set()).add(message_id)
+        for message, thread, message_id in conn.execute(query):
+            groups.setdefault(thread or message, set()).add(message_id)
     return list(groups.values())
 
 

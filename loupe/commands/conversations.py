@@ -63,10 +63,10 @@ def thread(message: str, case_dir: Path | None, added: bool, as_json: bool) -> N
         click.echo(f"{prefix}{branch}{line}  [{node[:10]}]")
         inner = prefix + ("   " if last else "│  ")
         for block in forwarded.get(node, []):
-            if block["kind"] == "forward" and block["author_email"]:
+            if block["author_email"] or block["author_name"]:
                 click.echo(
                     f"{inner}   ↳ forwards text by {block['author_name'] or block['author_email']}"
-                    f" <{block['author_email']}>, {block['date_text'] or 'undated'}"
+                    f" <{block['author_email']}>, {(block['date'] or block['date_text'] or 'undated')[:16]}"
                 )
         if added and texts.get(node):
             for text_line in texts[node].splitlines()[:ADDED_LINES]:

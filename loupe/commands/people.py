@@ -149,8 +149,7 @@ def person(who: str, case_dir: Path | None, as_json: bool) -> None:
     """
     case = _open(case_dir)
     try:
-        number = case.db.people.resolve(who)
-        profile = case.db.people.profile(number)
+        profile = case.person_profile(who)
         quoted = case.db.conversations.quoted_by_author(profile["emails"])
     finally:
         case.close()

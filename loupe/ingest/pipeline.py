@@ -286,20 +286,17 @@ def _conversation_rows(
         extra["near_signatures"].append({"message": mid, "minhash": outcome.signature})
     if outcome.signature_key is not None:
         extra["signature_keys"].append({"message": mid, "key": outcome.signature_key})
-    for position, block in enumerate(outcome.blocks):
+    forwards = (b for b in outcome.blocks if b.kind == "forward" and (b.author_address or b.author_name))
+    for position, block in enumerate(forwards):
         extra["quoted_blocks"].append(
             {
                 "message": mid,
                 "position": position,
-                "kind": block.kind,
                 "depth": block.depth,
                 "author_name": block.author_name,
                 "author_email": block.author_address.lower(),
                 "date": block.date.isoformat() if block.date else None,
-                "date_text": block.date_text,
-                "subject": block.subject,
-                "start": block.start,
-                "chars": len(block.text),
+                "date_text": "" if block.date else block.date_text,
             }
         )
 

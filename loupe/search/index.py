@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -109,6 +109,8 @@ class FullTextIndex:
         self.tagged: Callable[[str], list[str]] | None = None
         #: (kind, value) of a ``Lookup`` -> the message ids it stands for; set by the case
         self.lookup: Callable[[str, str], list[str]] | None = None
+        #: ``person:`` value -> the person's addresses; set by the case
+        self.person_emails: Callable[[str], list[str]] | None = None
 
     # -- writing --------------------------------------------------------------
     def writer(self, heap_bytes: int) -> Any:
@@ -169,6 +171,10 @@ class FullTextIndex:
             # the index is asked for exactly the tagged ids
             ids = self.tagged(node.name) if self.tagged is not None else []
             return tantivy.Query.term_set_query(self.schema, "id", ids) if ids else tantivy.Query.empty_query()
+        if isinstance(node, Lookup) and node.kind == "person":
+            # from or to any of the person's addresses: the exact-value address fields
+            emails = self.person_emails(node.value) if self.person_emails is not None else []
+            return self._any_address(("sender", "recipients"), emails)
         if isinstance(node, Lookup):
             found = self.lookup(node.kind, node.value) if self.lookup is not None else []
             return tantivy.Query.term_set_query(self.schema, "id", found) if found else tantivy.Query.empty_query()
@@ -309,6 +315,23 @@ class FullTextIndex:
             result = searcher.search(self.compile(node), limit=total, count=False, order_by_field="date")
         else:
             result = searcher.search(self.compile(node), limit=total, count=False)
+        return [str(searcher.doc(address).get_first("id")) for _score, address in result.hits]
+
+    def _any_address(self, fields: Sequence[str], emails: Sequence[str]) -> tantivy.Query:
+        if not emails:
+            return tantivy.Query.empty_query()
+        lowered = [e.lower() for e in emails]
+        clauses = [(tantivy.Occur.Should, tantivy.Query.term_set_query(self.schema, f, lowered)) for f in fields]
+        return tantivy.Query.boolean_query(clauses)
+
+    def ids_with_addresses(self, fields: Sequence[str], emails: Sequence[str]) -> list[str]:
+        """Every message with one of these addresses in these exact-value fields."""
+        self.index.reload()
+        searcher = self.index.searcher()
+        total = int(searcher.num_docs)
+        if total == 0 or not emails:
+            return []
+        result = searcher.search(self._any_address(fields, emails), limit=total, count=False)
         return [str(searcher.doc(address).get_first("id")) for _score, address in result.hits]
 
     def count(self) -> int:

@@ -57,17 +57,19 @@ class ConversationStore:
                 conn.execute(insert(t), [{"message": a, "thread": b, "parent": c} for a, b, c in chunk])
 
     def thread_of(self, message: str) -> str | None:
-        t = schema.threads
+        """The thread of a message (a message alone is its own), or None if no such message."""
+        t, m = schema.threads, schema.messages
         with self.engine.connect() as conn:
             found = conn.scalar(select(t.c.thread).where(t.c.message == message))
-            if found is None:  # perhaps a thread id itself
-                found = conn.scalar(select(t.c.thread).where(t.c.thread == message).limit(1))
+            if found is None and conn.scalar(select(m.c.id).where(m.c.id == message)) is not None:
+                found = message
             return found
 
     def thread_members(self, thread: str) -> list[str]:
         t = schema.threads
         with self.engine.connect() as conn:
-            return list(conn.scalars(select(t.c.message).where(t.c.thread == thread)))
+            members = list(conn.scalars(select(t.c.message).where(t.c.thread == thread)))
+        return members or [thread]
 
     def thread_sizes(self, threads: Iterable[str]) -> dict[str, int]:
         t = schema.threads
@@ -136,11 +138,19 @@ class ConversationStore:
             return [dict(row._mapping) for row in rows]
 
     def up_to_date(self) -> bool:
-        """Whether every message has its thread (false after a run killed before analysis)."""
+        """Whether the last whole-case step saw every message (false after a run killed before it)."""
+        s = schema.analysis_state
         with self.engine.connect() as conn:
             messages = conn.scalar(select(func.count()).select_from(schema.messages)) or 0
-            threaded = conn.scalar(select(func.count()).select_from(schema.threads)) or 0
-        return bool(messages == threaded)
+            seen = conn.scalar(select(s.c.value).where(s.c.name == "messages"))
+        return seen == messages
+
+    def mark_analysed(self) -> None:
+        s = schema.analysis_state
+        with self.engine.begin() as conn:
+            messages = conn.scalar(select(func.count()).select_from(schema.messages)) or 0
+            conn.execute(delete(s).where(s.c.name == "messages"))
+            conn.execute(insert(s).values(name="messages", value=messages))
 
     def parents(self, messages: Sequence[str]) -> dict[str, str | None]:
         t = schema.threads

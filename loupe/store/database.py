@@ -48,13 +48,12 @@ def _index_children(conn: Connection) -> None:
 
 
 def _add_conversations(conn: Connection) -> None:
-    """Threads, near duplicates, quoted blocks and people; and, for people,
-    the index by correspondent the foundation left out."""
+    """Threads, near duplicates, quoted blocks, signature keys and people.
+
+    No index of ``message_addresses`` by correspondent: a person's messages
+    come from the full-text index's exact-value address fields instead."""
     for table in schema.CONVERSATION_TABLES:
         table.create(conn, checkfirst=True)
-    conn.exec_driver_sql(
-        "CREATE INDEX IF NOT EXISTS message_addresses_by_correspondent ON message_addresses (correspondent)"
-    )
 
 
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [

@@ -172,7 +172,17 @@ thread_indexes = Table(
     sqlite_with_rowid=False,
 )
 
-#: Which conversation each message belongs to; ``thread`` is the id of its earliest message.
+#: How many messages the last whole-case step (threads, near duplicates, people) saw.
+analysis_state = Table(
+    "analysis_state",
+    metadata,
+    Column("name", String(40), primary_key=True),
+    Column("value", Integer, nullable=False),
+)
+
+#: Which conversation each message belongs to; ``thread`` is the id of its earliest
+#: message. Only messages in threads of two or more: a message without a row is
+#: a thread of its own (half the messages of a case, and half this table).
 threads = Table(
     "threads",
     metadata,
@@ -202,21 +212,20 @@ near_duplicates = Table(
 )
 Index("near_duplicates_by_group", near_duplicates.c.grp)
 
-#: Forwarded and quoted blocks that name their own author: who first wrote the text.
+#: Other people's text carried with its own header lines (forwards, Outlook-style
+#: quotes): who first wrote it and when. "On ... wrote:" quotes are not stored:
+#: they are in nearly every reply, name the parent's sender, and are re-read
+#: from the original when needed (``loupe.threads.forwards``).
 quoted_blocks = Table(
     "quoted_blocks",
     metadata,
     Column("message", String(40), nullable=False),
     Column("position", Integer, nullable=False),
-    Column("kind", String(12), nullable=False, doc="forward or reply-quote"),
     Column("depth", Integer, nullable=False),
     Column("author_name", Text, nullable=False),
     Column("author_email", Text, nullable=False),
     Column("date", String(32), nullable=True, doc="UTC, ISO 8601, when readable"),
-    Column("date_text", Text, nullable=False),
-    Column("subject", Text, nullable=False),
-    Column("start", Integer, nullable=False, doc="character offset of the block in the body"),
-    Column("chars", Integer, nullable=False),
+    Column("date_text", Text, nullable=False, doc="the date as written, only when it could not be read"),
     PrimaryKeyConstraint("message", "position"),
     sqlite_with_rowid=False,
 )
@@ -262,6 +271,7 @@ people_edits = Table(
 )
 
 CONVERSATION_TABLES = (
+    analysis_state,
     thread_indexes,
     threads,
     near_signatures,

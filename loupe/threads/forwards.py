@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Literal
 
 from loupe.threads.authorship import INTRO_START, WROTE, parse_date, parse_intro, parse_person
@@ -63,12 +64,17 @@ class QuotedBlock:
     kind: Literal["forward", "reply-quote"]
     author_name: str
     author_address: str
-    date: datetime | None  # UTC, aware
     date_text: str
     subject: str
     text: str  # the author's own text in the block, without the blocks nested in it
     depth: int  # 0 for the outermost
     start: int  # offset in the body of the block's separator, first header line or intro
+
+    @cached_property
+    def date(self) -> datetime | None:
+        """The UTC instant of ``date_text``; read on first use, as free-form dates cost
+        more to read than the rest of the scan, and ingest keeps only some blocks."""
+        return parse_date(self.date_text)
 
 
 @dataclass
@@ -107,9 +113,7 @@ def find_blocks(body: str) -> list[QuotedBlock]:
         when = block.fields.get("date", "")
         subject = block.fields.get("subject", "")
         text = "\n".join(own).strip("\n").rstrip()
-        blocks.append(
-            QuotedBlock(block.kind, name, address, parse_date(when), when, subject, text, block.depth, block.start)
-        )
+        blocks.append(QuotedBlock(block.kind, name, address, when, subject, text, block.depth, block.start))
     return blocks
 
 
