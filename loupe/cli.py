@@ -184,6 +184,13 @@ def show(message: str, case_dir: Path | None, as_json: bool) -> None:
         click.echo(f"{'Contains:':<12} {child}")
     if view["tags"]:
         click.echo(f"{'Tags:':<12} {', '.join(view['tags'])}")
+    if view["thread"]["messages"] > 1:
+        click.echo(f"{'Thread:':<12} {view['thread']['id']}  ({view['thread']['messages']} messages; loupe thread)")
+    if view["near_duplicates"]:
+        click.echo(f"{'Near dups:':<12} {len(view['near_duplicates'])} (loupe similar)")
+    for block in view["forwarded_authors"]:
+        who = f"{block['author_name']} <{block['author_email']}>".strip()
+        click.echo(f"{'Quotes:':<12} text by {who}, {(block['date'] or block['date_text'] or 'undated')[:16]}")
     if view["defects"]:
         click.echo(f"{'Defects:':<12} {view['defects']}")
     click.echo("")

@@ -13,4 +13,9 @@ def message_view(case: Case, message_id: str) -> dict[str, Any]:
     record["date_raw"] = parsed.date_raw
     record["body"] = parsed.body_text
     record["headers"] = parsed.headers_text
+    conversations = case.db.conversations
+    thread = conversations.thread_of(message_id) or message_id
+    record["thread"] = {"id": thread, "messages": len(conversations.thread_members(thread))}
+    record["near_duplicates"] = conversations.near_duplicates_of(message_id)
+    record["forwarded_authors"] = conversations.quoted_blocks(message_id)
     return record

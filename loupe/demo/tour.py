@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 
+from loupe.analysis import AnalysisSummary
 from loupe.case import Case
 from loupe.demo.generator import generate_demo
 from loupe.ingest.pipeline import ingest
@@ -58,6 +59,7 @@ def run_demo(out_dir: Path, case_dir: Path, n_messages: int, workers: int | None
             for hit in hits:
                 date = hit.date.strftime("%Y-%m-%d") if hit.date else "no date"
                 click.echo(f"       {hit.id}  {date}  {hit.subject[:70]}")
+        _conversations(case, prog, case_dir, summary.analysis)
     finally:
         case.close()
     click.secho("Next, try:", bold=True)
@@ -65,4 +67,29 @@ def run_demo(out_dir: Path, case_dir: Path, n_messages: int, workers: int | None
     click.echo(f"   {prog} quarantine --case {case_dir}        # what could not be read, and why")
     click.echo(f"   {prog} show ID --case {case_dir}           # any id printed above")
     click.echo(f"   {prog} search 'MX1 OR MX01' --case {case_dir}")
+    click.echo(f"   {prog} people --case {case_dir}                 # who wrote most; --lists for mailing lists")
+    click.echo(f"   {prog} graph --png graph.png --gexf graph.gexf --case {case_dir}   # who wrote to whom, for Gephi")
     click.echo(f"   {prog} ingest YOUR-ARCHIVE --case my-case")
+
+
+def _conversations(case: Case, prog: str, case_dir: Path, analysis: AnalysisSummary | None) -> None:
+    """Step 5: what linking the case found, with one example of each."""
+    if analysis is None:
+        return
+    click.secho(
+        f"5. Conversations: {analysis.threads:,} threads, {analysis.near_duplicate_groups:,} groups of near-identical"
+        f" messages, {analysis.persons:,} people and {analysis.lists:,} mailing lists",
+        bold=True,
+    )
+    groups = case.db.conversations.thread_sizes_top(1)
+    if groups:
+        thread, size = groups[0]
+        click.echo(f"   $ {prog} thread {thread[:10]} --added --case {case_dir}   # longest thread: {size} messages")
+    near = case.db.conversations.near_duplicate_groups()
+    if near:
+        first = max(near.values(), key=len)
+        click.echo(f"   $ {prog} similar {first[0][:10]} --case {case_dir}   # {len(first)} near-identical copies")
+    people = sorted(case.db.people.table(), key=lambda p: -p["sent"])
+    if people:
+        top = people[0]
+        click.echo(f"   $ {prog} person {top['id']} --case {case_dir}   # {top['name']}, who sent most ({top['sent']})")

@@ -85,6 +85,13 @@ class ConversationStore:
                 sizes.update({thread: count for thread, count in conn.execute(query)})
         return sizes
 
+    def thread_sizes_top(self, limit: int) -> list[tuple[str, int]]:
+        """The longest threads: (thread, messages)."""
+        t = schema.threads
+        query = select(t.c.thread, func.count()).group_by(t.c.thread).order_by(func.count().desc()).limit(limit)
+        with self.engine.connect() as conn:
+            return [(thread, count) for thread, count in conn.execute(query)]
+
     # -- near duplicates -----------------------------------------------------------
     def signatures(self) -> Iterator[tuple[str, bytes]]:
         s = schema.near_signatures
