@@ -38,7 +38,16 @@ class Planner:
         self.written_count: dict[str, int] = {}
 
     def new(self, notes: list[tuple[str, str]] | None = None, **fields: Any) -> Draft:
-        """Make a draft, claiming the plants noted since the last one."""
+        """Make a draft, claiming the plants noted since the last one.
+
+        A forward (``forward_of``) carries its original's whole body, so it is
+        a near duplicate of it: the two share the original's group, or a new one.
+        """
+        original: Draft | None = fields.get("forward_of")
+        if original is not None and fields.get("near_group") is None:
+            if original.near_group is None:
+                original.near_group = self.group()
+            fields["near_group"] = original.near_group
         draft = Draft(number=len(self.drafts) + 1, **fields)
         draft.notes = (notes or []) + self.prose.take_notes()
         self.drafts.append(draft)

@@ -93,7 +93,9 @@ class Archive:
             copy = Copy(f"archive/{where}.mbox", "mbox", str(offset))
         elif where == "maildir":
             self.maildir_seq += 1
-            unread = when >= UNREAD_FROM and not dup
+            # the last quarter sits unread, and a few older ones were never read
+            # either (so new/ is never empty, whatever the archive's size or seed)
+            unread = (when >= UNREAD_FROM or self.maildir_seq % 11 == 0) and not dup
             name = maildir_name(
                 when, self.maildir_seq, None if unread else ("RS" if self.maildir_seq % 5 == 0 else "S")
             )

@@ -77,7 +77,7 @@ def external(p: Planner, room: int, lang: str | None = None) -> None:
             when=p.later(first.when),
             subject="Fwd: " + subject,
             body="FYI, from an outside contact.\n\n" + forward_block(first, rng.randrange(2)),
-            forward_of=first,
+            forward_of=first,  # so the two share a near-duplicate group (Planner.new)
             forwarded_author=ext.address,
             cte="quoted-printable",
         )
@@ -102,7 +102,7 @@ def newsletter(p: Planner, room: int) -> None:
             to=[],
             mailing_list=LISTS["os"],
             when=p.later(news.when),
-            forward_of=news,
+            forward_of=news,  # so the two share a near-duplicate group (Planner.new)
             subject="Fwd: " + news.subject,
             body="For the os list.\n\n" + forward_block(news, rng.randrange(2)),
             forwarded_author=sender.address,

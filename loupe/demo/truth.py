@@ -44,7 +44,7 @@ class MessageTruth:
     thread_root: str
     in_reply_to: str | None = None
     mailing_list: str | None = None
-    near_duplicate_group: str | None = None
+    near_duplicate_group: str | None = None  # copies of one text: cross-post, re-send, insight copies, forward
     source_code: str | None = None
     insight_variant: str | None = None  # "full" | "stripped" | "subject-only" | "forwarded"
     insight: dict[str, str] | None = None  # the block's values, as a parser should read them

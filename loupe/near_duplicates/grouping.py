@@ -42,6 +42,9 @@ from loupe.near_duplicates.signature import NUM_PERM, SIGNATURE_BYTES, from_byte
 #: ten MinHash seeds: at 0.76 stock sentences reordered or with another city
 #: filled in pass more often (precision down to 0.95); at 0.80 copy-edited short
 #: reports drop out (recall down to 0.87); 0.78 keeps recall >= 0.92, precision >= 0.97.
+#: (Measured on the first demo text, whose stock sentences repeated; on the
+#: varied text since, 0.78 scores precision 1.000 and recall 0.985-0.996 over
+#: seeds 7, 11 and 23.)
 THRESHOLD = 0.78
 #: LSH bands and values per band (BANDS * ROWS <= NUM_PERM).
 BANDS, ROWS = 16, 4

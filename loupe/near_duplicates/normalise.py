@@ -17,10 +17,13 @@ every rule), by leaving it out:
 - attribution line kept: 1,586 pairs outside the truth when dropped too.
 
 Lone header lines (``From:`` ... ``Subject:``) and case and accent folding
-changed nothing there; one word per CJK character let the nine Japanese
-letters group (the generator writes the same letter each time; unsplit, a
-run of characters is one "word" and the letter too short to judge). Unit
-tests show each: a two-line Outlook header, an accent lost, Japanese.
+changed nothing there; one word per CJK character let Japanese letters be
+judged at all (unsplit, a run of characters is one "word" and a letter too
+short to judge). Unit tests show each: a two-line Outlook header, an accent
+lost, Japanese. These figures come from the first demo generator, whose
+stock sentences repeated across unrelated mail; with its varied text since,
+the strict score is in ``tests/test_near_duplicates.py`` (precision 1.000,
+recall 0.995 at 2,000 messages, seed 7).
 
 Reply quotes are the exception to "keep the text": a ``>`` run under a
 "... wrote:" line is the parent's text, and the parent is in the archive on
