@@ -13,6 +13,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from loupe.near_duplicates.grouping import group_near_duplicates
 from loupe.people.identities import Edit, Usage, group_addresses
@@ -43,7 +44,7 @@ def refresh(db: CaseDatabase) -> AnalysisSummary:
         started = now
 
     inputs = [_thread_input(row) for row in db.conversations.threading_rows()]
-    threads = thread_messages(inputs)
+    threads = thread_messages(inputs, db.conversations.participants)
     sizes = Counter(threads.thread_of.values())
     db.conversations.replace_threads(
         [(m.id, threads.thread_of[m.id], threads.parent_of[m.id]) for m in inputs if sizes[threads.thread_of[m.id]] > 1]
@@ -100,21 +101,18 @@ def shared_signature_merges(db: CaseDatabase) -> list[Edit]:
     return sorted(merges, key=lambda e: e.emails)
 
 
-def _thread_input(row: dict[str, object]) -> ThreadInput:
-    references = tuple(str(row["references"] or "").split())
-    for parent in str(row["in_reply_to"] or "").split():
+def _thread_input(row: tuple[Any, ...]) -> ThreadInput:
+    mid, message_id, references_text, in_reply_to, subject, date, sender, thread_index = row
+    references = tuple(str(references_text or "").split())
+    for parent in str(in_reply_to or "").split():
         if parent not in references:  # In-Reply-To names the direct parent: it goes last
             references += (parent,)
-    date = datetime.fromisoformat(str(row["date"])) if row["date"] else None
-    participants = row["participants"]
-    assert isinstance(participants, set)
     return ThreadInput(
-        id=str(row["id"]),
-        message_id=str(row["message_id"]),
+        id=mid,
+        message_id=message_id,
         references=references,
-        subject=str(row["subject"] or ""),
-        date=date,
-        participants=frozenset(participants),
-        thread_index=str(row["thread_index"] or ""),
-        sender=str(row["from_email"] or "").lower(),
+        subject=subject or "",
+        date=datetime.fromisoformat(date) if date else None,
+        thread_index=thread_index or "",
+        sender=(sender or "").lower(),
     )

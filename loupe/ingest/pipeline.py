@@ -118,14 +118,15 @@ def ingest(
         if on_progress is not None:
             on_progress(summary, len(outcomes))
     writer.flush()
+    case.index.close()  # frees the index writer's memory before the whole-case step
+    case.blobs.close()
+    known.clear()
     if summary.indexed or not case.db.conversations.up_to_date():
         summary.phase = "linking threads, near duplicates and people"
         if on_progress is not None:
             on_progress(summary, 0)
         summary.analysis = refresh(case.db)
         summary.phase = ""
-    case.index.close()
-    case.blobs.close()
     if summary.indexed or summary.duplicate or summary.quarantined:
         case.db.compact()
     summary.seconds = time.monotonic() - started

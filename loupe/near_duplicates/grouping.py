@@ -4,15 +4,16 @@ Four steps, each bounded for a million messages:
 
 1. *Identical signatures* are one node: a text mailed fifty times (a
    newsletter, an automated alert) costs one node, not 1,225 pairs.
-2. *Candidates* come from datasketch's ``MinHashLSH`` with fixed bands
-   (``BANDS`` x ``ROWS``) rather than its optimiser, which tunes for the
-   threshold itself (6 bands of 10) and misses a pair *at* it six times in
-   ten; 16 bands of 4 miss one at the threshold (50 of 64 values equal)
-   less than once in 100,000, for more candidates to verify. ``MinHashLSH``
-   keeps a Python set per bucket (about 5 KB a key: 730 MB for 100,000
-   signatures), so only the nodes that share some band with another node go
-   in; a numpy pass over each band finds them. No candidate is lost: two
-   nodes can only share a bucket if both share that band.
+2. *Candidates* are nodes equal on a whole band of ``ROWS`` values, for
+   ``BANDS`` bands (classic MinHash LSH), with fixed bands rather than an
+   optimiser tuned for the threshold itself (datasketch's picks 6 bands of
+   10 and misses a pair *at* the threshold six times in ten); 16 bands of 4
+   miss one at the threshold (50 of 64 values equal) less than once in
+   100,000, for more candidates to verify. The banding is a numpy pass per
+   band, not datasketch's ``MinHashLSH``, whose in-memory buckets cost
+   320 MB at 100,000 messages of amplified mail (measured), several GB at a
+   million: past the ingest memory bound. The signatures themselves are
+   datasketch MinHashes (:mod:`loupe.near_duplicates.signature`).
 3. *Verification*: a candidate becomes an edge only if the estimated
    Jaccard similarity (the share of equal values, as ``LeanMinHash.jaccard``)
    reaches the threshold.
@@ -33,9 +34,8 @@ from collections.abc import Iterable
 
 import numpy as np
 import numpy.typing as npt
-from datasketch import MinHashLSH  # type: ignore[import-untyped]
 
-from loupe.near_duplicates.signature import NUM_PERM, SIGNATURE_BYTES, from_bytes, values
+from loupe.near_duplicates.signature import NUM_PERM, SIGNATURE_BYTES, values
 
 #: Estimated Jaccard similarity of two normalised bodies' shingle sets for them to
 #: count as copies of one text (50 of 64 values equal). On the demo archive, over
@@ -78,35 +78,40 @@ def group_near_duplicates(signatures: Iterable[tuple[str, bytes]], threshold: fl
     return sorted(groups)
 
 
-def _sharing_a_band(nodes: Matrix) -> npt.NDArray[np.intp]:
-    """Nodes whose values in some band equal another node's: the only ones LSH can pair."""
-    shared = np.zeros(len(nodes), dtype=bool)
+def _verified_neighbours(nodes: Matrix, threshold: float) -> dict[int, list[int]]:
+    """For each node with any, the nodes whose estimated similarity to it reaches the threshold.
+
+    LSH banding done with numpy, band by band: nodes whose values agree on a
+    whole band are candidates, then each candidate pair is verified on all
+    values. datasketch's ``MinHashLSH`` finds the same pairs, but keeps a
+    Python dict entry per node and band: 320 MB at 100,000 messages of
+    amplified mail, so several GB at 1,000,000, past the ingest memory bound.
+    Here memory is a few arrays of one entry per node plus the pairs found.
+    """
+    need = int(np.ceil(threshold * NUM_PERM - 1e-9))
+    neighbours: dict[int, set[int]] = {}
     for band in range(BANDS):
         keys = np.ascontiguousarray(nodes[:, band * ROWS : (band + 1) * ROWS])
         band_keys = keys.view(np.dtype((np.void, keys.itemsize * ROWS))).ravel()
         _, inverse, counts = np.unique(band_keys, return_inverse=True, return_counts=True)
-        shared |= counts[inverse.ravel()] > 1
-    return np.flatnonzero(shared)
-
-
-def _verified_neighbours(nodes: Matrix, threshold: float) -> dict[int, list[int]]:
-    """For each node with any, the nodes whose estimated similarity to it reaches the threshold."""
-    lsh = MinHashLSH(num_perm=NUM_PERM, params=(BANDS, ROWS))
-    candidates = _sharing_a_band(nodes).tolist()
-    with lsh.insertion_session() as session:
-        for node in candidates:
-            session.insert(node, from_bytes(nodes[node].tobytes()), check_duplication=False)
-    need = int(np.ceil(threshold * NUM_PERM - 1e-9))
-    neighbours: dict[int, list[int]] = {}
-    for node in candidates:
-        found = np.array([c for c in lsh.query(from_bytes(nodes[node].tobytes())) if c > node], dtype=np.intp)
-        if found.size == 0:
+        inverse = inverse.ravel()
+        in_bucket = np.flatnonzero(counts[inverse] > 1)
+        if in_bucket.size == 0:
             continue
-        equal = np.count_nonzero(nodes[found] == nodes[node], axis=1)
-        for other in found[equal >= need].tolist():
-            neighbours.setdefault(node, []).append(other)
-            neighbours.setdefault(other, []).append(node)
-    return neighbours
+        order = in_bucket[np.argsort(inverse[in_bucket], kind="stable")]
+        bucket_of = inverse[order]
+        starts = np.flatnonzero(np.r_[True, bucket_of[1:] != bucket_of[:-1]])
+        ends = np.r_[starts[1:], len(order)]
+        for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
+            members = order[start:end]
+            block = nodes[members]
+            for i in range(len(members) - 1):
+                equal = np.count_nonzero(block[i + 1 :] == block[i], axis=1)
+                node = int(members[i])
+                for other in members[i + 1 :][equal >= need].tolist():
+                    neighbours.setdefault(node, set()).add(other)
+                    neighbours.setdefault(other, set()).add(node)
+    return {node: sorted(near) for node, near in neighbours.items()}
 
 
 def _stars(neighbours: dict[int, list[int]], weight: list[int]) -> list[tuple[int, list[int]]]:

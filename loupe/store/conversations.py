@@ -23,29 +23,36 @@ class ConversationStore:
         self.engine = engine
 
     # -- threads ----------------------------------------------------------------
-    def threading_rows(self) -> Iterator[dict[str, Any]]:
-        """What threading needs of every message, participants included."""
+    def threading_rows(self) -> Iterator[tuple[Any, ...]]:
+        """(id, message_id, references, in_reply_to, subject, date, from_email, thread_index) of every message."""
         m, ti = schema.messages, schema.thread_indexes
-        participants: dict[str, set[str]] = {}
-        ma, c = schema.message_addresses, schema.correspondents
-        query = select(ma.c.message, c.c.email).join(c, c.c.id == ma.c.correspondent).where(c.c.email != "")
+        query = select(
+            m.c.id,
+            m.c.message_id,
+            m.c.references,
+            m.c.in_reply_to,
+            m.c.subject,
+            m.c.date,
+            m.c.from_email,
+            ti.c.thread_index,
+        ).outerjoin(ti, ti.c.message == m.c.id)
         with self.engine.connect() as conn:
-            for message, email in conn.execute(query):
-                participants.setdefault(message, set()).add(email.lower())
-            rows = conn.execute(
-                select(
-                    m.c.id,
-                    m.c.message_id,
-                    m.c.references,
-                    m.c.in_reply_to,
-                    m.c.subject,
-                    m.c.date,
-                    m.c.from_email,
-                    ti.c.thread_index,
-                ).outerjoin(ti, ti.c.message == m.c.id)
-            )
-            for row in rows:
-                yield {**row._mapping, "participants": participants.get(row.id, set())}
+            yield from (tuple(row) for row in conn.execute(query))
+
+    def participants(self, messages: list[str]) -> dict[str, frozenset[str]]:
+        """Lower-cased addresses of the sender and recipients of these messages."""
+        ma, c = schema.message_addresses, schema.correspondents
+        found: dict[str, set[str]] = {}
+        with self.engine.connect() as conn:
+            for start in range(0, len(messages), 500):
+                query = (
+                    select(ma.c.message, c.c.email)
+                    .join(c, c.c.id == ma.c.correspondent)
+                    .where(ma.c.message.in_(messages[start : start + 500]), c.c.email != "")
+                )
+                for message, email in conn.execute(query):
+                    found.setdefault(message, set()).add(email.lower())
+        return {message: frozenset(emails) for message, emails in found.items()}
 
     def replace_threads(self, rows: Sequence[tuple[str, str, str | None]]) -> None:
         """(message, thread, parent) for every message of the case."""

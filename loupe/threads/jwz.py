@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import pairwise
@@ -38,7 +38,7 @@ from itertools import pairwise
 from loupe.threads.subjects import subject_links
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ThreadInput:
     """What threading needs to know about one message."""
 
@@ -47,7 +47,7 @@ class ThreadInput:
     references: tuple[str, ...]  # References, then In-Reply-To when it adds one
     subject: str
     date: datetime | None
-    participants: frozenset[str]  # lower-cased addresses of sender and recipients
+    participants: frozenset[str] = frozenset()  # lower-cased addresses of sender and recipients
     thread_index: str = ""  # Outlook's Thread-Index header, base64, when present
     sender: str = ""  # lower-cased address of the sender
 
@@ -77,18 +77,27 @@ class _Container:
 
 
 class _UnionFind:
-    def __init__(self) -> None:
-        self.parent: dict[str, str] = {}
+    """Over small integers: messages are 0..n-1, Message-IDs and conversations get numbers after."""
 
-    def find(self, key: str) -> str:
-        root = self.parent.setdefault(key, key)
+    def __init__(self, size: int) -> None:
+        self.parent = list(range(size))
+        self.numbers: dict[str, int] = {}
+
+    def number(self, key: str) -> int:
+        if key not in self.numbers:
+            self.numbers[key] = len(self.parent)
+            self.parent.append(len(self.parent))
+        return self.numbers[key]
+
+    def find(self, node: int) -> int:
+        root = node
         while root != self.parent[root]:
             root = self.parent[root]
-        while key != root:  # path compression
-            self.parent[key], key = root, self.parent[key]
+        while node != root:  # path compression
+            self.parent[node], node = root, self.parent[node]
         return root
 
-    def union(self, a: str, b: str) -> None:
+    def union(self, a: int, b: int) -> None:
         ra, rb = self.find(a), self.find(b)
         if ra != rb:
             self.parent[rb] = ra
@@ -103,31 +112,43 @@ def conversation_of(thread_index: str) -> bytes | None:
     return raw if len(raw) >= 22 and (len(raw) - 22) % 5 == 0 else None
 
 
-def thread_messages(messages: Sequence[ThreadInput]) -> Threads:
-    """Thread membership and reply trees for a whole case."""
-    links = _UnionFind()
-    for m in messages:
-        node = "m:" + m.id
-        links.union(node, "i:" + m.message_id)
+def thread_messages(
+    messages: Sequence[ThreadInput], participants_of: Callable[[list[str]], dict[str, frozenset[str]]] | None = None
+) -> Threads:
+    """Thread membership and reply trees for a whole case.
+
+    ``participants_of`` gives the addresses of the few messages the subject
+    fallback has to compare (fetched on demand: holding every message's
+    participants cost more memory than the rest of threading); without it,
+    each message's own ``participants`` are used.
+    """
+    links = _UnionFind(len(messages))
+    position = {m.id: i for i, m in enumerate(messages)}
+    for i, m in enumerate(messages):
+        links.union(i, links.number("i:" + m.message_id))
         for ref in m.references:
-            links.union(node, "i:" + ref)
+            links.union(i, links.number("i:" + ref))
         conversation = conversation_of(m.thread_index) if m.thread_index else None
         if conversation is not None:
-            links.union(node, "c:" + conversation[:22].hex())
-    tree_parent = build_tree(messages)
-    for child, parent in subject_links(messages, lambda m: links.find("m:" + m.id)).items():
-        links.union("m:" + child, "m:" + parent)
-        tree_parent[child] = tree_parent[child] or parent
+            links.union(i, links.number("c:" + conversation[:22].hex()))
+    fallback = subject_links(messages, lambda m: links.find(position[m.id]), participants_of)
+    for child, parent in fallback.items():
+        links.union(position[child], position[parent])
 
-    groups: dict[str, list[ThreadInput]] = {}
-    for m in messages:
-        groups.setdefault(links.find("m:" + m.id), []).append(m)
+    groups: dict[int, list[ThreadInput]] = {}
+    for i, m in enumerate(messages):
+        groups.setdefault(links.find(i), []).append(m)
     thread_of: dict[str, str] = {}
+    parent_of: dict[str, str | None] = {}
     for members in groups.values():
         first = min(members, key=_chronological)
         for m in members:
             thread_of[m.id] = first.id
-    return Threads(thread_of, tree_parent)
+        # the tree, one conversation at a time: memory follows the largest thread, not the case
+        tree = build_tree(members) if len(members) > 1 else {members[0].id: None}
+        for m in members:
+            parent_of[m.id] = tree[m.id] or fallback.get(m.id)
+    return Threads(thread_of, parent_of)
 
 
 def _chronological(m: ThreadInput) -> tuple[int, str, str]:

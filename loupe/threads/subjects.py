@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -60,18 +61,34 @@ def is_reply_subject(subject: str) -> bool:
     return bool(_REPLY.match(subject))
 
 
-def subject_links(messages: Sequence[ThreadInput], component_of: Callable[[ThreadInput], str]) -> dict[str, str]:
-    """Child message id -> the earlier message it answers, for reference-less replies."""
+def subject_links(
+    messages: Sequence[ThreadInput],
+    component_of: Callable[[ThreadInput], int],
+    participants_of: Callable[[list[str]], dict[str, frozenset[str]]] | None = None,
+) -> dict[str, str]:
+    """Child message id -> the earlier message it answers, for reference-less replies.
+
+    Only subjects that some reference-less reply carries are grouped, and
+    participants are fetched (``participants_of``) for those groups alone.
+    """
+    wanted = {
+        base_subject(m.subject)
+        for m in messages
+        if m.date is not None and not m.references and is_reply_subject(m.subject)
+    }
+    wanted.discard("")
     by_subject: dict[str, list[ThreadInput]] = {}
     for m in messages:
-        if m.date is not None:
+        if m.date is not None and m.subject:
             key = base_subject(m.subject)
-            if key:
+            if key in wanted:
                 by_subject.setdefault(key, []).append(m)
+    groups = [group for group in by_subject.values() if len(group) > 1]
+    if participants_of is not None:
+        fetched = participants_of([m.id for group in groups for m in group])
+        groups = [[replace(m, participants=fetched.get(m.id, frozenset())) for m in group] for group in groups]
     links: dict[str, str] = {}
-    for group in by_subject.values():
-        if len(group) < 2:
-            continue
+    for group in groups:
         group.sort(key=lambda m: (m.date, m.id))
         for position, child in enumerate(group):
             if child.references or not is_reply_subject(child.subject):
