@@ -9,6 +9,7 @@ tables. Users' corrections (people edits) are inputs here, never outputs.
 
 from __future__ import annotations
 
+import sys
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -103,13 +104,15 @@ def shared_signature_merges(db: CaseDatabase) -> list[Edit]:
 
 def _thread_input(row: tuple[Any, ...]) -> ThreadInput:
     mid, message_id, references_text, in_reply_to, subject, date, sender, thread_index = row
-    references = tuple(str(references_text or "").split())
+    # Message-IDs are interned: each is named by its message and by every
+    # reply's References, and one shared string per id halves threading's memory
+    references = tuple(sys.intern(r) for r in str(references_text or "").split())
     for parent in str(in_reply_to or "").split():
         if parent not in references:  # In-Reply-To names the direct parent: it goes last
-            references += (parent,)
+            references += (sys.intern(parent),)
     return ThreadInput(
         id=mid,
-        message_id=message_id,
+        message_id=sys.intern(message_id),
         references=references,
         subject=subject or "",
         date=datetime.fromisoformat(date) if date else None,

@@ -287,8 +287,7 @@ def _conversation_rows(
         extra["near_signatures"].append({"message": mid, "minhash": outcome.signature})
     if outcome.signature_key is not None:
         extra["signature_keys"].append({"message": mid, "key": outcome.signature_key})
-    forwards = (b for b in outcome.blocks if b.kind == "forward" and (b.author_address or b.author_name))
-    for position, block in enumerate(forwards):
+    for position, block in enumerate(outcome.blocks):  # header blocks only: see worker._header_blocks
         extra["quoted_blocks"].append(
             {
                 "message": mid,

@@ -91,7 +91,7 @@ def process_item(item: RawItem | BadItem, compressor: BlobCompressor, limits: Ex
                 message=slim,
                 blobs=blobs,
                 signature=_guarded(signature, parsed.body_text),
-                blocks=(blocks := tuple(_guarded(find_blocks, parsed.body_text) or ())),
+                blocks=_header_blocks(blocks := _guarded(find_blocks, parsed.body_text) or []),
                 signature_key=_guarded(
                     lambda body: signature_key(body, blocks[0].start if blocks else None), parsed.body_text
                 ),
@@ -105,6 +105,17 @@ def process_item(item: RawItem | BadItem, compressor: BlobCompressor, limits: Ex
                 reason = f"embedded more than {MAX_EMBEDDING_DEPTH} messages deep; kept as its parent's attachment"
                 outcomes.append(failed(reason, child, compressor.compress(data)))
     return outcomes
+
+
+def _header_blocks(blocks: list[QuotedBlock]) -> tuple[QuotedBlock, ...]:
+    """The blocks the case keeps (those with their own header lines and an author),
+    without their text, and with their date read here rather than by the single writer."""
+    kept = tuple(
+        replace(b, text="", subject="") for b in blocks if b.kind == "forward" and (b.author_address or b.author_name)
+    )
+    for block in kept:
+        _ = block.date  # cached on the block, so it travels with it
+    return kept
 
 
 def _guarded(step: Callable[[str], T], body: str) -> T | None:

@@ -125,12 +125,12 @@ def thread_messages(
     links = _UnionFind(len(messages))
     position = {m.id: i for i, m in enumerate(messages)}
     for i, m in enumerate(messages):
-        links.union(i, links.number("i:" + m.message_id))
+        links.union(i, links.number(m.message_id))
         for ref in m.references:
-            links.union(i, links.number("i:" + ref))
+            links.union(i, links.number(ref))
         conversation = conversation_of(m.thread_index) if m.thread_index else None
-        if conversation is not None:
-            links.union(i, links.number("c:" + conversation[:22].hex()))
+        if conversation is not None:  # NUL cannot occur in a Message-ID: no clash
+            links.union(i, links.number("\x00" + conversation[:22].hex()))
     fallback = subject_links(messages, lambda m: links.find(position[m.id]), participants_of)
     for child, parent in fallback.items():
         links.union(position[child], position[parent])
