@@ -44,31 +44,38 @@ def refresh(db: CaseDatabase) -> AnalysisSummary:
         seconds[step] = round(now - started, 3)
         started = now
 
-    inputs = [_thread_input(row) for row in db.conversations.threading_rows()]
-    threads = thread_messages(inputs, db.conversations.participants)
-    sizes = Counter(threads.thread_of.values())
-    db.conversations.replace_threads(
-        [(m.id, threads.thread_of[m.id], threads.parent_of[m.id]) for m in inputs if sizes[threads.thread_of[m.id]] > 1]
-    )
-
+    thread_count = refresh_threads(db)
     lap("threads")
-    order = {m.id: (m.date.isoformat() if m.date else "~", m.id) for m in inputs}
     groups = group_near_duplicates(db.conversations.signatures())
-    first_of = {group[0]: min(group, key=lambda member: order.get(member, ("~", member))) for group in groups}
+    dates = db.conversations.dates([member for group in groups for member in group])
+    first_of = {group[0]: min(group, key=lambda member: (dates.get(member) or "~", member)) for group in groups}
     db.conversations.replace_near_duplicates(groups, first_of)
+    db.sources.link_stripped_copies({member: first_of[g[0]] for g in groups for member in g})
 
     lap("near_duplicates")
     people = refresh_people(db)
     lap("people")
     db.conversations.mark_analysed()
     return AnalysisSummary(
-        threads=len(set(threads.thread_of.values())),
+        threads=thread_count,
         near_duplicate_groups=len(groups),
         near_duplicate_messages=sum(len(g) for g in groups),
         persons=sum(1 for _, kind, _ in people if kind == "person"),
         lists=sum(1 for _, kind, _ in people if kind == "list"),
         seconds=seconds,
     )
+
+
+def refresh_threads(db: CaseDatabase) -> int:
+    """Recompute every thread; returns how many there are. A function of its own so
+    that its working set (the largest of the whole-case step) is freed before the next."""
+    inputs = [_thread_input(row) for row in db.conversations.threading_rows()]
+    threads = thread_messages(inputs, db.conversations.participants)
+    sizes = Counter(threads.thread_of.values())
+    db.conversations.replace_threads(
+        [(m.id, threads.thread_of[m.id], threads.parent_of[m.id]) for m in inputs if sizes[threads.thread_of[m.id]] > 1]
+    )
+    return len(sizes)
 
 
 def refresh_people(db: CaseDatabase) -> list[tuple[str, str, tuple[str, ...]]]:

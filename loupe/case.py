@@ -32,6 +32,11 @@ CASE_TOML = """\
 [ingest]
 # workers = 0            # parser processes; 0 = one per core
 # batch_size = 2000      # messages per store transaction
+
+[sources]
+# Informant codes: a two-letter prefix and digits by default (MX1 = MX01).
+# patterns = ['[A-Z]{2}\\d{1,4}']
+# ordinary = ['MP3', 'CO2']   # never a source when met in a phrase
 """
 
 

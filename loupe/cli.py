@@ -265,9 +265,11 @@ def _register_commands() -> None:
     from loupe.commands.conversations import similar, thread
     from loupe.commands.people import graph, people, person
     from loupe.commands.search import batch, count, saved, search, timeline
+    from loupe.commands.sources import source, sources
     from loupe.commands.tags import tag
 
-    for command in (search, count, timeline, batch, saved, tag, thread, similar, people, person, graph):
+    commands = (search, count, timeline, batch, saved, tag, thread, similar, people, person, graph, sources, source)
+    for command in commands:
         cli.add_command(command)
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from loupe.ingest.archives import ArchiveLimits
 from loupe.ingest.attachments import ExtractLimits
+from loupe.sources.codes import DEFAULT_PATTERNS, compile_patterns
 
 DEFAULT_CASE_DIR = "loupe-case"
 
@@ -54,17 +55,30 @@ class Settings:
         default_factory=ExtractLimits,
         metadata={"help": "limits on attachment text extraction"},
     )
+    source_patterns: tuple[str, ...] = field(
+        default=DEFAULT_PATTERNS,
+        metadata={
+            "help": "regular expressions an informant code must match ([sources] patterns in case.toml); "
+            "a code is still taken only where the context says 'source'"
+        },
+    )
+    source_ordinary: tuple[str, ...] = field(
+        default=(),
+        metadata={"help": "tokens never taken as a code from a phrase, added to the built-in list (MP3, CO2, MI6 ...)"},
+    )
 
     def effective_workers(self) -> int:
         return self.workers or (os.cpu_count() or 1)
 
     @classmethod
     def from_toml(cls, path: Path) -> Settings:
-        """Read the ``[ingest]`` table of a case.toml; unknown keys are an error."""
+        """Read the ``[ingest]`` and ``[sources]`` tables of a case.toml; unknown keys are an error."""
         settings = cls()
         if not path.exists():
             return settings
-        data: dict[str, Any] = tomllib.loads(path.read_text("utf-8")).get("ingest", {})
+        document = tomllib.loads(path.read_text("utf-8"))
+        settings = _sources(settings, path, document.get("sources", {}))
+        data: dict[str, Any] = document.get("ingest", {})
         known = {f.name for f in fields(cls) if f.type in ("int", int)}  # the limits objects are not in the file
         unknown = set(data) - known
         if unknown:
@@ -73,3 +87,24 @@ class Settings:
             raise CaseError(str(path), f"unknown ingest setting(s): {', '.join(sorted(unknown))}")
         values: dict[str, Any] = {k: int(v) for k, v in data.items()}
         return replace(settings, **values)
+
+
+def _sources(settings: Settings, path: Path, table: dict[str, Any]) -> Settings:
+    """``[sources] patterns = [...]`` and ``ordinary = [...]``, checked now so a typo
+    in a pattern stops the ingest with its reason instead of finding nothing."""
+    from loupe.errors import CaseError
+
+    unknown = set(table) - {"patterns", "ordinary"}
+    if unknown:
+        raise CaseError(str(path), f"unknown sources setting(s): {', '.join(sorted(unknown))}")
+    patterns = table.get("patterns", settings.source_patterns)
+    ordinary = table.get("ordinary", settings.source_ordinary)
+    if not isinstance(patterns, list | tuple) or not all(isinstance(p, str) for p in patterns) or not patterns:
+        raise CaseError(str(path), "[sources] patterns must be a list of regular expressions")
+    if not isinstance(ordinary, list | tuple) or not all(isinstance(t, str) for t in ordinary):
+        raise CaseError(str(path), "[sources] ordinary must be a list of tokens")
+    try:
+        compile_patterns(tuple(patterns))
+    except ValueError as exc:
+        raise CaseError(str(path), f"[sources] patterns: {exc}") from exc
+    return replace(settings, source_patterns=tuple(patterns), source_ordinary=tuple(t.upper() for t in ordinary))

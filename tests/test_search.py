@@ -39,7 +39,7 @@ MALFORMED = [
     ("has:pictures", "has:pictures is not known"),
     ("is:starred", "is:starred is not known (known: is:near-duplicate)"),
     ("person:", "'person:' needs a value at column 1"),
-    ("source:MX1", "source: needs coded-source detection"),
+    ("source:", "'source:' needs a value at column 1"),
     ("=", "'=' needs a value"),
     ("tag:", "'tag:' needs a value at column 1"),
 ]

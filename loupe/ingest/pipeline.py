@@ -16,6 +16,7 @@ containers are streamed (an mbox is never read whole).
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections import deque
@@ -30,8 +31,9 @@ from typing import Any
 from loupe.analysis import AnalysisSummary, refresh
 from loupe.case import Case
 from loupe.ingest.containers import Item, WalkContext, walk
-from loupe.ingest.worker import Outcome, process_chunk
+from loupe.ingest.worker import CodeRules, Outcome, process_chunk
 from loupe.model import Address, ParsedMessage, RawItem
+from loupe.sources.codes import ORDINARY_TOKENS
 from loupe.store.compression import DICTIONARY_SAMPLES, BlobCompressor, train_dictionary
 
 #: Dictionary samples are cut here: headers and openings are what repeat.
@@ -149,16 +151,17 @@ def _train_dictionary(case: Case, items: Iterator[Item]) -> Iterator[Item]:
 def _parse_all(items: Iterator[Item], dictionary: bytes | None, settings: Any, workers: int) -> Iterator[list[Outcome]]:
     """Outcomes in input order, parsed in-process or by a bounded process pool."""
     limits = settings.extract_limits
+    codes = CodeRules(settings.source_patterns, ORDINARY_TOKENS | set(settings.source_ordinary))
     if workers <= 1:
         for chunk in iter(lambda: list(islice(items, CHUNK_ITEMS)), []):
-            yield from process_chunk(chunk, dictionary, limits)
+            yield from process_chunk(chunk, dictionary, limits, codes)
         return
     # spawn, not fork: the main process holds index and database handles
     # (and Tantivy threads) that a forked child must not inherit.
     with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
         in_flight: deque[Future[list[list[Outcome]]]] = deque()
         for chunk in iter(lambda: list(islice(items, CHUNK_ITEMS)), []):
-            in_flight.append(pool.submit(process_chunk, chunk, dictionary, limits))
+            in_flight.append(pool.submit(process_chunk, chunk, dictionary, limits, codes))
             while len(in_flight) > 2 * workers + 2:
                 yield from in_flight.popleft().result()
         while in_flight:
@@ -193,6 +196,8 @@ class _BatchWriter:
             "near_signatures": [],
             "quoted_blocks": [],
             "signature_keys": [],
+            "insights": [],
+            "code_mentions": [],
         }
         for outcome in outcomes:
             row = {
@@ -287,6 +292,24 @@ def _conversation_rows(
         extra["near_signatures"].append({"message": mid, "minhash": outcome.signature})
     if outcome.signature_key is not None:
         extra["signature_keys"].append({"message": mid, "key": outcome.signature_key})
+    for code, where in sorted({(m.code, m.where) for m in outcome.codes}):
+        extra["code_mentions"].append({"message": mid, "code": code, "where": where})
+    for position, insight in enumerate(outcome.insights):
+        extra["insights"].append(
+            {
+                "message": mid,
+                "position": position,
+                "code": insight.code,
+                "written_code": insight.written_code,
+                "variant": insight.variant,
+                "fields": json.dumps(insight.fields, ensure_ascii=False),
+                "reliability": insight.reliability,
+                "credibility": insight.credibility,
+                "credibility_scale": insight.credibility_scale,
+                "flags": " ".join(insight.flags),
+                "text": insight.text,
+            }
+        )
     for position, block in enumerate(outcome.blocks):  # header blocks only: see worker._header_blocks
         extra["quoted_blocks"].append(
             {
@@ -359,4 +382,5 @@ def _index_doc(mid: str, parsed: ParsedMessage, outcome: Outcome) -> dict[str, A
         "sender": sorted({a.email for a in parsed.senders if a.email}),
         "recipients": sorted({a.email for a in parsed.to + parsed.cc + parsed.bcc if a.email}),
         "list_id": _list_key(parsed.list_id),
+        "sources": sorted({m.code for m in outcome.codes} | {i.code for i in outcome.insights if i.code}),
     }

@@ -20,6 +20,8 @@ from loupe.ingest.outlook import OutlookError, sniff_msg
 from loupe.model import PARSER_VERSION, BadItem, ItemKind, ParsedMessage, RawItem
 from loupe.near_duplicates.signature import signature
 from loupe.people.signatures import signature_key
+from loupe.sources.codes import DEFAULT_PATTERNS, ORDINARY_TOKENS, CodeMention, find_codes
+from loupe.sources.insights import Insight, parse_insights
 from loupe.store.compression import BlobCompressor, CompressedBlob
 from loupe.threads.forwards import QuotedBlock, find_blocks
 
@@ -28,6 +30,10 @@ from loupe.threads.forwards import QuotedBlock, find_blocks
 MAX_EMBEDDING_DEPTH = 12
 
 T = TypeVar("T")
+
+#: An insight's report text travels to the writer cut here: the registry
+#: counts its terms, and the whole text is in the original.
+INSIGHT_TEXT_CHARS = 4000
 
 
 @dataclass(frozen=True)
@@ -45,9 +51,21 @@ class Outcome:
     signature: bytes | None = None  # near-duplicate MinHash of the body, if long enough to judge
     blocks: tuple[QuotedBlock, ...] = ()  # forwarded and quoted blocks naming their author
     signature_key: str | None = None  # the author's personal signature block, as evidence of identity
+    codes: tuple[CodeMention, ...] = ()  # informant codes met where the context says "source"
+    insights: tuple[Insight, ...] = ()  # insight blocks (reports from coded sources)
 
 
-def process_item(item: RawItem | BadItem, compressor: BlobCompressor, limits: ExtractLimits) -> list[Outcome]:
+@dataclass(frozen=True)
+class CodeRules:
+    """How informant codes look in this case (``[sources]`` in case.toml)."""
+
+    patterns: tuple[str, ...] = DEFAULT_PATTERNS
+    ordinary: frozenset[str] = ORDINARY_TOKENS
+
+
+def process_item(
+    item: RawItem | BadItem, compressor: BlobCompressor, limits: ExtractLimits, codes: CodeRules = CodeRules()
+) -> list[Outcome]:
     """Parse an item and every message embedded in it, compressing originals."""
     if isinstance(item, BadItem):
         if not item.data:
@@ -95,6 +113,8 @@ def process_item(item: RawItem | BadItem, compressor: BlobCompressor, limits: Ex
                 signature_key=_guarded(
                     lambda body: signature_key(body, blocks[0].start if blocks else None), parsed.body_text
                 ),
+                codes=_source_codes(parsed, codes),
+                insights=_insights(parsed, codes),
             )
         )
         for number, (data, kind) in enumerate(children, start=1):
@@ -105,6 +125,16 @@ def process_item(item: RawItem | BadItem, compressor: BlobCompressor, limits: Ex
                 reason = f"embedded more than {MAX_EMBEDDING_DEPTH} messages deep; kept as its parent's attachment"
                 outcomes.append(failed(reason, child, compressor.compress(data)))
     return outcomes
+
+
+def _source_codes(parsed: ParsedMessage, codes: CodeRules) -> tuple[CodeMention, ...]:
+    found = _guarded(lambda body: find_codes(parsed.subject, body, codes.patterns, codes.ordinary), parsed.body_text)
+    return tuple(found or ())
+
+
+def _insights(parsed: ParsedMessage, codes: CodeRules) -> tuple[Insight, ...]:
+    found = _guarded(lambda body: parse_insights(parsed.subject, body, parsed.date, codes.patterns), parsed.body_text)
+    return tuple(replace(i, text=i.text[:INSIGHT_TEXT_CHARS]) for i in found or ())
 
 
 def _header_blocks(blocks: list[QuotedBlock]) -> tuple[QuotedBlock, ...]:
@@ -152,8 +182,8 @@ def as_rfc822(data: bytes, kind: ItemKind | None = None) -> bytes:
 
 
 def process_chunk(
-    chunk: list[RawItem | BadItem], dictionary: bytes | None, limits: ExtractLimits
+    chunk: list[RawItem | BadItem], dictionary: bytes | None, limits: ExtractLimits, codes: CodeRules
 ) -> list[list[Outcome]]:
     """Many items per inter-process round trip: pickling dominates for small mail."""
     compressor = _compressor(dictionary)
-    return [process_item(item, compressor, limits) for item in chunk]
+    return [process_item(item, compressor, limits, codes) for item in chunk]

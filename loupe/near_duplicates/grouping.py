@@ -35,7 +35,7 @@ from collections.abc import Iterable
 import numpy as np
 import numpy.typing as npt
 
-from loupe.near_duplicates.signature import NUM_PERM, SIGNATURE_BYTES, values
+from loupe.near_duplicates.signature import NUM_PERM, values
 
 #: Estimated Jaccard similarity of two normalised bodies' shingle sets for them to
 #: count as copies of one text (50 of 64 values equal). On the demo archive, over
@@ -60,10 +60,12 @@ def group_near_duplicates(signatures: Iterable[tuple[str, bytes]], threshold: fl
         values(data)  # checks the length
         ids.append(message)
         packed += data
-    rows = np.frombuffer(packed, dtype=np.dtype((np.void, SIGNATURE_BYTES)))
-    unique, inverse = np.unique(rows, return_inverse=True)
+    matrix: Matrix = np.frombuffer(packed, dtype="<u2").reshape(-1, NUM_PERM)
+    # identical signatures by a 64-bit digest of each row: sorting 8-byte keys,
+    # not 128-byte rows, is what keeps a million signatures within memory
+    _, first, inverse = np.unique(_digests(matrix), return_index=True, return_inverse=True)
     node_of = inverse.ravel()
-    nodes: Matrix = unique.view("<u2").reshape(-1, NUM_PERM)
+    nodes: Matrix = matrix[first]
     weight = np.bincount(node_of, minlength=len(nodes)).tolist()
     stars = _stars(_verified_neighbours(nodes, threshold), weight)
     wanted = {node for centre, claimed in stars for node in [centre, *claimed]}
@@ -78,21 +80,45 @@ def group_near_duplicates(signatures: Iterable[tuple[str, bytes]], threshold: fl
     return sorted(groups)
 
 
-def _verified_neighbours(nodes: Matrix, threshold: float) -> dict[int, list[int]]:
+def _digests(matrix: Matrix) -> npt.NDArray[np.uint64]:
+    """A 64-bit digest per row (multiply-xorshift over its four 64-bit words)."""
+    words = np.ascontiguousarray(matrix).view("<u8")
+    digest = np.zeros(len(words), dtype=np.uint64)
+    with np.errstate(over="ignore"):  # wrap-around multiplication is the point
+        for column in range(words.shape[1]):
+            digest = (digest ^ words[:, column]) * np.uint64(0x9E3779B97F4A7C15)
+            digest ^= digest >> np.uint64(31)
+    return digest
+
+
+#: Values compared at once inside a bucket (rows x bucket size x 64): 16 MB of booleans.
+CELLS = 16 * 1024 * 1024
+#: A bucket larger than this (thousands of distinct but near-identical texts: a
+#: newsletter whose every copy has its own unsubscribe link) is not compared
+#: pair by pair, which is quadratic, but member by member against the
+#: bucket's leaders so far: each member joins the first leader it is close
+#: to, or becomes a leader. Groups are stars around a centre anyway, so only
+#: member-to-centre pairs matter.
+BIG_BUCKET = 2000
+
+
+def _verified_neighbours(nodes: Matrix, threshold: float) -> dict[int, npt.NDArray[np.int32]]:
     """For each node with any, the nodes whose estimated similarity to it reaches the threshold.
 
     LSH banding done with numpy, band by band: nodes whose values agree on a
     whole band are candidates, then each candidate pair is verified on all
-    values. datasketch's ``MinHashLSH`` finds the same pairs, but keeps a
-    Python dict entry per node and band: 320 MB at 100,000 messages of
-    amplified mail, so several GB at 1,000,000, past the ingest memory bound.
-    Here memory is a few arrays of one entry per node plus the pairs found.
+    values, a block of rows at a time. datasketch's ``MinHashLSH`` finds the
+    same pairs, but keeps a Python dict entry per node and band: 320 MB at
+    100,000 messages of amplified mail, several GB at 1,000,000, past the
+    ingest memory bound. Pairs are kept as numpy arrays (8 bytes a pair, not
+    a Python set entry): a million amplified messages have 3.6 million.
     """
     need = int(np.ceil(threshold * NUM_PERM - 1e-9))
-    neighbours: dict[int, set[int]] = {}
+    pairs = np.empty(0, dtype=np.int64)
     for band in range(BANDS):
+        found: list[npt.NDArray[np.int64]] = []
         keys = np.ascontiguousarray(nodes[:, band * ROWS : (band + 1) * ROWS])
-        band_keys = keys.view(np.dtype((np.void, keys.itemsize * ROWS))).ravel()
+        band_keys = keys.view("<u8").ravel() if keys.itemsize * ROWS == 8 else keys.view(f"V{keys.itemsize * ROWS}")
         _, inverse, counts = np.unique(band_keys, return_inverse=True, return_counts=True)
         inverse = inverse.ravel()
         in_bucket = np.flatnonzero(counts[inverse] > 1)
@@ -103,27 +129,63 @@ def _verified_neighbours(nodes: Matrix, threshold: float) -> dict[int, list[int]
         starts = np.flatnonzero(np.r_[True, bucket_of[1:] != bucket_of[:-1]])
         ends = np.r_[starts[1:], len(order)]
         for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
-            members = order[start:end]
+            members = order[start:end].astype(np.int64)
+            if len(members) > BIG_BUCKET:
+                found.extend(_leader_pairs(nodes, members, need))
+                continue
             block = nodes[members]
-            for i in range(len(members) - 1):
-                equal = np.count_nonzero(block[i + 1 :] == block[i], axis=1)
-                node = int(members[i])
-                for other in members[i + 1 :][equal >= need].tolist():
-                    neighbours.setdefault(node, set()).add(other)
-                    neighbours.setdefault(other, set()).add(node)
-    return {node: sorted(near) for node, near in neighbours.items()}
+            step = max(1, CELLS // (len(members) * NUM_PERM))
+            for row in range(0, len(members) - 1, step):
+                upper = min(row + step, len(members) - 1)
+                equal = (block[row:upper, None, :] == block[None, :, :]).sum(axis=2, dtype=np.int16)
+                a, b = np.nonzero(equal >= need)
+                keep = b > a + row  # each pair once, no node with itself
+                if keep.any():
+                    found.append(members[a[keep] + row] * len(nodes) + members[b[keep]])
+        if found:  # a pair shares several bands: merged band by band, kept once
+            pairs = np.union1d(pairs, np.concatenate(found))
+    if pairs.size == 0:
+        return {}
+    left, right = (pairs // len(nodes)).astype(np.int32), (pairs % len(nodes)).astype(np.int32)
+    del pairs
+    both = np.concatenate([left, right])
+    other = np.concatenate([right, left])
+    del left, right
+    order = np.argsort(both, kind="stable")
+    both, other = both[order], other[order]
+    del order
+    cuts = np.flatnonzero(np.r_[True, both[1:] != both[:-1]])
+    return {int(both[c]): np.sort(part) for c, part in zip(cuts, np.split(other, cuts[1:]), strict=True)}
 
 
-def _stars(neighbours: dict[int, list[int]], weight: list[int]) -> list[tuple[int, list[int]]]:
+def _leader_pairs(nodes: Matrix, members: npt.NDArray[np.int64], need: int) -> list[npt.NDArray[np.int64]]:
+    leaders: list[int] = []
+    pairs: list[int] = []
+    for member in members.tolist():
+        if leaders:
+            equal = np.count_nonzero(nodes[leaders] == nodes[member], axis=1)
+            close = np.flatnonzero(equal >= need)
+            if close.size:
+                leader = leaders[int(close[0])]
+                pairs.append(min(leader, member) * len(nodes) + max(leader, member))
+                continue
+        leaders.append(member)
+    return [np.asarray(pairs, dtype=np.int64)] if pairs else []
+
+
+def _stars(neighbours: dict[int, npt.NDArray[np.int32]], weight: list[int]) -> list[tuple[int, list[int]]]:
     """Centres, best-connected first, each claiming its unclaimed neighbours; lone nodes too."""
-    degree = {n: weight[n] - 1 + sum(weight[o] for o in near) for n, near in neighbours.items()}
-    claimed: set[int] = set()
+    weights = np.asarray(weight, dtype=np.int64)
+    degree = {n: weight[n] - 1 + int(weights[near].sum()) for n, near in neighbours.items()}
+    claimed = np.zeros(len(weight), dtype=bool)
     stars = []
     for centre in sorted(neighbours, key=lambda n: (-degree[n], n)):
-        if centre in claimed:
+        if claimed[centre]:
             continue
-        mine = sorted(o for o in neighbours[centre] if o not in claimed)
-        claimed.update([centre, *mine])
-        stars.append((centre, mine))
+        near = neighbours[centre]
+        mine = near[~claimed[near]]
+        claimed[centre] = True
+        claimed[mine] = True
+        stars.append((centre, mine.tolist()))
     stars += [(node, []) for node, count in enumerate(weight) if count > 1 and node not in neighbours]
     return stars

@@ -20,6 +20,7 @@ Bucket = Literal["year", "month", "week", "day"]
 
 #: Facet name -> index field (see ``search.index.KEYWORD_FIELDS``).
 FACET_FIELDS = {
+    "sources": "sources",
     "senders": "sender",
     "recipients": "recipients",
     "lists": "list_id",

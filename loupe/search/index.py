@@ -37,11 +37,12 @@ from loupe.search.query import (
     Tag,
     Term,
 )
+from loupe.sources.codes import normalise_code
 
 FOLD = "fold"
 TEXT_FIELDS = ("subject", "from", "to", "body", "attachments", "attachment_names", "list", "path")
 #: Exact-value fields (raw tokenizer, lower-cased at both ends), fast for facets.
-KEYWORD_FIELDS = ("mimetypes", "has", "sender", "recipients", "list_id")
+KEYWORD_FIELDS = ("mimetypes", "has", "sender", "recipients", "list_id", "sources")
 SNIPPET_CHARS = 240
 
 
@@ -218,6 +219,11 @@ class FullTextIndex:
         normalised form here, a superset the caller then checks as typed."""
         if field == "message_id":
             return tantivy.Query.term_query(self.schema, field, term.text.strip().strip("<>"))
+        if field == "sources":  # codes are kept normalised and upper-case: MX01 -> MX1
+            value = normalise_code(term.text.strip().upper())
+            if term.prefix:
+                return tantivy.Query.regex_query(self.schema, field, re.escape(value) + ".*")
+            return tantivy.Query.term_query(self.schema, field, value)
         if field in KEYWORD_FIELDS:
             value = term.text.lower()
             if term.prefix:

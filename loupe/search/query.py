@@ -18,6 +18,7 @@
     thread:<id>                every message of the conversation of a message (or thread) id
     person:ann@example.org     mail from or to a person, under any of their addresses
     is:near-duplicate          messages with near-identical copies
+    source:MX1                 messages naming informant MX1 (= MX01) where the context says "source"
 
 Errors name the problem and the column, and never silently change the
 query: ``unclosed quote at column 6``.
@@ -48,12 +49,11 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "list": ("list",),
     "mimetype": ("mimetypes",),
     "path": ("path",),
+    "source": ("sources",),
 }
 #: Fields that later capabilities fill in; named here so a query using them
 #: gets a clear "not available yet" rather than "unknown field".
-HOOKS: dict[str, str] = {
-    "source": "source: needs coded-source detection, which this version does not have yet",
-}
+HOOKS: dict[str, str] = {}
 #: Fields answered from the case database rather than the index: the value
 #: is resolved to a set of message ids when the query runs.
 LOOKUPS = ("thread", "person")

@@ -99,6 +99,17 @@ class ConversationStore:
         with self.engine.connect() as conn:
             return [(thread, count) for thread, count in conn.execute(query)]
 
+    def dates(self, messages: Sequence[str]) -> dict[str, str | None]:
+        """The (ISO, UTC) date of each of these messages."""
+        m = schema.messages
+        found: dict[str, str | None] = {}
+        wanted = list(messages)
+        with self.engine.connect() as conn:
+            for start in range(0, len(wanted), 500):
+                query = select(m.c.id, m.c.date).where(m.c.id.in_(wanted[start : start + 500]))
+                found.update({mid: date for mid, date in conn.execute(query)})
+        return found
+
     # -- near duplicates -----------------------------------------------------------
     def signatures(self) -> Iterator[tuple[str, bytes]]:
         s = schema.near_signatures

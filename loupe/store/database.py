@@ -21,6 +21,7 @@ from loupe.model import Address
 from loupe.store import schema
 from loupe.store.conversations import ConversationStore
 from loupe.store.people import PeopleStore
+from loupe.store.sources import SourceStore
 
 STATUSES = ("indexed", "duplicate", "quarantined")
 
@@ -56,12 +57,19 @@ def _add_conversations(conn: Connection) -> None:
         table.create(conn, checkfirst=True)
 
 
+def _add_sources(conn: Connection) -> None:
+    """Informant codes and insight blocks."""
+    for table in schema.SOURCE_TABLES:
+        table.create(conn, checkfirst=True)
+
+
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0001_initial", _create_tables),
     ("0002_saved_searches", _add_saved_searches),
     ("0003_messages_by_parent", _index_children),
     ("0004_tags", lambda conn: schema.tags.create(conn, checkfirst=True)),
     ("0005_conversations", _add_conversations),
+    ("0006_sources", _add_sources),
 ]
 
 
@@ -88,6 +96,7 @@ class CaseDatabase:
         self.migrate()
         self.conversations = ConversationStore(self.engine)
         self.people = PeopleStore(self.engine)
+        self.sources = SourceStore(self.engine)
 
     def close(self) -> None:
         self.engine.dispose()

@@ -270,6 +270,44 @@ people_edits = Table(
     Column("created", String(32), nullable=False),
 )
 
+# -- coded sources: filled by ingest workers; ``linked_*`` by the whole-case step.
+
+#: Informant codes met where the context says "source": one row per message, code and place.
+code_mentions = Table(
+    "code_mentions",
+    metadata,
+    Column("message", String(40), nullable=False),
+    Column("code", String(40), nullable=False, doc="normalised: MX01 -> MX1"),
+    Column("where", String(8), nullable=False, doc="header, subject or phrase"),
+    PrimaryKeyConstraint("message", "code", "where"),
+    sqlite_with_rowid=False,
+)
+Index("code_mentions_by_code", code_mentions.c.code)
+
+#: Insight blocks: reports from coded sources, with every field as written.
+insights = Table(
+    "insights",
+    metadata,
+    Column("message", String(40), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("code", String(40), nullable=True, doc="normalised; empty for a stripped copy"),
+    Column("written_code", Text, nullable=False),
+    Column("variant", String(16), nullable=False, doc="full, stripped, subject-only, forwarded, note"),
+    Column("fields", Text, nullable=False, doc="JSON: field name -> value as written"),
+    Column("reliability", Text, nullable=False, doc="as written, never mapped to another scale"),
+    Column("credibility", Text, nullable=False, doc="as written"),
+    Column("credibility_scale", String(16), nullable=False, doc="the scale the value is on"),
+    Column("flags", Text, nullable=False),
+    Column("text", Text, nullable=False, doc="the report (first characters)"),
+    Column("linked_code", String(40), nullable=True, doc="a stripped copy's code, from its full copy"),
+    Column("linked_message", String(40), nullable=True, doc="the full copy a stripped copy was linked to"),
+    PrimaryKeyConstraint("message", "position"),
+    sqlite_with_rowid=False,
+)
+Index("insights_by_code", insights.c.code)
+
+SOURCE_TABLES = (code_mentions, insights)
+
 CONVERSATION_TABLES = (
     analysis_state,
     thread_indexes,

@@ -1,0 +1,152 @@
+"""Source commands: sources (the registry) and source (one profile), with CSV and JSON."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from loupe.cli import _open, case_option
+from loupe.sources.codes import normalise_code
+from loupe.sources.registry import build_profile
+
+SORTS = {
+    "reports": lambda s: (-s["reports"], s["code"]),
+    "code": lambda s: (s["code"][:2], int(s["code"][2:]) if s["code"][2:].isdigit() else 0, s["code"]),
+    "first": lambda s: (s["first"] or "~", s["code"]),
+    "last": lambda s: (s["last"] or "", s["code"]),
+    "mentions": lambda s: (-s["messages_mentioning"], s["code"]),
+}
+
+
+@click.command()
+@case_option
+@click.option("--sort", type=click.Choice(sorted(SORTS)), default="reports", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Same as --format json (JSON Lines).")
+def sources(case_dir: Path | None, sort: str, fmt: str, as_json: bool) -> None:
+    """Every informant code: reports, stripped copies, first and last date, lists.
+
+    A code counts only where the context says "source" (an insight's SOURCE:
+    line, an INSIGHT subject's suffix, "From MX1 -- 2", "source US714 said"),
+    never from its shape alone, so MP3, F16 or a flight number is not one.
+    MX1 and MX01 are one source. Patterns live in case.toml ([sources]).
+
+    Example: loupe sources --sort first --format csv > sources.csv
+    """
+    case = _open(case_dir)
+    try:
+        rows = case.db.sources.table()
+    finally:
+        case.close()
+    rows.sort(key=SORTS[sort])
+    if as_json or fmt == "json":
+        for row in rows:
+            click.echo(json.dumps(row, ensure_ascii=False))
+        return
+    if fmt == "csv":
+        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else ["code"])
+        writer.writeheader()
+        writer.writerows(rows)
+        return
+    if not rows:
+        click.echo("no coded sources found")
+        return
+    click.echo(f"{'code':<8} {'reports':>7} {'copies':>6} {'named in':>8}  first       last        lists")
+    for r in rows:
+        click.echo(
+            f"{r['code']:<8} {r['reports']:>7} {r['stripped_copies']:>6} {r['messages_mentioning']:>8}  "
+            f"{r['first'] or '-':<10}  {r['last'] or '-':<10}  {r['lists']}"
+        )
+
+
+@click.command()
+@click.argument("code")
+@case_option
+@click.option("--json", "as_json", is_flag=True, help="The whole profile as one JSON object.")
+@click.option("--csv", "csv_path", type=click.Path(dir_okay=False, path_type=Path), help="Write its reports as CSV.")
+def source(code: str, case_dir: Path | None, as_json: bool, csv_path: Path | None) -> None:
+    """One source's profile: every report, descriptions over time (the
+    identification trail), attributions, publication, grade history as
+    written, handlers, lists, top terms, codes named alongside.
+
+    Search its messages with source:CODE; its timeline: loupe timeline source:CODE --by month
+    Example: loupe source MX1 --json
+    """
+    wanted = normalise_code(code.strip().upper())
+    case = _open(case_dir)
+    try:
+        reports = case.db.sources.reports(wanted)
+        messages = sorted({r["message"] for r in reports} | set(case.db.sources.mentions(wanted)))
+        alongside = case.db.sources.codes_in(messages)
+    finally:
+        case.close()
+    if not messages:
+        raise click.ClickException(f"no source {wanted!r} in this case (see `loupe sources`)")
+    alongside.pop(wanted, None)
+    profile = build_profile(wanted, reports, alongside)
+    profile["messages_mentioning"] = len(messages)
+    if csv_path is not None:
+        _write_reports_csv(profile, reports, csv_path)
+        click.echo(f"written {csv_path}", err=True)
+    if as_json:
+        click.echo(json.dumps(profile, ensure_ascii=False, indent=2))
+        return
+    _print_profile(profile)
+
+
+def _write_reports_csv(profile: dict[str, Any], reports: list[dict[str, Any]], path: Path) -> None:
+    names = ["message", "date", "list", "variant", "code_as_written", "reliability", "credibility", "scale"]
+    names += ["attribution", "description", "publication", "handler", "linked_to"]
+    with path.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(names)
+        for r in reports:
+            f = r["fields"]
+            row = [r["message"], r["date"] or "", r["list_id"], r["variant"], r["written_code"], r["reliability"]]
+            row += [r["credibility"], r["credibility_scale"], f.get("attribution", ""), f.get("description", "")]
+            row += [f.get("publication", ""), f.get("handler", ""), r["linked_message"] or ""]
+            writer.writerow(row)
+
+
+def _print_profile(p: dict[str, Any]) -> None:
+    click.echo(
+        f"{p['code']}: {p['reports']} report(s), {p['stripped_copies']} stripped copies, "
+        f"named in {p['messages_mentioning']} message(s); {p['first'][:10] or '-'} .. {p['last'][:10] or '-'}"
+    )
+    for title, key in (
+        ("Descriptions (identification trail)", "descriptions"),
+        ("Attributions", "attributions"),
+        ("Publication", "publication"),
+        ("Handlers", "handlers"),
+    ):
+        if p[key]:
+            click.echo(f"{title}:")
+            for d in p[key]:
+                click.echo(f"  {d['first'][:10]} .. {d['last'][:10]}  ({len(d['messages'])})  {d['value']}")
+    if p["grades"]:
+        click.echo("Grades, as written (reliability / credibility, scale):")
+        for g in p["grades"]:
+            flag = f"  [{g['flags']}]" if g["flags"] else ""
+            click.echo(
+                f"  {g['date'][:10]}  {g['reliability'] or '-'} / {g['credibility'] or '-'}  "
+                f"({g['credibility_scale'] or '?'}){flag}"
+            )
+    if p["lists"]:
+        click.echo("Lists: " + ", ".join(f"{x['value']} ({x['messages']})" for x in p["lists"]))
+    if p["top_terms"]:
+        click.echo("Top terms: " + ", ".join(t["term"] for t in p["top_terms"]))
+    if p["codes_alongside"]:
+        click.echo(
+            "Codes named alongside: " + ", ".join(f"{c['code']} ({c['messages']})" for c in p["codes_alongside"])
+        )
+    click.echo("Reports:")
+    for m in p["messages"]:
+        linked = f"  (copy of {m['linked_to'][:10]})" if m["linked_to"] else ""
+        click.echo(
+            f"  {m['date'][:10]}  {m['message'][:10]}  {m['variant']:<12} {m['list'] or '-'}  {m['subject']}{linked}"
+        )
