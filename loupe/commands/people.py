@@ -7,9 +7,7 @@ edits and replayed after every ingest, so they survive re-ingests.
 
 from __future__ import annotations
 
-import csv
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +15,7 @@ import click
 
 from loupe.analysis import refresh_people
 from loupe.cli import _open, case_option
+from loupe.commands.output import emit
 
 SORTS = {
     "messages": lambda p: -(p["sent"] + p["received"]),
@@ -61,14 +60,7 @@ def people(ctx: click.Context, case_dir: Path | None, show: str | None, sort: st
     rows.sort(key=SORTS[sort])
     if limit:
         rows = rows[:limit]
-    if fmt == "json":
-        for row in rows:
-            click.echo(json.dumps(row, ensure_ascii=False))
-    elif fmt == "csv":
-        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else ["id"])
-        writer.writeheader()
-        writer.writerows(rows)
-    else:
+    if not emit(rows, fmt):
         click.echo(f"{'#':>5}  {'name':<32} {'kind':<6} {'addr':>4} {'sent':>6} {'recv':>6}  first       last")
         for r in rows:
             click.echo(

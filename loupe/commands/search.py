@@ -17,6 +17,7 @@ import click
 
 from loupe.case import Case
 from loupe.cli import _open, case_option
+from loupe.commands.output import emit
 from loupe.search.query import parse
 
 SYNTAX = """
@@ -98,15 +99,7 @@ def search(
         }
         for hit in hits
     ]
-    if fmt == "json":
-        for record in records:
-            click.echo(json.dumps(record, ensure_ascii=False))
-        return
-    if fmt == "csv":
-        writer = csv.DictWriter(sys.stdout, fieldnames=list(records[0]) if records else ["id"])
-        writer.writeheader()
-        for record in records:
-            writer.writerow({k: "; ".join(v) if isinstance(v, list) else v for k, v in record.items()})
+    if emit(records, fmt):
         return
     shown = f" (showing {offset + 1}-{offset + len(hits)})" if hits else ""
     click.echo(f"{total} messages match {text!r}{shown}")

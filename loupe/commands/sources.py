@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import csv
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
 from loupe.cli import _open, case_option
+from loupe.commands.output import emit
 from loupe.sources.codes import normalise_code
 from loupe.sources.registry import build_profile
 
@@ -44,14 +44,7 @@ def sources(case_dir: Path | None, sort: str, fmt: str, as_json: bool) -> None:
     finally:
         case.close()
     rows.sort(key=SORTS[sort])
-    if as_json or fmt == "json":
-        for row in rows:
-            click.echo(json.dumps(row, ensure_ascii=False))
-        return
-    if fmt == "csv":
-        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else ["code"])
-        writer.writeheader()
-        writer.writerows(rows)
+    if emit(rows, "json" if as_json else fmt, "code"):
         return
     if not rows:
         click.echo("no coded sources found")

@@ -101,13 +101,16 @@ class ConversationStore:
 
     def dates(self, messages: Sequence[str]) -> dict[str, str | None]:
         """The (ISO, UTC) date of each of these messages."""
-        m = schema.messages
-        found: dict[str, str | None] = {}
+        return self._by_message(schema.messages.c.id, schema.messages.c.date, messages)
+
+    def _by_message(self, key: Any, value: Any, messages: Sequence[str]) -> dict[str, Any]:
+        """``value`` for each of these messages (``key`` is the message column), 500 at a time."""
+        found: dict[str, Any] = {}
         wanted = list(messages)
         with self.engine.connect() as conn:
             for start in range(0, len(wanted), 500):
-                query = select(m.c.id, m.c.date).where(m.c.id.in_(wanted[start : start + 500]))
-                found.update({mid: date for mid, date in conn.execute(query)})
+                query = select(key, value).where(key.in_(wanted[start : start + 500]))
+                found.update({k: v for k, v in conn.execute(query)})
         return found
 
     # -- near duplicates -----------------------------------------------------------
@@ -178,11 +181,5 @@ class ConversationStore:
             conn.execute(insert(s).values(name="messages", value=messages))
 
     def parents(self, messages: Sequence[str]) -> dict[str, str | None]:
-        t = schema.threads
-        found: dict[str, str | None] = {}
-        wanted = list(messages)
-        with self.engine.connect() as conn:
-            for start in range(0, len(wanted), 500):
-                query = select(t.c.message, t.c.parent).where(t.c.message.in_(wanted[start : start + 500]))
-                found.update({m: p for m, p in conn.execute(query)})
-        return found
+        """The message each of these answers, where it is in the case."""
+        return self._by_message(schema.threads.c.message, schema.threads.c.parent, messages)
