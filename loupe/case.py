@@ -14,11 +14,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from loupe.aliases.glossary import Glossary, Pair
 from loupe.config import Settings
 from loupe.errors import CaseError, NotFound, QueryError
 from loupe.ingest.mime import parse_message
 from loupe.ingest.worker import as_rfc822
 from loupe.model import Address, ParsedMessage
+from loupe.search.expand import expand
 from loupe.search.facets import Bucket, Timeline, facets, timeline
 from loupe.search.index import FullTextIndex, Hit
 from loupe.search.literal import all_literal, first_match, has_literal, superset
@@ -91,6 +93,7 @@ class Case:
         by_date: bool = False,
         literal: bool = False,
         snippets: bool = True,
+        expand: bool = False,
     ) -> tuple[int, list[Hit]]:
         """Run a query; the exact total and one page of hits with snippets.
 
@@ -99,7 +102,7 @@ class Case:
         Snippets re-parse each hit's original (~0.5 ms a hit); ``snippets=False``
         skips them.
         """
-        node = _query_node(query, literal)
+        node = self._expanded(_query_node(query, literal), expand)
         if has_literal(node):
             ids = self._literal_ids(node, by_date)
             return len(ids), [self._hit(i, node) for i in ids[offset : offset + limit]]
@@ -123,9 +126,22 @@ class Case:
         parsed = self.parsed(message_id)
         return [(a.filename or a.mimetype, a.text) for a in parsed.attachments if a.text]
 
-    def matching_ids(self, query: str, literal: bool = False) -> list[str]:
+    def glossary(self) -> Glossary:
+        """The archive's own abbreviations, with their evidence (read from the case)."""
+        glossary = Glossary()
+        for message, abbreviation, expansion, form in self.db.sources.glossary_pairs():
+            glossary.add(message, [Pair(abbreviation, expansion, form, 0)])  # type: ignore[arg-type]
+        return glossary
+
+    def _expanded(self, node: Node, wanted: bool) -> Node:
+        if not wanted:
+            return node
+        glossary = self.glossary()
+        return expand(node, lambda term: glossary.expansions(term) + glossary.abbreviations(term))
+
+    def matching_ids(self, query: str, literal: bool = False, expand: bool = False) -> list[str]:
         """Ids of every message matching a query, with no cap."""
-        node = _query_node(query, literal)
+        node = self._expanded(_query_node(query, literal), expand)
         if has_literal(node):
             return self._literal_ids(node, by_date=False)
         return self.index.matching_ids(node)

@@ -263,12 +263,14 @@ def _register_commands() -> None:
     """Commands that live in their own modules (imported here, not at import of
     those modules, so they can import the shared options from this one)."""
     from loupe.commands.conversations import similar, thread
+    from loupe.commands.glossary import glossary
     from loupe.commands.people import graph, people, person
     from loupe.commands.search import batch, count, saved, search, timeline
     from loupe.commands.sources import source, sources
     from loupe.commands.tags import tag
 
-    commands = (search, count, timeline, batch, saved, tag, thread, similar, people, person, graph, sources, source)
+    commands = [search, count, timeline, batch, saved, tag, thread, similar, people, person, graph, sources, source]
+    commands.append(glossary)
     for command in commands:
         cli.add_command(command)
 

@@ -82,3 +82,21 @@ def test_no_sources_in_real_mail(tmp_path: Path) -> None:
         assert runner.invoke(cli, ["ingest", str(corpus(name)), "--case", case_dir]).exit_code == 0
     shown = runner.invoke(cli, ["sources", "--case", case_dir])
     assert shown.output.strip() == "no coded sources found"
+
+
+def test_glossary_command_and_query_expansion(demo_case: tuple[Case, dict[str, Any]]) -> None:
+    case, truth = demo_case
+    runner = CliRunner()
+    shown = runner.invoke(cli, ["glossary", "--format", "json", "--case", str(case.root)])
+    assert shown.exit_code == 0, shown.output
+    entries = {e["abbreviation"]: e for e in map(json.loads, shown.output.splitlines())}
+    planted = {p["token"] for p in truth["glossary"]}
+    assert planted <= set(entries), planted - set(entries)
+    assert all(entries[token]["evidence"] >= 1 and entries[token]["examples"] for token in planted)
+    # CDJ [Juarez]: a search for CDJ can also find the messages that say Juarez
+    plain, _ = case.search("CDJ", limit=1)
+    wider, _ = case.search("CDJ", limit=1, expand=True)
+    juarez, _ = case.search('"Juarez"', limit=1)
+    assert plain > 0 and wider >= juarez > plain
+    table = runner.invoke(cli, ["search", "CDJ", "--expand", "--format", "ids", "--case", str(case.root)])
+    assert len(table.output.split()) == wider

@@ -49,6 +49,7 @@ Matching is normalised by default: case and accents folded (Juárez = juarez = J
 @click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance", show_default=True)
 @click.option("--literal", is_flag=True, help="Match every term as typed: case, accents, punctuation.")
 @click.option("--all-copies", is_flag=True, help="List every copy's locator, not just the count.")
+@click.option("--expand", is_flag=True, help="Also find what the archive's glossary says a term means (CDJ -> Juarez).")
 @click.option(
     "--format",
     "fmt",
@@ -66,6 +67,7 @@ def search(
     sort: str,
     literal: bool,
     all_copies: bool,
+    expand: bool,
     fmt: str,
     as_json: bool,
 ) -> None:
@@ -79,10 +81,12 @@ def search(
     case = _open(case_dir)
     try:
         if fmt == "ids":
-            for message_id in case.matching_ids(text, literal=literal):
+            for message_id in case.matching_ids(text, literal=literal, expand=expand):
                 click.echo(message_id)
             return
-        total, hits = case.search(text, limit=limit, offset=offset, by_date=sort == "date", literal=literal)
+        total, hits = case.search(
+            text, limit=limit, offset=offset, by_date=sort == "date", literal=literal, expand=expand
+        )
         copies = case.db.copies_of(hit.id for hit in hits)
     finally:
         case.close()

@@ -198,6 +198,7 @@ class _BatchWriter:
             "signature_keys": [],
             "insights": [],
             "code_mentions": [],
+            "glossary_pairs": [],
         }
         for outcome in outcomes:
             row = {
@@ -294,6 +295,16 @@ def _conversation_rows(
         extra["signature_keys"].append({"message": mid, "key": outcome.signature_key})
     for code, where in sorted({(m.code, m.where) for m in outcome.codes}):
         extra["code_mentions"].append({"message": mid, "code": code, "where": where})
+    for position, pair in enumerate(outcome.glossary):
+        extra["glossary_pairs"].append(
+            {
+                "message": mid,
+                "position": position,
+                "abbreviation": pair.abbreviation,
+                "expansion": pair.expansion,
+                "form": pair.form,
+            }
+        )
     for position, insight in enumerate(outcome.insights):
         extra["insights"].append(
             {

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
+from loupe.aliases.glossary import Pair, find_pairs
 from loupe.ingest.attachments import ExtractLimits
 from loupe.ingest.emlx import emlx_to_rfc822, sniff_emlx
 from loupe.ingest.mime import parse_message
@@ -53,6 +54,7 @@ class Outcome:
     signature_key: str | None = None  # the author's personal signature block, as evidence of identity
     codes: tuple[CodeMention, ...] = ()  # informant codes met where the context says "source"
     insights: tuple[Insight, ...] = ()  # insight blocks (reports from coded sources)
+    glossary: tuple[Pair, ...] = ()  # abbreviations the text glosses
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,7 @@ def process_item(
                 ),
                 codes=_source_codes(parsed, codes),
                 insights=_insights(parsed, codes),
+                glossary=tuple(_guarded(find_pairs, parsed.body_text) or ()),
             )
         )
         for number, (data, kind) in enumerate(children, start=1):

@@ -306,7 +306,20 @@ insights = Table(
 )
 Index("insights_by_code", insights.c.code)
 
-SOURCE_TABLES = (code_mentions, insights)
+#: Abbreviations glossed in the archive's own text: "CDJ [Juarez]", "LE (law enforcement)".
+glossary_pairs = Table(
+    "glossary_pairs",
+    metadata,
+    Column("message", String(40), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("abbreviation", Text, nullable=False),
+    Column("expansion", Text, nullable=False, doc="as written"),
+    Column("form", String(16), nullable=False, doc="brackets, parentheses, or, appositive"),
+    PrimaryKeyConstraint("message", "position"),
+    sqlite_with_rowid=False,
+)
+
+SOURCE_TABLES = (code_mentions, insights, glossary_pairs)
 
 CONVERSATION_TABLES = (
     analysis_state,

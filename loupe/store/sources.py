@@ -109,6 +109,13 @@ class SourceStore:
             row["fields"] = json.loads(row["fields"])
         return rows
 
+    def glossary_pairs(self) -> list[tuple[str, str, str, str]]:
+        """(message, abbreviation, expansion as written, form) of every gloss in the case."""
+        g = schema.glossary_pairs
+        query = select(g.c.message, g.c.abbreviation, g.c.expansion, g.c.form).order_by(g.c.message, g.c.position)
+        with self.engine.connect() as conn:
+            return [(m, a, e, f) for m, a, e, f in conn.execute(query)]
+
     def mentions(self, code: str) -> list[str]:
         c = schema.code_mentions
         with self.engine.connect() as conn:
