@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from loupe.case import Case
 from loupe.cli import cli
+from loupe.demo.texts import CITIES
 from loupe.sources.codes import normalise_code
 
 from .conftest import corpus
@@ -57,6 +58,9 @@ def test_source_profile_has_the_identification_trail(demo_case: tuple[Case, dict
     assert profile["handlers"] and all(h["value"] for h in profile["handlers"])
     assert profile["grades"] and all(g["credibility_scale"] for g in profile["grades"] if g["credibility"])
     assert profile["messages"] and profile["first"] <= profile["last"]
+    # places its reports name: the generator writes cities of the source's country
+    cities = {c for group in CITIES.values() for c in group}
+    assert profile["places"] and {p["name"] for p in profile["places"]} & cities
     table = runner.invoke(cli, ["source", code, "--case", str(case.root)])
     assert "Descriptions (identification trail):" in table.output
     missing = runner.invoke(cli, ["source", "ZZ999", "--case", str(case.root)])

@@ -133,6 +133,9 @@ def _print_profile(p: dict[str, Any]) -> None:
         click.echo("Lists: " + ", ".join(f"{x['value']} ({x['messages']})" for x in p["lists"]))
     if p["top_terms"]:
         click.echo("Top terms: " + ", ".join(t["term"] for t in p["top_terms"]))
+    for title, key in (("Places", "places"), ("Organisations", "organisations")):
+        if p[key]:
+            click.echo(f"{title}: " + ", ".join(f"{x['name']} ({x['reports']})" for x in p[key]))
     if p["codes_alongside"]:
         click.echo(
             "Codes named alongside: " + ", ".join(f"{c['code']} ({c['messages']})" for c in p["codes_alongside"])

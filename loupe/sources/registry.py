@@ -14,6 +14,9 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
+from loupe.entities.extract import extract_entities
+from loupe.near_duplicates.normalise import normalise
+
 #: Words too common to say anything about a source's reports (English and Spanish).
 _STOP_TEXT = """
 a an and are as at be been but by for from has have he her his i in is it its of on or our she that the
@@ -32,7 +35,8 @@ def build_profile(code: str, reports: list[dict[str, Any]], alongside: dict[str,
     dated = [r["date"] for r in reports if r["date"]]
     terms: Counter[str] = Counter()
     for r in own:
-        terms.update(w for w in (m.casefold() for m in _WORD.findall(r["text"])) if w not in STOP_WORDS)
+        # normalised as near-duplicate detection sees text: list footers, signatures and quotes dropped
+        terms.update(w for w in _WORD.findall(normalise(r["text"])) if w not in STOP_WORDS)
     return {
         "code": code,
         "reports": len(own),
@@ -60,6 +64,8 @@ def build_profile(code: str, reports: list[dict[str, Any]], alongside: dict[str,
         "senders": _counted(f"{r['from_name']} <{r['from_email']}>".strip() for r in own),
         "lists": _counted(r["list_id"] for r in reports if r["list_id"]),
         "top_terms": [{"term": t, "count": n} for t, n in terms.most_common(15)],
+        "places": _named(own, "place"),
+        "organisations": _named(own, "organisation"),
         "codes_alongside": [{"code": c, "messages": n} for c, n in sorted(alongside.items(), key=lambda x: -x[1])],
         "messages": [
             {
@@ -73,6 +79,19 @@ def build_profile(code: str, reports: list[dict[str, Any]], alongside: dict[str,
             for r in reports
         ],
     }
+
+
+def _named(reports: list[dict[str, Any]], kind: str, top: int = 10) -> list[dict[str, Any]]:
+    """Places or organisations its reports name, by how many reports name each (rules
+    and gazetteers: :mod:`loupe.entities`); read from the stored report texts."""
+    seen: Counter[str] = Counter()
+    spelled: dict[str, str] = {}
+    for r in reports:
+        names = {e.normalised: e.name for e in extract_entities(r["text"]) if e.kind == kind}
+        seen.update(names.keys())
+        for key, name in names.items():
+            spelled.setdefault(key, name)
+    return [{"name": spelled[key], "reports": n} for key, n in seen.most_common(top)]
 
 
 def _trail(reports: Iterable[dict[str, Any]], name: str) -> list[dict[str, Any]]:
