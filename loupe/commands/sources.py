@@ -74,6 +74,11 @@ def source(code: str, case_dir: Path | None, as_json: bool, csv_path: Path | Non
     case = _open(case_dir)
     try:
         reports = case.db.sources.reports(wanted)
+        bodies: dict[str, str] = {}
+        for r in reports:  # the report texts, re-read from the originals (bodies are not stored)
+            if r["code"] is not None and r["message"] not in bodies:
+                bodies[r["message"]] = case.parsed(r["message"], attachment_text=False).body_text
+            r["text"] = bodies.get(r["message"], "")[r["start"] : r["end"]]
         messages = sorted({r["message"] for r in reports} | set(case.db.sources.mentions(wanted)))
         alongside = case.db.sources.codes_in(messages)
     finally:

@@ -318,7 +318,8 @@ def _conversation_rows(
                 "credibility": insight.credibility,
                 "credibility_scale": insight.credibility_scale,
                 "flags": " ".join(insight.flags),
-                "text": insight.text,
+                "start": insight.start,
+                "end": insight.end,
             }
         )
     for position, block in enumerate(outcome.blocks):  # header blocks only: see worker._header_blocks

@@ -32,10 +32,6 @@ MAX_EMBEDDING_DEPTH = 12
 
 T = TypeVar("T")
 
-#: An insight's report text travels to the writer cut here: the registry
-#: counts its terms, and the whole text is in the original.
-INSIGHT_TEXT_CHARS = 4000
-
 
 @dataclass(frozen=True)
 class Outcome:
@@ -137,7 +133,7 @@ def _source_codes(parsed: ParsedMessage, codes: CodeRules) -> tuple[CodeMention,
 
 def _insights(parsed: ParsedMessage, codes: CodeRules) -> tuple[Insight, ...]:
     found = _guarded(lambda body: parse_insights(parsed.subject, body, parsed.date, codes.patterns), parsed.body_text)
-    return tuple(replace(i, text=i.text[:INSIGHT_TEXT_CHARS]) for i in found or ())
+    return tuple(replace(i, text="") for i in found or ())  # the text stays in the original: start and end say where
 
 
 def _header_blocks(blocks: list[QuotedBlock]) -> tuple[QuotedBlock, ...]:

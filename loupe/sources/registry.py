@@ -17,12 +17,14 @@ from typing import Any
 from loupe.entities.extract import extract_entities
 from loupe.near_duplicates.normalise import normalise
 
-#: Words too common to say anything about a source's reports (English and Spanish).
+#: Words too common to say anything about a source's reports (English and Spanish),
+#: and the insight block's own labels (the report is read with its block).
 _STOP_TEXT = """
 a an and are as at be been but by for from has have he her his i in is it its of on or our she that the
 their them there they this to was were will with not no we you who which what when where would could should
 said says say also about after before more than over under into out up down one two three new last next
 el la los las de del y en que un una por con para se su al lo como mas pero sus le ya o este esta
+source code attribution description publication reliability item credibility special handling distribution handler
 """
 STOP_WORDS = frozenset(_STOP_TEXT.split())
 _WORD = re.compile(r"[^\W\d_]{3,}")
@@ -35,6 +37,7 @@ def build_profile(code: str, reports: list[dict[str, Any]], alongside: dict[str,
     dated = [r["date"] for r in reports if r["date"]]
     terms: Counter[str] = Counter()
     for r in own:
+        # r["text"] is re-read from the original by the caller (bodies are not stored);
         # normalised as near-duplicate detection sees text: list footers, signatures and quotes dropped
         terms.update(w for w in _WORD.findall(normalise(r["text"])) if w not in STOP_WORDS)
     return {
