@@ -37,26 +37,18 @@ with "fit testing": here a gloss that fails ``spells`` is simply not shown.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
 
+from loupe.folding import fold as fold
+from loupe.folding import folded_words
+
 Form = Literal["brackets", "parentheses", "or", "appositive"]
 
-_COMBINING = re.compile(r"[\u0300-\u036f]")
-
-
-def fold(text: str) -> str:
-    """Lower case without accents, so "Secretaría" and "secretaria" compare equal."""
-    return _COMBINING.sub("", unicodedata.normalize("NFKD", text)).casefold()
-
-
-def _words(text: str) -> frozenset[str]:
-    """A word list written as one string, folded as the words it is checked against are."""
-    return frozenset(fold(w) for w in text.split())
+_words = folded_words
 
 
 #: Words that may give their initial to an abbreviation, or nothing ("GoM", "PGR").

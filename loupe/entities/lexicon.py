@@ -10,20 +10,10 @@ spelling covers "Secretaría" and "SECRETARIA".
 
 from __future__ import annotations
 
-import re
-import unicodedata
+from loupe.folding import fold as fold
+from loupe.folding import folded_words
 
-_COMBINING = re.compile(r"[\u0300-\u036f]")
-
-
-def fold(text: str) -> str:
-    """Lower case without accents: "Juárez" and "JUAREZ" are one key."""
-    return _COMBINING.sub("", unicodedata.normalize("NFKD", text)).casefold()
-
-
-def words(text: str) -> frozenset[str]:
-    """A word list written as one string, folded."""
-    return frozenset(fold(w) for w in text.split())
+words = folded_words
 
 
 def listed(text: str, separator: str | None = None) -> tuple[str, ...]:

@@ -8,7 +8,7 @@ in one transaction so a reader never sees half of them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import Engine, delete, func, insert, select
@@ -77,20 +77,6 @@ class ConversationStore:
         with self.engine.connect() as conn:
             members = list(conn.scalars(select(t.c.message).where(t.c.thread == thread)))
         return members or [thread]
-
-    def thread_sizes(self, threads: Iterable[str]) -> dict[str, int]:
-        t = schema.threads
-        wanted = list(set(threads))
-        sizes: dict[str, int] = {}
-        with self.engine.connect() as conn:
-            for start in range(0, len(wanted), 500):
-                query = (
-                    select(t.c.thread, func.count())
-                    .where(t.c.thread.in_(wanted[start : start + 500]))
-                    .group_by(t.c.thread)
-                )
-                sizes.update({thread: count for thread, count in conn.execute(query)})
-        return sizes
 
     def thread_sizes_top(self, limit: int) -> list[tuple[str, int]]:
         """The longest threads: (thread, messages)."""

@@ -167,7 +167,7 @@ class PeopleStore:
             )
             .group_by(p.c.id, p.c.name, p.c.kind)
         )
-        counts = {pid: n for pid, n in self._address_counts().items()}
+        counts = self._address_counts()
         with self.engine.connect() as conn:
             return [
                 {
