@@ -16,6 +16,8 @@ from typing import Any
 
 from loupe.aliases.glossary import Glossary, Pair
 from loupe.config import Settings
+from loupe.entities.corrections import KINDS
+from loupe.entity_counts import EntityCount, count_entities, entity_terms
 from loupe.errors import CaseError, NotFound, QueryError
 from loupe.ingest.mime import parse_message
 from loupe.ingest.worker import as_rfc822
@@ -42,6 +44,10 @@ CASE_TOML = """\
 """
 
 
+#: Facet name -> entity kind.
+ENTITY_FACETS = {"places": "place", "organisations": "organisation", "people named": "person"}
+
+
 @dataclass
 class Case:
     root: Path
@@ -58,6 +64,7 @@ class Case:
             self._index.tagged = self.db.tagged
             self._index.lookup = self.lookup
             self._index.person_emails = lambda key: self.db.people.emails_of(self.db.people.resolve(key))
+            self._index.entity_terms = lambda kinds, value: entity_terms(self.db.entities.corrections(), kinds, value)
         return self._index
 
     @classmethod
@@ -157,7 +164,16 @@ class Case:
             if count:
                 tag_counts.append((tag, count))
         result["tags"] = sorted(tag_counts, key=lambda pair: -pair[1])[:size]
+        for facet, kind in ENTITY_FACETS.items():  # by the name a reporter knows: place:"NAME" finds them
+            top = count_entities(self.index, self.db.entities, node, (kind,), size)
+            result[facet] = [(e.name, e.messages) for e in top]
         return result
+
+    def entities(
+        self, query: str = "", kinds: tuple[str, ...] = KINDS, limit: int = 50, hidden: bool = False
+    ) -> list[EntityCount]:
+        """The people, organisations and places the matching messages name most, corrections applied."""
+        return count_entities(self.index, self.db.entities, parse(query), kinds, limit, hidden)
 
     def timeline(self, query: str, bucket: Bucket = "month") -> Timeline:
         """How many matching messages per year, month, week or day."""

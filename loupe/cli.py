@@ -191,6 +191,9 @@ def show(message: str, case_dir: Path | None, as_json: bool) -> None:
     for block in view["forwarded_authors"]:
         who = f"{block['author_name']} <{block['author_email']}>".strip()
         click.echo(f"{'Quotes:':<12} text by {who}, {(block['date'] or block['date_text'] or 'undated')[:16]}")
+    for kind, label in (("person", "Names:"), ("organisation", "Orgs:"), ("place", "Places:")):
+        if view["entities"][kind]:
+            click.echo(f"{label:<12} {'; '.join(view['entities'][kind])}")
     if view["defects"]:
         click.echo(f"{'Defects:':<12} {view['defects']}")
     click.echo("")
@@ -263,6 +266,7 @@ def _register_commands() -> None:
     """Commands that live in their own modules (imported here, not at import of
     those modules, so they can import the shared options from this one)."""
     from loupe.commands.conversations import similar, thread
+    from loupe.commands.entities import entities, entity
     from loupe.commands.glossary import glossary
     from loupe.commands.people import graph, people, person
     from loupe.commands.search import batch, count, saved, search, timeline
@@ -271,6 +275,7 @@ def _register_commands() -> None:
 
     commands = [search, count, timeline, batch, saved, tag, thread, similar, people, person, graph, sources, source]
     commands.append(glossary)
+    commands += [entities, entity]
     for command in commands:
         cli.add_command(command)
 

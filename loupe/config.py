@@ -55,6 +55,13 @@ class Settings:
         default_factory=ExtractLimits,
         metadata={"help": "limits on attachment text extraction"},
     )
+    entities: bool = field(
+        default=True,
+        metadata={
+            "help": "read the people, organisations and places each message names (about 0.1 ms a message, "
+            "and 85 MiB of place and name lists in each parser process)"
+        },
+    )
     source_patterns: tuple[str, ...] = field(
         default=DEFAULT_PATTERNS,
         metadata={
@@ -79,13 +86,20 @@ class Settings:
         document = tomllib.loads(path.read_text("utf-8"))
         settings = _sources(settings, path, document.get("sources", {}))
         data: dict[str, Any] = document.get("ingest", {})
-        known = {f.name for f in fields(cls) if f.type in ("int", int)}  # the limits objects are not in the file
-        unknown = set(data) - known
-        if unknown:
-            from loupe.errors import CaseError
+        from loupe.errors import CaseError
 
+        kinds = {f.name: f.type for f in fields(cls) if f.type in ("int", int, "bool", bool)}  # not the limits objects
+        unknown = set(data) - set(kinds)
+        if unknown:
             raise CaseError(str(path), f"unknown ingest setting(s): {', '.join(sorted(unknown))}")
-        values: dict[str, Any] = {k: int(v) for k, v in data.items()}
+        values: dict[str, Any] = {}
+        for key, value in data.items():
+            if kinds[key] in ("bool", bool):
+                if not isinstance(value, bool):
+                    raise CaseError(str(path), f"[ingest] {key} must be true or false")
+                values[key] = value
+            else:
+                values[key] = int(value)
         return replace(settings, **values)
 
 

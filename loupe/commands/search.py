@@ -35,6 +35,8 @@ Query syntax (as in notmuch, mu and Gmail):
   =US-714  ="Exact Phrase"  literal: case, accents and punctuation as typed (or --literal)
   thread:3f9a2c             the whole conversation of a message (see loupe thread)
   person:ann@example.org    from or to a person under any of their addresses (see loupe people)
+  place:"Ciudad Juarez"     the text names this place (org: an organisation, entity: any kind;
+                            see loupe entities)
   is:near-duplicate         messages with near-identical copies (see loupe similar)
   source:MX1                informant MX1 (= MX01), where the context says "source" (see loupe sources)
 Matching is normalised by default: case and accents folded (Juárez = juarez = JUAREZ).

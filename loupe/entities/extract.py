@@ -34,6 +34,7 @@ from functools import lru_cache
 from typing import Literal
 
 from loupe.entities import lexicon
+from loupe.entities.corrections import entity_key
 from loupe.entities.gazetteer import NAME_CLASH_CITY, Gazetteer, default_gazetteer, place_key
 from loupe.entities.runs import UPPER, Part, find_runs, key, split_run, undot
 
@@ -76,9 +77,8 @@ def _place_word(key: str) -> str:
     return place_key([key])
 
 
-def _normalise(name: str) -> str:
-    """Folded, without full stops, one space: "U.S. Army" and "US Army" group together."""
-    return " ".join(lexicon.fold(name).replace(".", "").split())
+#: Folded, without full stops, one space: "U.S. Army" and "US Army" group together.
+_normalise = entity_key
 
 
 def extract_entities(

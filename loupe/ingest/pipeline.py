@@ -30,8 +30,9 @@ from typing import Any
 
 from loupe.analysis import AnalysisSummary, refresh
 from loupe.case import Case
+from loupe.entities.corrections import INDEX_FIELDS
 from loupe.ingest.containers import Item, WalkContext, walk
-from loupe.ingest.worker import CodeRules, Outcome, process_chunk
+from loupe.ingest.worker import Outcome, TextRules, process_chunk
 from loupe.model import Address, ParsedMessage, RawItem
 from loupe.sources.codes import ORDINARY_TOKENS
 from loupe.store.compression import DICTIONARY_SAMPLES, BlobCompressor, train_dictionary
@@ -151,7 +152,7 @@ def _train_dictionary(case: Case, items: Iterator[Item]) -> Iterator[Item]:
 def _parse_all(items: Iterator[Item], dictionary: bytes | None, settings: Any, workers: int) -> Iterator[list[Outcome]]:
     """Outcomes in input order, parsed in-process or by a bounded process pool."""
     limits = settings.extract_limits
-    codes = CodeRules(settings.source_patterns, ORDINARY_TOKENS | set(settings.source_ordinary))
+    codes = TextRules(settings.source_patterns, ORDINARY_TOKENS | set(settings.source_ordinary), settings.entities)
     if workers <= 1:
         for chunk in iter(lambda: list(islice(items, CHUNK_ITEMS)), []):
             yield from process_chunk(chunk, dictionary, limits, codes)
@@ -199,6 +200,7 @@ class _BatchWriter:
             "insights": [],
             "code_mentions": [],
             "glossary_pairs": [],
+            "entity_names": [],
         }
         for outcome in outcomes:
             row = {
@@ -295,6 +297,8 @@ def _conversation_rows(
         extra["signature_keys"].append({"message": mid, "key": outcome.signature_key})
     for code, where in sorted({(m.code, m.where) for m in outcome.codes}):
         extra["code_mentions"].append({"message": mid, "code": code, "where": where})
+    for entity in outcome.entities:
+        extra["entity_names"].append({"kind": entity.kind, "key": entity.normalised, "name": entity.name})
     for position, pair in enumerate(outcome.glossary):
         extra["glossary_pairs"].append(
             {
@@ -395,4 +399,5 @@ def _index_doc(mid: str, parsed: ParsedMessage, outcome: Outcome) -> dict[str, A
         "recipients": sorted({a.email for a in parsed.to + parsed.cc + parsed.bcc if a.email}),
         "list_id": _list_key(parsed.list_id),
         "sources": sorted({m.code for m in outcome.codes} | {i.code for i in outcome.insights if i.code}),
+        **{field: sorted({e.normalised for e in outcome.entities if e.kind == k}) for k, field in INDEX_FIELDS.items()},
     }

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
 from loupe.aliases.glossary import Pair, find_pairs
+from loupe.entities import Entity, extract_entities
 from loupe.ingest.attachments import ExtractLimits
 from loupe.ingest.emlx import emlx_to_rfc822, sniff_emlx
 from loupe.ingest.mime import parse_message
@@ -51,18 +52,21 @@ class Outcome:
     codes: tuple[CodeMention, ...] = ()  # informant codes met where the context says "source"
     insights: tuple[Insight, ...] = ()  # insight blocks (reports from coded sources)
     glossary: tuple[Pair, ...] = ()  # abbreviations the text glosses
+    entities: tuple[Entity, ...] = ()  # people, organisations and places named, the first mention of each
 
 
 @dataclass(frozen=True)
-class CodeRules:
-    """How informant codes look in this case (``[sources]`` in case.toml)."""
+class TextRules:
+    """What workers read out of each text, by the case's settings: informant codes
+    as ``[sources]`` in case.toml has them, and named entities unless turned off."""
 
     patterns: tuple[str, ...] = DEFAULT_PATTERNS
     ordinary: frozenset[str] = ORDINARY_TOKENS
+    entities: bool = True
 
 
 def process_item(
-    item: RawItem | BadItem, compressor: BlobCompressor, limits: ExtractLimits, codes: CodeRules = CodeRules()
+    item: RawItem | BadItem, compressor: BlobCompressor, limits: ExtractLimits, codes: TextRules = TextRules()
 ) -> list[Outcome]:
     """Parse an item and every message embedded in it, compressing originals."""
     if isinstance(item, BadItem):
@@ -114,6 +118,7 @@ def process_item(
                 codes=_source_codes(parsed, codes),
                 insights=_insights(parsed, codes),
                 glossary=tuple(_guarded(find_pairs, parsed.body_text) or ()),
+                entities=_entities(parsed) if codes.entities else (),
             )
         )
         for number, (data, kind) in enumerate(children, start=1):
@@ -126,14 +131,23 @@ def process_item(
     return outcomes
 
 
-def _source_codes(parsed: ParsedMessage, codes: CodeRules) -> tuple[CodeMention, ...]:
+def _source_codes(parsed: ParsedMessage, codes: TextRules) -> tuple[CodeMention, ...]:
     found = _guarded(lambda body: find_codes(parsed.subject, body, codes.patterns, codes.ordinary), parsed.body_text)
     return tuple(found or ())
 
 
-def _insights(parsed: ParsedMessage, codes: CodeRules) -> tuple[Insight, ...]:
+def _insights(parsed: ParsedMessage, codes: TextRules) -> tuple[Insight, ...]:
     found = _guarded(lambda body: parse_insights(parsed.subject, body, parsed.date, codes.patterns), parsed.body_text)
     return tuple(replace(i, text="") for i in found or ())  # the text stays in the original: start and end say where
+
+
+def _entities(parsed: ParsedMessage) -> tuple[Entity, ...]:
+    """The first mention of each entity in the subject and body (the subject's offsets come first)."""
+    text = f"{parsed.subject}\n\n{parsed.body_text}"
+    found: dict[tuple[str, str], Entity] = {}
+    for entity in _guarded(extract_entities, text) or ():
+        found.setdefault((entity.kind, entity.normalised), entity)
+    return tuple(found.values())
 
 
 def _header_blocks(blocks: list[QuotedBlock]) -> tuple[QuotedBlock, ...]:
@@ -181,7 +195,7 @@ def as_rfc822(data: bytes, kind: ItemKind | None = None) -> bytes:
 
 
 def process_chunk(
-    chunk: list[RawItem | BadItem], dictionary: bytes | None, limits: ExtractLimits, codes: CodeRules
+    chunk: list[RawItem | BadItem], dictionary: bytes | None, limits: ExtractLimits, codes: TextRules
 ) -> list[list[Outcome]]:
     """Many items per inter-process round trip: pickling dominates for small mail."""
     compressor = _compressor(dictionary)

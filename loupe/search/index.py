@@ -22,8 +22,10 @@ from typing import Any
 
 import tantivy
 
+from loupe.errors import CaseError
 from loupe.search.query import (
     DEFAULT_FIELDS,
+    ENTITY_LOOKUPS,
     FIELDS,
     And,
     DateRange,
@@ -42,7 +44,9 @@ from loupe.sources.codes import normalise_code
 FOLD = "fold"
 TEXT_FIELDS = ("subject", "from", "to", "body", "attachments", "attachment_names", "list", "path")
 #: Exact-value fields (raw tokenizer, lower-cased at both ends), fast for facets.
-KEYWORD_FIELDS = ("mimetypes", "has", "sender", "recipients", "list_id", "sources")
+KEYWORD_FIELDS = (
+    "mimetypes", "has", "sender", "recipients", "list_id", "sources", "named_people", "organisations", "places",
+)  # fmt: skip
 SNIPPET_CHARS = 240
 
 
@@ -102,7 +106,16 @@ class FullTextIndex:
     def __init__(self, path: Path) -> None:
         path.mkdir(parents=True, exist_ok=True)
         self.schema = build_schema()
-        self.index = tantivy.Index(self.schema, path=str(path), reuse=True)
+        try:
+            self.index = tantivy.Index(self.schema, path=str(path), reuse=True)
+        except ValueError as exc:
+            if "schema does not match" not in str(exc):
+                raise
+            raise CaseError(
+                str(path),
+                "this index was built by an older version of Loupe, with other fields; "
+                "ingest the archive again into a new case (the originals are unchanged)",
+            ) from exc
         self.analyzer = _analyzer()
         self.index.register_tokenizer(FOLD, self.analyzer)
         self._writer: Any = None
@@ -112,6 +125,8 @@ class FullTextIndex:
         self.lookup: Callable[[str, str], list[str]] | None = None
         #: ``person:`` value -> the person's addresses; set by the case
         self.person_emails: Callable[[str], list[str]] | None = None
+        #: ``entity:``/``place:``/``org:`` kinds and value -> (index field, key) terms, after users' merges
+        self.entity_terms: Callable[[tuple[str, ...], str], list[tuple[str, str]]] | None = None
 
     # -- writing --------------------------------------------------------------
     def writer(self, heap_bytes: int) -> Any:
@@ -176,6 +191,13 @@ class FullTextIndex:
             # from or to any of the person's addresses: the exact-value address fields
             emails = self.person_emails(node.value) if self.person_emails is not None else []
             return self._any_address(("sender", "recipients"), emails)
+        if isinstance(node, Lookup) and node.kind in ENTITY_LOOKUPS:
+            terms = self.entity_terms(ENTITY_LOOKUPS[node.kind], node.value) if self.entity_terms else []
+            if not terms:
+                return tantivy.Query.empty_query()
+            return tantivy.Query.boolean_query(
+                [(tantivy.Occur.Should, tantivy.Query.term_query(self.schema, f, key)) for f, key in terms]
+            )
         if isinstance(node, Lookup):
             found = self.lookup(node.kind, node.value) if self.lookup is not None else []
             return tantivy.Query.term_set_query(self.schema, "id", found) if found else tantivy.Query.empty_query()

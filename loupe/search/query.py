@@ -56,7 +56,9 @@ FIELDS: dict[str, tuple[str, ...]] = {
 HOOKS: dict[str, str] = {}
 #: Fields answered from the case database rather than the index: the value
 #: is resolved to a set of message ids when the query runs.
-LOOKUPS = ("thread", "person")
+LOOKUPS = ("thread", "person", "entity", "place", "org")
+#: The lookups that name an entity (a person, organisation or place the text names), and the kinds each covers.
+ENTITY_LOOKUPS = {"entity": ("person", "organisation", "place"), "place": ("place",), "org": ("organisation",)}
 #: What ``is:`` can ask, with the spellings accepted for each.
 IS_VALUES = {"near-duplicate": "near-duplicate", "near-dup": "near-duplicate", "nearduplicate": "near-duplicate"}
 #: What a bare term searches.

@@ -20,6 +20,7 @@ from loupe.errors import NotFound
 from loupe.model import Address
 from loupe.store import schema
 from loupe.store.conversations import ConversationStore
+from loupe.store.entities import EntityStore, insert_new_names
 from loupe.store.people import PeopleStore
 from loupe.store.sources import SourceStore
 
@@ -63,6 +64,12 @@ def _add_sources(conn: Connection) -> None:
         table.create(conn, checkfirst=True)
 
 
+def _add_entities(conn: Connection) -> None:
+    """How named entities are written, and users' corrections to them."""
+    for table in schema.ENTITY_TABLES:
+        table.create(conn, checkfirst=True)
+
+
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0001_initial", _create_tables),
     ("0002_saved_searches", _add_saved_searches),
@@ -70,6 +77,7 @@ MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0004_tags", lambda conn: schema.tags.create(conn, checkfirst=True)),
     ("0005_conversations", _add_conversations),
     ("0006_sources", _add_sources),
+    ("0007_entities", _add_entities),
 ]
 
 
@@ -97,6 +105,7 @@ class CaseDatabase:
         self.conversations = ConversationStore(self.engine)
         self.people = PeopleStore(self.engine)
         self.sources = SourceStore(self.engine)
+        self.entities = EntityStore(self.engine)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -155,7 +164,9 @@ class CaseDatabase:
             if attachments:
                 conn.execute(insert(schema.attachments), list(attachments))
             for table, extra_rows in (extra or {}).items():
-                if extra_rows:
+                if extra_rows and table == "entity_names":  # shared by many messages: the first form stays
+                    insert_new_names(conn, extra_rows)
+                elif extra_rows:
                     conn.execute(insert(schema.metadata.tables[table]), list(extra_rows))
             if items:
                 conn.execute(insert(schema.items), list(items))

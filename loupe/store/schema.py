@@ -322,6 +322,37 @@ glossary_pairs = Table(
 
 SOURCE_TABLES = (code_mentions, insights, glossary_pairs)
 
+# -- named entities: which messages name whom is in the index (fields
+# ``places``, ``organisations``, ``named_people``); the case keeps only how
+# each one is written, and the users' corrections.
+
+#: One row per entity: the first way it was written, for display ("Ciudad Juárez" for ciudad juarez).
+entity_names = Table(
+    "entity_names",
+    metadata,
+    Column("kind", String(12), nullable=False, doc="person, organisation or place"),
+    Column("key", Text, nullable=False, doc="folded, without full stops: the index term"),
+    Column("name", Text, nullable=False, doc="as first written in the archive"),
+    PrimaryKeyConstraint("kind", "key"),
+    sqlite_with_rowid=False,
+)
+
+#: Users' corrections to entities, replayed on every read so they survive re-ingests.
+entity_edits = Table(
+    "entity_edits",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("action", String(12), nullable=False, doc="hide, show, merge, unmerge, rename"),
+    Column("kind", String(12), nullable=False),
+    Column("key", Text, nullable=False),
+    Column("target_kind", String(12), nullable=False, default="", doc="merge: the entity it joins"),
+    Column("target_key", Text, nullable=False, default=""),
+    Column("name", Text, nullable=False, default="", doc="rename: the name to show"),
+    Column("created", String(32), nullable=False),
+)
+
+ENTITY_TABLES = (entity_names, entity_edits)
+
 CONVERSATION_TABLES = (
     analysis_state,
     thread_indexes,

@@ -1,0 +1,87 @@
+"""Reads and writes of named entities: how each is written, and users' corrections.
+
+Which messages name an entity is not here but in the full-text index (one
+exact-value field per kind), where counting them for any query is an
+aggregation. The database keeps the small rest: one display name per entity
+(the first way the archive wrote it, accents and capitals included) and the
+corrections, which ingest never touches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, and_, insert, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from loupe.entities.corrections import KINDS, Corrections, Ident, entity_key
+from loupe.errors import Ambiguous, NotFound
+from loupe.store import schema
+
+
+def insert_new_names(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """Keep the first written form of each entity: rows already stored (from earlier batches) are left alone."""
+    fresh: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in rows:
+        fresh.setdefault((row["kind"], row["key"]), row)
+    dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    conn.execute(dialect_insert(schema.entity_names).on_conflict_do_nothing(), list(fresh.values()))
+
+
+class EntityStore:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def names(self, idents: Iterable[Ident]) -> dict[Ident, str]:
+        """The written form of each of these entities that the archive names."""
+        e = schema.entity_names
+        found: dict[Ident, str] = {}
+        with self.engine.connect() as conn:
+            for chunk in _chunks(sorted(set(idents)), 300):
+                wanted = or_(*(and_(e.c.kind == kind, e.c.key == key) for kind, key in chunk))
+                for kind, key, name in conn.execute(select(e.c.kind, e.c.key, e.c.name).where(wanted)):
+                    found[(kind, key)] = name
+        return found
+
+    def resolve(self, name: str, kind: str | None = None) -> Ident:
+        """The entity a user means by a name (as written, folded, or their own new name for it)."""
+        key = entity_key(name)
+        kinds = (kind,) if kind else KINDS
+        found = set(self.names((k, key) for k in kinds)) | set(self.corrections().renamed_to(kind, key))
+        if not found:
+            raise NotFound(kind or "entity", name)
+        if len(found) > 1:
+            raise Ambiguous(name, [f"--kind {k} ({key})" for k, key in sorted(found)])
+        return found.pop()
+
+    def add_edit(self, action: str, ident: Ident, target: Ident = ("", ""), name: str = "") -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                insert(schema.entity_edits).values(
+                    action=action,
+                    kind=ident[0],
+                    key=ident[1],
+                    target_kind=target[0],
+                    target_key=target[1],
+                    name=name,
+                    created=datetime.now(UTC).isoformat(timespec="seconds"),
+                )
+            )
+
+    def edits(self) -> list[dict[str, Any]]:
+        """Every correction, oldest first (for ``loupe entities edits`` and the replay)."""
+        x = schema.entity_edits
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(select(x).order_by(x.c.id))]
+
+    def corrections(self) -> Corrections:
+        return Corrections.replay(
+            (r["action"], r["kind"], r["key"], r["target_kind"], r["target_key"] or r["name"]) for r in self.edits()
+        )
+
+
+def _chunks(values: list[Any], size: int) -> Iterable[list[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
