@@ -89,6 +89,18 @@ class ConversationStore:
         """The (ISO, UTC) date of each of these messages."""
         return self._by_message(schema.messages.c.id, schema.messages.c.date, messages)
 
+    def headlines(self, messages: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """Subject, sender (name and address), ISO date and list of each of these messages."""
+        m = schema.messages
+        found: dict[str, dict[str, Any]] = {}
+        wanted = list(messages)
+        columns = (m.c.id, m.c.subject, m.c.from_name, m.c.from_email, m.c.date, m.c.list_id)
+        with self.engine.connect() as conn:
+            for start in range(0, len(wanted), 500):
+                for row in conn.execute(select(*columns).where(m.c.id.in_(wanted[start : start + 500]))):
+                    found[row.id] = dict(row._mapping)
+        return found
+
     def _by_message(self, key: Any, value: Any, messages: Sequence[str]) -> dict[str, Any]:
         """``value`` for each of these messages (``key`` is the message column), 500 at a time."""
         found: dict[str, Any] = {}
@@ -123,6 +135,11 @@ class ConversationStore:
             if group is None:
                 return []
             return [m for m in conn.scalars(select(n.c.message).where(n.c.grp == group)) if m != message]
+
+    def near_duplicate_group_of(self, messages: Sequence[str]) -> dict[str, str]:
+        """message -> its near-duplicate group, for those of ``messages`` that have one."""
+        n = schema.near_duplicates
+        return self._by_message(n.c.message, n.c.grp, messages)
 
     def near_duplicate_ids(self) -> list[str]:
         n = schema.near_duplicates

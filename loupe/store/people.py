@@ -226,6 +226,21 @@ class PeopleStore:
             rows = conn.execute(select(pa.c.email, p.c.id, p.c.name, p.c.kind).join(p, p.c.id == pa.c.person))
             return {email: (pid, name, kind) for email, pid, name, kind in rows}
 
+    def persons_of(self, emails: Sequence[str]) -> dict[str, tuple[int, str]]:
+        """email (lower case) -> (person number, name), for those of ``emails`` the case knows."""
+        p, pa = schema.persons, schema.person_addresses
+        wanted = sorted({e.lower() for e in emails})
+        found: dict[str, tuple[int, str]] = {}
+        with self.engine.connect() as conn:
+            for start in range(0, len(wanted), 500):
+                query = (
+                    select(pa.c.email, p.c.id, p.c.name)
+                    .join(p, p.c.id == pa.c.person)
+                    .where(pa.c.email.in_(wanted[start : start + 500]))
+                )
+                found.update({email: (pid, name) for email, pid, name in conn.execute(query)})
+        return found
+
     def profile(self, number: int, sent: Sequence[str], received: Sequence[str], top: int = 10) -> dict[str, Any]:
         """Addresses, names, sent/received, first/last, top correspondents, lists.
 

@@ -109,6 +109,21 @@ class SourceStore:
             row["fields"] = json.loads(row["fields"])
         return rows
 
+    def insight_spans(self, messages: Sequence[str]) -> dict[str, list[tuple[str | None, int, int]]]:
+        """Where each message's insight blocks stand in its body, with their code (a stripped
+        copy's from its full copy): a passage inside one is that source's, whoever sent it."""
+        i = schema.insights
+        code = func.coalesce(i.c.code, i.c.linked_code)
+        spans: dict[str, list[tuple[str | None, int, int]]] = {}
+        wanted = list(messages)
+        with self.engine.connect() as conn:
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                query = select(i.c.message, code, i.c.start, i.c.end).where(i.c.message.in_(chunk))
+                for message, found, begin, end in conn.execute(query.order_by(i.c.message, i.c.position)):
+                    spans.setdefault(message, []).append((found, begin, end))
+        return spans
+
     def glossary_pairs(self) -> list[tuple[str, str, str, str]]:
         """(message, abbreviation, expansion as written, form) of every gloss in the case."""
         g = schema.glossary_pairs
