@@ -225,3 +225,11 @@ def test_corrections_replay(edits: list[tuple[str, str, str, str, str]], expecte
         assert state.name(ident, "as written") == name
     for key, idents in expected.get("renamed_to", {}).items():
         assert state.renamed_to(None, key) == idents
+
+
+def test_parser_processes_read_the_same_names(enron_case: Case, tmp_path: Path) -> None:
+    """Workers use a gazetteer built once in a child process and handed over pickled."""
+    other = Case.open(tmp_path / "workers", create=True)
+    ingest(other, [ENRON], workers=2)
+    assert [e.as_dict() for e in other.entities(limit=0)] == [e.as_dict() for e in enron_case.entities(limit=0)]
+    other.close()

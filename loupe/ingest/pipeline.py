@@ -31,6 +31,8 @@ from typing import Any
 from loupe.analysis import AnalysisSummary, refresh
 from loupe.case import Case
 from loupe.entities.corrections import INDEX_FIELDS
+from loupe.entities.gazetteer import install as install_gazetteer
+from loupe.entities.gazetteer import pickled_gazetteer
 from loupe.ingest.containers import Item, WalkContext, walk
 from loupe.ingest.worker import Outcome, TextRules, process_chunk
 from loupe.model import Address, ParsedMessage, RawItem
@@ -159,7 +161,10 @@ def _parse_all(items: Iterator[Item], dictionary: bytes | None, settings: Any, w
         return
     # spawn, not fork: the main process holds index and database handles
     # (and Tantivy threads) that a forked child must not inherit.
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+    # workers read names with a gazetteer built once, in a child process (see ``pickled_gazetteer``)
+    gazetteer = pickled_gazetteer() if codes.entities else None
+    context = get_context("spawn")
+    with ProcessPoolExecutor(workers, context, initializer=install_gazetteer, initargs=(gazetteer,)) as pool:
         in_flight: deque[Future[list[list[Outcome]]]] = deque()
         for chunk in iter(lambda: list(islice(items, CHUNK_ITEMS)), []):
             in_flight.append(pool.submit(process_chunk, chunk, dictionary, limits, codes))
