@@ -269,13 +269,14 @@ def _register_commands() -> None:
     from loupe.commands.entities import entities, entity
     from loupe.commands.glossary import glossary
     from loupe.commands.people import graph, people, person
+    from loupe.commands.quotes import corroborate, quotes
     from loupe.commands.search import batch, count, saved, search, timeline
     from loupe.commands.sources import source, sources
     from loupe.commands.tags import tag
 
     commands = [search, count, timeline, batch, saved, tag, thread, similar, people, person, graph, sources, source]
     commands.append(glossary)
-    commands += [entities, entity]
+    commands += [entities, entity, quotes, corroborate]
     for command in commands:
         cli.add_command(command)
 

@@ -1,0 +1,149 @@
+"""Quote check and corroboration commands: ``quotes ARTICLE`` and ``corroborate CLAIM``.
+
+Thin: read the input, ask ``loupe.quotes.in_case``, print a table, JSON or
+(for quotes) a self-contained HTML report.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import click
+
+from loupe.case import Case
+from loupe.cli import _open, case_option
+from loupe.errors import Ambiguous, NotFound
+from loupe.quotes.article import load_article
+from loupe.quotes.corroborate import SUPPORT, Corroboration
+from loupe.quotes.in_case import check_quotes
+from loupe.quotes.in_case import corroborate as run_corroboration
+from loupe.quotes.report import render_html
+from loupe.threads.quoting import split_reply
+
+#: A message given as the claim stands for its own words, cut to this many (a window must hold them).
+CLAIM_WORDS = 60
+
+
+@click.command()
+@click.argument("article", type=click.File("rb"))
+@case_option
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per quote (JSON Lines).")
+@click.option(
+    "--html",
+    "html_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write a self-contained HTML report (side-by-side diffs) to this file.",
+)
+def quotes(article: BinaryIO, case_dir: Path | None, as_json: bool, html_path: Path | None) -> None:
+    """Check every quotation in ARTICLE against the archive.
+
+    ARTICLE is plain text, Markdown, HTML or an .eml (- reads standard input).
+    Each quote is verbatim, a faithful edit (only [brackets], ellipses, [sic],
+    a changed first capital or an emphasis note, each listed), altered (words
+    changed outside brackets, with the changes), or not found (with the
+    nearest candidates). For a found quote: the message, and the earliest
+    message holding the words, with who said them there (the forwarded
+    author or coded source, not the forwarder).
+
+    Example: loupe quotes story.md --html story-check.html
+    """
+    name = getattr(article, "name", "") or ""
+    parsed = load_article(article.read(), name)
+    case = _open(case_dir)
+    try:
+        checks = [c.as_dict() for c in check_quotes(case, parsed)]
+        case_name = case.root.name
+    finally:
+        case.close()
+    if html_path is not None:
+        title = parsed.title or (Path(name).name if name and name != "<stdin>" else "article")
+        html_path.write_text(render_html(checks, title, case_name), "utf-8")
+    if as_json:
+        for check in checks:
+            click.echo(json.dumps(check, ensure_ascii=False))
+        return
+    _print_quotes(checks)
+    if html_path is not None:
+        click.echo(f"\nreport: {html_path}")
+
+
+def _print_quotes(checks: list[dict[str, Any]]) -> None:
+    if not checks:
+        click.echo("no quotations found in the article")
+        return
+    for c in checks:
+        click.echo(f'{c["number"]:>3}. {c["verdict"].upper():<14} {c["score"]:.2f}  "{c["quote"][:100]}"')
+        for e in c["edits"]:
+            click.echo(f"       {e['kind']}: {e['quoted']!r} for {e['original']!r}")
+        for d in c["differences"]:
+            click.echo(f"       changed ({d['kind']}): printed {d['quoted']!r}, the mail says {d['original']!r}")
+        where = c["origin"] or c["match"]
+        if where:
+            said = where["said_by"] + (f" ({where['how']})" if where["how"] != "sender" else "")
+            click.echo(f"       first said in {where['message']} ({(where['date'] or 'undated')[:10]}) by {said}")
+            if c["match"] and c["match"]["message"] != where["message"]:
+                click.echo(f"       best match {c['match']['message']}; in {len(c['copies'])} other messages")
+        for n in c["nearest"]:
+            click.echo(f"       nearest: {n['message']} ({n['score']:.2f})")
+
+
+@click.command()
+@click.argument("claim", nargs=-1, required=True)
+@case_option
+@click.option("--json", "as_json", is_flag=True, help="The result as one JSON object.")
+@click.option(
+    "--support",
+    default=SUPPORT,
+    show_default=True,
+    type=click.FloatRange(0.05, 1.0),
+    help="Share of the claim's (rarity-weighted) words a passage must hold to support it.",
+)
+def corroborate(claim: tuple[str, ...], case_dir: Path | None, as_json: bool, support: float) -> None:
+    """How many independent origins say CLAIM, each with its evidence.
+
+    CLAIM is a sentence, a passage, or the id of a message (its own words,
+    without what it quotes). Messages that only copy an origin count with it:
+    list re-posts and other near duplicates, forwards, replies quoting it,
+    stripped copies of an insight; an origin is a coded source or a person
+    (all their addresses).
+
+    Example: loupe corroborate "the Pacific route moves shipments through Lazaro Cardenas"
+    """
+    case = _open(case_dir)
+    try:
+        text = _claim_text(case, " ".join(claim))
+        result = run_corroboration(case, text, support)
+    finally:
+        case.close()
+    if as_json:
+        click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+        return
+    _print(result)
+
+
+def _claim_text(case: Case, given: str) -> str:
+    """A message id stands for the words its author wrote in it; anything else is the claim itself."""
+    if " " in given.strip() or len(given) < 6:
+        return given
+    try:
+        message = case.db.resolve(given)
+    except (NotFound, Ambiguous):
+        return given
+    body = case.parsed(message, attachment_text=False).body_text
+    own = split_reply(body).new or body
+    return " ".join(own.split()[:CLAIM_WORDS])
+
+
+def _print(result: Corroboration) -> None:
+    plural = "origin" if result.independent == 1 else "origins"
+    click.echo(f"{result.claim!r}")
+    click.echo(
+        f"{result.independent} independent {plural}; {result.supporting} supporting messages of {result.examined} read"
+    )
+    for number, origin in enumerate(result.origins, start=1):
+        click.echo(f"\n{number}. {origin.label}")
+        for e in origin.evidence:
+            date = (e.date or "undated")[:10]
+            click.echo(f"   {date}  {e.message[:12]}  {e.relation:<16} {e.score:.2f}  {e.passage[:90]}")

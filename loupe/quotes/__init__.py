@@ -1,0 +1,38 @@
+"""Quote check: is a published quote in the archive, and how was it edited?
+
+A reporter pastes or uploads an article; ``article.load_article`` reads it
+(text, Markdown, HTML or a mailed .eml), ``extract.extract_quotes`` finds the
+quotations in it, ``editorial.parse_edits`` splits each into literal words and
+editorial marks (brackets, ellipses, [sic], emphasis notes), and
+``align.align``/``align.best_alignment`` match it word by word against
+candidate email bodies and grade it: verbatim, faithful edit, or altered.
+
+These four modules are pure (bytes and strings in, values out), so the part
+that asks the search index for candidate bodies stays thin and the grading
+can be tested on hand-made text. The main choice is to judge words, not
+characters: typography (smart quotes, dashes, line wraps, reply markers) is
+never evidence of tampering, a changed word always is.
+"""
+
+from loupe.quotes.align import FOUND_THRESHOLD, Alignment, Difference, Edit, Op, align, best_alignment
+from loupe.quotes.article import Article, load_article
+from loupe.quotes.editorial import EditedQuote, Segment, parse_edits
+from loupe.quotes.extract import MIN_QUOTE_WORDS, Quote, extract_quotes
+
+__all__ = [
+    "FOUND_THRESHOLD",
+    "MIN_QUOTE_WORDS",
+    "Alignment",
+    "Article",
+    "Difference",
+    "Edit",
+    "EditedQuote",
+    "Op",
+    "Quote",
+    "Segment",
+    "align",
+    "best_alignment",
+    "extract_quotes",
+    "load_article",
+    "parse_edits",
+]

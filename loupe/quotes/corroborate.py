@@ -1,0 +1,238 @@
+"""How many independent origins say a claim: passages found, then collapsed to who first said them.
+
+An article says a claim was "echoed" and "confirmed"; the archive may hold
+ten messages saying it and still only one origin: a report, its list
+re-post, two forwards and a reply quoting it. This module answers with the
+number of origins, each with its evidence, in three steps:
+
+1. **Candidates.** The claim's content words (stop words dropped) are asked
+   of the full-text index as one ranked "any of these" query; the best
+   ``CANDIDATES`` messages are read again from their originals.
+2. **Support.** Each body is cut into sentences and read in windows of as
+   many sentences as the claim has, plus one (a reworded claim may spread
+   over two). A window supports the claim when it holds at least
+   ``SUPPORT`` of the claim's weight, each claim word weighted by its rarity
+   in the case (inverse document frequency) and compared by its English
+   stem, so "shipments moved" meets "moving shipments". Lexical only: no
+   embedding model installs from PyPI without a download at run time.
+3. **Origins.** Each supporting passage is given its speaker
+   (``speaker.speaker_at``): the coded source of an insight block, the
+   author of a forwarded or ``>``-quoted block, else the sender, as a person
+   of the case (all their addresses are one). Near-duplicate copies (list
+   re-posts, re-sends, stripped copies) are then joined with their group, so
+   a copy whose headers were rewritten by a list still counts once.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import tantivy
+
+from loupe.folding import fold
+from loupe.quotes.speaker import Speaker
+
+#: Messages read again per claim: the index's best guesses, enough for a claim repeated across a case.
+CANDIDATES = 400
+#: Share of the claim's weight a passage must carry to support it.
+SUPPORT = 0.6
+_SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|\n|$)")
+
+
+def _analyzer(stem: bool, stop_words: bool = True) -> tantivy.TextAnalyzer:
+    builder = (
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+        .filter(tantivy.Filter.remove_long(80))
+        .filter(tantivy.Filter.lowercase())
+    )
+    if stop_words:
+        builder = builder.filter(tantivy.Filter.stopword("english")).filter(tantivy.Filter.stopword("spanish"))
+    builder = builder.filter(tantivy.Filter.ascii_fold())
+    if stem:
+        builder = builder.filter(tantivy.Filter.stemmer("english"))
+    return builder.build()
+
+
+_WORDS = _analyzer(stem=False)
+_STEMS = _analyzer(stem=True)
+_ALL_WORDS = _analyzer(stem=False, stop_words=False)  # as the index's own analyzer (``search.index``)
+
+
+def index_words(text: str) -> list[str]:
+    """A text's content words as the index holds them (folded, not stemmed), stop words out."""
+    return sorted(set(_WORDS.analyze(text)))
+
+
+def index_words_in_order(text: str) -> list[str]:
+    """Every word of a text as the index holds it, in order (stop words kept: for a phrase query)."""
+    return list(_ALL_WORDS.analyze(text))
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A claim's words: stems with their weights (rarer in the case weighs more)."""
+
+    text: str
+    weights: dict[str, float]
+    sentences: int
+
+    @classmethod
+    def weighed(cls, text: str, doc_freq: Any, total: int) -> Claim:
+        weights: dict[str, float] = {}
+        for word, stem in zip(_WORDS.analyze(text), _STEMS.analyze(text), strict=True):
+            df = int(doc_freq(word))
+            weights[stem] = max(weights.get(stem, 0.0), math.log((total + 1) / (df + 1)) + 0.1)
+        return cls(text, weights, max(1, len(_SENTENCE.findall(text.strip()))))
+
+    @property
+    def words(self) -> list[str]:
+        return sorted(self.weights)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One message supporting a claim, and whose words the supporting passage is."""
+
+    message: str
+    date: str | None
+    sender: str
+    subject: str
+    passage: str
+    start: int  # offsets in the message body
+    end: int
+    score: float
+    speaker: Speaker
+    relation: str = ""  # filled when grouped: original, forward, quoted reply, near duplicate, ...
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "message": self.message,
+            "date": self.date,
+            "from": self.sender,
+            "subject": self.subject,
+            "passage": self.passage,
+            "score": round(self.score, 3),
+            "relation": self.relation,
+            "speaker": self.speaker.how,
+        }
+
+
+@dataclass(frozen=True)
+class Origin:
+    """One independent origin (a coded source, or a person) and the messages that carry its words."""
+
+    key: str
+    label: str
+    evidence: tuple[Evidence, ...]  # the original first, then copies by date
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"origin": self.label, "key": self.key, "evidence": [e.as_dict() for e in self.evidence]}
+
+
+@dataclass(frozen=True)
+class Corroboration:
+    claim: str
+    origins: tuple[Origin, ...]
+    examined: int  # candidate messages read
+    supporting: int  # messages found to support it
+    weights: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def independent(self) -> int:
+        return len(self.origins)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "claim": self.claim,
+            "independent_origins": self.independent,
+            "supporting_messages": self.supporting,
+            "examined": self.examined,
+            "words": {w: round(x, 2) for w, x in sorted(self.weights.items())},
+            "origins": [o.as_dict() for o in self.origins],
+        }
+
+
+def best_passage(claim: Claim, body: str) -> tuple[float, int, int]:
+    """(share of the claim's weight, start, end) of the body's best window of sentences."""
+    spans = [(m.start(), m.end()) for m in _SENTENCE.finditer(body) if m.group().strip()]
+    stems = [set(_STEMS.analyze(body[s:e])) for s, e in spans]
+    total = sum(claim.weights.values()) or 1.0
+    width = claim.sentences + 1
+    best = (0.0, 0, 0)
+    for i in range(len(spans)):
+        seen: set[str] = set()
+        for j in range(i, min(i + width, len(spans))):
+            seen |= stems[j]
+            score = sum(w for stem, w in claim.weights.items() if stem in seen) / total
+            if score > best[0] + 1e-9:
+                best = (score, spans[i][0], spans[j][1])
+    return best
+
+
+def group_origins(
+    evidence: Sequence[Evidence],
+    person_of: dict[str, tuple[int, str]],
+    group_of: dict[str, str],
+) -> list[Origin]:
+    """Join evidence into independent origins: by speaker, then by near-duplicate group."""
+    keys = [_speaker_key(e.speaker, person_of) for e in evidence]
+    parent = {k: k for k, _ in keys}
+
+    def find(k: str) -> str:
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    def union(a: str, b: str) -> None:
+        ra, rb = find(a), find(b)
+        if ra == rb:
+            return
+        if rb.startswith("source:") and not ra.startswith("source:"):
+            ra, rb = rb, ra  # a source's key wins: a list copy of a report is still the source's
+        parent[rb] = ra
+
+    first_in_group: dict[str, str] = {}
+    for (key, _), item in zip(keys, evidence, strict=True):
+        group = group_of.get(item.message)
+        if group is not None:
+            union(first_in_group.setdefault(group, key), key)
+    members: dict[str, list[tuple[Evidence, str]]] = {}
+    labels = dict(keys)
+    for (key, _), item in zip(keys, evidence, strict=True):
+        members.setdefault(find(key), []).append((item, key))
+    origins = []
+    for root, items in members.items():
+        items.sort(key=lambda pair: (pair[0].speaker.forwarded, pair[0].date or "9999", pair[0].message))
+        ordered = [_with_relation(item, n == 0, group_of) for n, (item, _) in enumerate(items)]
+        origins.append(Origin(root, labels[root], tuple(ordered)))
+    origins.sort(key=lambda o: (o.evidence[0].date or "9999", o.key))
+    return origins
+
+
+def _speaker_key(speaker: Speaker, person_of: dict[str, tuple[int, str]]) -> tuple[str, str]:
+    """(key, label) of a speaker: a coded source, a person of the case, else the address or name."""
+    if speaker.code:
+        return f"source:{speaker.code}", f"source {speaker.code}"
+    if speaker.address in person_of:
+        number, name = person_of[speaker.address]
+        return f"person:{number}", f"{name or speaker.address} <{speaker.address}>"
+    if speaker.address:
+        return f"address:{speaker.address}", speaker.address
+    return f"name:{fold(speaker.name)}", speaker.name
+
+
+def _with_relation(item: Evidence, first: bool, group_of: dict[str, str]) -> Evidence:
+    if first and not item.speaker.forwarded:
+        relation = "original"
+    elif item.speaker.forwarded:
+        relation = item.speaker.how  # forward or quoted reply
+    elif item.message in group_of:
+        relation = "near duplicate"
+    else:
+        relation = "same origin, other message"
+    return Evidence(**{**item.__dict__, "relation": relation})

@@ -1,0 +1,221 @@
+"""Quote check and corroboration run against a case: the index finds candidates, the originals decide.
+
+The pure parts (reading an article, editorial marks, alignment, support and
+origins) take strings; this module is where they meet the case: it asks the
+index for candidate messages, re-reads their bodies from the originals (the
+evidence, not a copy of it), and looks up dates, senders, people, insight
+blocks and near-duplicate groups in the database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any
+
+import tantivy
+
+from loupe.quotes.align import FOUND_THRESHOLD, Alignment, align
+from loupe.quotes.article import Article
+from loupe.quotes.corroborate import (
+    CANDIDATES,
+    SUPPORT,
+    Claim,
+    Corroboration,
+    Evidence,
+    best_passage,
+    group_origins,
+    index_words,
+    index_words_in_order,
+)
+from loupe.quotes.editorial import EditedQuote, parse_edits
+from loupe.quotes.extract import Quote, extract_quotes
+from loupe.quotes.speaker import Speaker, speaker_at
+
+if TYPE_CHECKING:
+    from loupe.case import Case
+
+
+def candidates(case: Case, words: list[str], limit: int = CANDIDATES) -> list[str]:
+    """The messages whose body best matches any of ``words`` (index terms), best first."""
+    index = case.index
+    clauses = [(tantivy.Occur.Should, tantivy.Query.term_query(index.schema, "body", w)) for w in words]
+    if not clauses:
+        return []
+    searcher = index.index.searcher()
+    result = searcher.search(tantivy.Query.boolean_query(clauses), limit=limit)
+    return [str(searcher.doc(address)["id"][0]) for _score, address in result.hits]
+
+
+def corroborate(case: Case, claim_text: str, support: float = SUPPORT) -> Corroboration:
+    """Who says ``claim_text`` in the case, grouped by independent origin."""
+    index = case.index
+    searcher = index.index.searcher()
+    claim = Claim.weighed(claim_text, lambda word: searcher.doc_freq("body", word), int(searcher.num_docs))
+    found = candidates(case, index_words(claim_text))
+    summaries = case.db.conversations.headlines(found)
+    insights = case.db.sources.insight_spans(found)
+    evidence = []
+    for message in found:
+        body = case.parsed(message, attachment_text=False).body_text
+        score, start, end = best_passage(claim, body)
+        if score < support or message not in summaries:
+            continue
+        about = summaries[message]
+        sender = (about.get("from_name") or "", about.get("from_email") or "")
+        speaker = speaker_at(body, start, sender, insights.get(message, ()))
+        evidence.append(
+            Evidence(
+                message=message,
+                date=about.get("date"),
+                sender=f"{sender[0]} <{sender[1]}>".strip() if sender[1] else sender[0],
+                subject=about.get("subject") or "",
+                passage=" ".join(body[start:end].split()),
+                start=start,
+                end=end,
+                score=score,
+                speaker=speaker,
+            )
+        )
+    person_of = case.db.people.persons_of([e.speaker.address for e in evidence if e.speaker.address])
+    group_of = case.db.conversations.near_duplicate_group_of([e.message for e in evidence])
+    origins = group_origins(evidence, person_of, group_of)
+    return Corroboration(claim_text, tuple(origins), len(found), len(evidence), claim.weights)
+
+
+# -- quote check --------------------------------------------------------------------------
+
+#: Candidate messages aligned per quote: the index's best guesses by the quote's words.
+QUOTE_CANDIDATES = 40
+#: Words of the matched passage asked of the index to find every other message holding it.
+PASSAGE_PROBE_WORDS = 12
+
+
+@dataclass(frozen=True)
+class Place:
+    """A message holding a quote's passage, and whose words the passage is there."""
+
+    message: str
+    date: str | None
+    sender: str
+    subject: str
+    list_id: str
+    thread: str | None
+    speaker: Speaker
+    start: int
+    end: int
+    passage: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "message": self.message,
+            "date": self.date,
+            "from": self.sender,
+            "subject": self.subject,
+            "list": self.list_id,
+            "thread": self.thread,
+            "said_by": _speaker_label(self.speaker),
+            "source": self.speaker.code,
+            "how": self.speaker.how,
+            "passage": self.passage,
+        }
+
+
+@dataclass(frozen=True)
+class QuoteCheck:
+    """One quote's verdict, its edits and differences, where it is and who first said it."""
+
+    quote: Quote
+    verdict: str  # verbatim, faithful edit, altered, not found
+    alignment: Alignment | None
+    match: Place | None  # the best-matching message
+    origin: Place | None  # the earliest message holding the passage (its speaker is the original one)
+    copies: tuple[str, ...] = ()  # every other message holding the passage
+    nearest: tuple[tuple[str, float], ...] = ()  # for "not found": the closest candidates and their scores
+
+    def as_dict(self) -> dict[str, Any]:
+        a = self.alignment
+        return {
+            "number": self.quote.number,
+            "quote": self.quote.text,
+            "context": self.quote.context,
+            "verdict": self.verdict,
+            "score": round(a.score, 3) if a else 0.0,
+            "edits": [asdict(e) for e in a.edits] if a and self.match else [],
+            "differences": [asdict(d) for d in a.differences] if a and self.match else [],
+            "notes": list(a.notes) if a and self.match else [],
+            "ops": [op._asdict() for op in a.ops] if a and self.match else [],
+            "match": self.match.as_dict() if self.match else None,
+            "origin": self.origin.as_dict() if self.origin else None,
+            "copies": list(self.copies),
+            "nearest": [{"message": m, "score": round(s, 3)} for m, s in self.nearest],
+        }
+
+
+def check_quotes(case: Case, article: Article) -> list[QuoteCheck]:
+    """Every quotation of ``article``, checked against the case."""
+    return [check_quote(case, quote) for quote in extract_quotes(article)]
+
+
+def check_quote(case: Case, quote: Quote) -> QuoteCheck:
+    edited = parse_edits(quote.text)
+    found = candidates(case, index_words(" ".join(s.text for s in edited.words)), QUOTE_CANDIDATES)
+    bodies = {m: case.parsed(m, attachment_text=False).body_text for m in found}
+    scored = [(m, a) for m in found if (a := align(edited, bodies[m])) is not None]
+    scored.sort(key=lambda pair: -pair[1].score)
+    if not scored or scored[0][1].score < FOUND_THRESHOLD:
+        nearest = tuple((m, a.score) for m, a in scored[:3])
+        return QuoteCheck(quote, "not found", scored[0][1] if scored else None, None, None, nearest=nearest)
+    best_message, best = scored[0]
+    match = _place(case, best_message, bodies[best_message], best.start, best.end)
+    holders = _holders(case, edited, bodies[best_message][best.start : best.end], best_message)
+    origin = min(holders, key=lambda p: (p.date or "9999", p.speaker.forwarded, p.message), default=match)
+    copies = tuple(sorted(p.message for p in holders if p.message != origin.message))
+    return QuoteCheck(quote, best.verdict, best, match, origin, copies)
+
+
+def _holders(case: Case, edited: EditedQuote, passage: str, matched: str) -> list[Place]:
+    """Every message holding ``passage`` (the original words the quote matched), with its speaker there."""
+    words = index_words_in_order(passage)[:PASSAGE_PROBE_WORDS]
+    index = case.index
+    if len(words) >= 2:
+        query = tantivy.Query.phrase_query(index.schema, "body", list[str | tuple[int, str]](words))
+    elif words:
+        query = tantivy.Query.term_query(index.schema, "body", words[0])
+    else:
+        return []
+    searcher = index.index.searcher()
+    result = searcher.search(query, limit=max(int(searcher.num_docs), 1))
+    messages = {str(searcher.doc(address)["id"][0]) for _score, address in result.hits} | {matched}
+    places = []
+    for message in sorted(messages):
+        body = case.parsed(message, attachment_text=False).body_text
+        again = align(edited, body)
+        if again is not None and again.score >= FOUND_THRESHOLD:
+            places.append(_place(case, message, body, again.start, again.end))
+    return places
+
+
+def _place(case: Case, message: str, body: str, start: int, end: int) -> Place:
+    about = case.db.conversations.headlines([message])[message]
+    sender = (about.get("from_name") or "", about.get("from_email") or "")
+    insights = case.db.sources.insight_spans([message]).get(message, [])
+    return Place(
+        message=message,
+        date=about.get("date"),
+        sender=f"{sender[0]} <{sender[1]}>".strip() if sender[1] else sender[0],
+        subject=about.get("subject") or "",
+        list_id=about.get("list_id") or "",
+        thread=case.db.conversations.thread_of(message),
+        speaker=speaker_at(body, start, sender, insights),
+        start=start,
+        end=end,
+        passage=body[start:end],
+    )
+
+
+def _speaker_label(speaker: Speaker) -> str:
+    if speaker.code:
+        return f"source {speaker.code}"
+    if speaker.name and speaker.address:
+        return f"{speaker.name} <{speaker.address}>"
+    return speaker.address or speaker.name
