@@ -96,7 +96,7 @@ def test_origins_collapse_forwards_replies_and_copies() -> None:
     origins = group_origins(evidence, person_of, group_of)
     assert [o.key for o in origins] == ["source:MX1", "person:1", "person:2"]
     by_key = {o.key: o for o in origins}
-    assert [e.message for e in by_key["person:1"].evidence][0] == "m1"
+    assert by_key["person:1"].evidence[0].message == "m1"
     assert {e.message for e in by_key["person:1"].evidence} == {"m1", "m2", "m3", "m4", "m8"}
     assert {e.message: e.relation for e in by_key["person:1"].evidence}["m2"] == "forward"
     assert {e.message for e in by_key["source:MX1"].evidence} == {"m6", "m7"}
@@ -105,3 +105,8 @@ def test_origins_collapse_forwards_replies_and_copies() -> None:
 
 def test_docstring_examples() -> None:
     assert doctest.testmod(speaker_module).failed == 0
+
+
+def test_speaker_of_a_passage_starting_at_a_quote_marker() -> None:
+    at = REPLY.index("> The port")  # a passage may start on the marker itself
+    assert speaker_at(REPLY, at, ("Bob Ray", "bob@example.org")).address == "ann@example.org"

@@ -113,8 +113,9 @@ def corroborate(claim: tuple[str, ...], case_dir: Path | None, as_json: bool, su
     """
     case = _open(case_dir)
     try:
-        text = _claim_text(case, " ".join(claim))
-        result = run_corroboration(case, text, support)
+        given = " ".join(claim)
+        text = _claim_text(case, given)
+        result = run_corroboration(case, text, support, from_message=text != given)
     finally:
         case.close()
     if as_json:

@@ -201,7 +201,40 @@ def align(quote: EditedQuote, passage: str) -> Alignment | None:
     table, pre = _fill(quote, rows, costs)
     end_j = int(np.argmin(table[-1]))
     matched, dropped = _trace(quote, rows, costs, table, pre, end_j)
+    _opening_bracket(quote, rows, para, passage, matched)
     return _report(quote, para, matched, dropped, end_j)
+
+
+def _opening_bracket(quote: EditedQuote, rows: list[int], para: _Passage, text: str, matched: _Matched) -> None:
+    """A bracket opening a quote stands for the words it replaced at the start of their sentence.
+
+    The alignment may start anywhere, so "[They] move their goods" against
+    "The smugglers move their goods" costs nothing either way: as an
+    insertion before "move", or as a replacement of "The smugglers". The
+    reader needs the second (the bracket hides who "they" are), so when the
+    words before the match run back to a sentence start within
+    ``MAX_BRACKET_WORDS``, the bracket takes them. "[If] they move" against
+    "... at night. They move" takes nothing: an insertion.
+    """
+    first = rows[0]
+    if quote.segments[first].kind != "bracket" or matched[first]:
+        return
+    following = next((matched[i][0] for i in rows[1:] if matched.get(i)), None)
+    if following is None:
+        return
+    k = following
+    while k > 0 and not _sentence_starts_at(para, text, k):
+        k -= 1
+        if following - k > MAX_BRACKET_WORDS:
+            return  # mid-way through a long sentence: an insertion after all
+    matched[first] = list(range(k, following))
+
+
+def _sentence_starts_at(para: _Passage, text: str, k: int) -> bool:
+    """Does passage word ``k`` open a sentence (after . ! ? or a blank line)?"""
+    before = para.words[k - 1]
+    ends_sentence = before.raw.rstrip("\"')”’»").endswith((".", "!", "?", ":"))
+    return ends_sentence or "\n\n" in text[before.end : para.words[k].start]
 
 
 def _costs(segment: Segment, para: _Passage) -> _Ints:

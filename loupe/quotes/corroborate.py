@@ -85,7 +85,9 @@ class Claim:
         weights: dict[str, float] = {}
         for word, stem in zip(_WORDS.analyze(text), _STEMS.analyze(text), strict=True):
             df = int(doc_freq(word))
-            weights[stem] = max(weights.get(stem, 0.0), math.log((total + 1) / (df + 1)) + 0.1)
+            # a word no message holds is the asker's wording, not evidence: it weighs nothing
+            weight = math.log(1 + total / df) if df else 0.0
+            weights[stem] = max(weights.get(stem, 0.0), weight)
         return cls(text, weights, max(1, len(_SENTENCE.findall(text.strip()))))
 
     @property

@@ -46,11 +46,18 @@ def candidates(case: Case, words: list[str], limit: int = CANDIDATES) -> list[st
     return [str(searcher.doc(address)["id"][0]) for _score, address in result.hits]
 
 
-def corroborate(case: Case, claim_text: str, support: float = SUPPORT) -> Corroboration:
-    """Who says ``claim_text`` in the case, grouped by independent origin."""
+def corroborate(case: Case, claim_text: str, support: float = SUPPORT, from_message: bool = False) -> Corroboration:
+    """Who says ``claim_text`` in the case, grouped by independent origin.
+
+    ``from_message``: the claim is a message's own words, so that message
+    is not counted when weighing them (a word only it uses is its wording).
+    """
     index = case.index
     searcher = index.index.searcher()
-    claim = Claim.weighed(claim_text, lambda word: searcher.doc_freq("body", word), int(searcher.num_docs))
+    own = 1 if from_message else 0
+    claim = Claim.weighed(
+        claim_text, lambda word: max(searcher.doc_freq("body", word) - own, 0), int(searcher.num_docs) - own
+    )
     found = candidates(case, index_words(claim_text))
     summaries = case.db.conversations.headlines(found)
     insights = case.db.sources.insight_spans(found)

@@ -68,7 +68,8 @@ def _block_at(body: str, offset: int, blocks: Sequence[QuotedBlock]) -> QuotedBl
     """The innermost block holding ``offset``: a forward runs on to the end of its text (or
     to the next block at its depth); a reply quote holds only its own ``>`` lines."""
     line_start = body.rfind("\n", 0, offset) + 1
-    quoted_line = body[line_start:offset].lstrip().startswith(">")
+    line_end = body.find("\n", offset)
+    quoted_line = body[line_start : line_end if line_end >= 0 else len(body)].lstrip().startswith(">")
     best: QuotedBlock | None = None
     for block in sorted(blocks, key=lambda b: b.start):
         if block.start > offset:
