@@ -220,3 +220,35 @@ def test_corroboration_counts_independent_origins(small_case: Path) -> None:
 def test_corroborate_table_and_message_id(small_case: Path) -> None:
     output = _run("corroborate", "<dana-1@outside.example>", "--case", str(small_case / "case"))
     assert "2 independent origins" in output
+
+
+ENRON = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "enron-sample"
+
+
+def test_quotes_from_real_mail(tmp_path: Path) -> None:
+    """Sentences cut from real Enron mail, quoted as printed, trimmed and misquoted."""
+    case = Case.open(tmp_path / "case", create=True)
+    ingest(case, [ENRON], workers=1)
+    sentences = []
+    for message in sorted(case.matching_ids("")):
+        body = case.parsed(message, attachment_text=False).body_text
+        for sentence in re.findall(r"[A-Z][a-z][^.!?\n]{60,160}[.!?]", body):
+            words = sentence.split()
+            if len(words) >= 12 and '"' not in sentence and len(case.matching_ids(f'"{sentence}"')) == 1:
+                sentences.append((message, words))
+                break
+    case.close()
+    assert len(sentences) >= 5
+    paragraphs, expected = [], []
+    for message, words in sentences[:5]:
+        verbatim = " ".join(words)
+        trimmed = " ".join([*words[:4], "...", *words[8:]])
+        changed = " ".join([*words[:5], "definitely" if words[5] != "definitely" else "surely", *words[6:]])
+        paragraphs += [f'He wrote: "{verbatim}"', f'Later: "{trimmed}"', f'Or, as others put it, "{changed}"']
+        expected += [("verbatim", message), ("faithful edit", message), ("altered", message)]
+    (tmp_path / "article.txt").write_text("Title\n\n" + "\n\n".join(paragraphs))
+    lines = _run("quotes", str(tmp_path / "article.txt"), "--case", str(tmp_path / "case"), "--json").splitlines()
+    checks = [json.loads(line) for line in lines]
+    assert [(c["verdict"], c["match"]["message"]) for c in checks] == expected
+    for check in checks[2::3]:
+        assert len(check["differences"]) == 1 and check["differences"][0]["quoted"] in ("definitely", "surely")
