@@ -3,12 +3,17 @@
     generate_demo(out_dir, n_messages=10_000, seed=7) -> DemoTruth
 
 Writes ``out_dir/archive/`` (four list mboxes, an executive's Maildir,
-loose .eml files and a zip of .eml files) and ``out_dir/truth.json``. The
+loose .eml files and a zip of .eml files), ``out_dir/article.md`` and
+``article.html`` (a news article quoting the archive) and
+``out_dir/truth.json``. The
 same seed gives byte-identical output: one ``random.Random`` drives every
 choice, dates come from it (never the clock), and containers are written in
 a fixed order. Exactly ``n_messages`` distinct top-level messages are made
 (damaged ones included); exact-duplicate copies, the one non-mail blob and
 the one embedded message/rfc822 come on top and are counted in the totals.
+The article's emails and the corroboration claims are drafted first, with
+random sources of their own, so the rest of the archive is drawn as it
+would be without them and simply stops that many messages sooner.
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from loupe.demo.article import plant_sources
+from loupe.demo.claims import plant_claims
 from loupe.demo.drafts import Draft, render_draft
 from loupe.demo.episodes import Planner
 from loupe.demo.insight_mail import insight
@@ -153,6 +160,8 @@ def generate_demo(out_dir: Path, n_messages: int = 10_000, seed: int = 7) -> Dem
     sources = make_sources(rng, cast)
     bad = malformed_items(random.Random(f"{seed}-malformed"), cast)
     planner = Planner(rng, cast, sources)
+    article = plant_sources(planner, random.Random(f"{seed}-article"))
+    claims = plant_claims(planner, random.Random(f"{seed}-claims"))
     _plan(planner, n_messages - sum(1 for b in bad if b.draft is not None))
 
     out_dir = Path(out_dir)
@@ -182,5 +191,7 @@ def generate_demo(out_dir: Path, n_messages: int = 10_000, seed: int = 7) -> Dem
             archive.place(raw, "zip", entry.when, entry.sender.address, entry.message_id, dup=True)
     archive.write()
     truth = build_truth(seed, n_messages, FIRM, DOMAIN, planner, bad, sources, archive.copies)
+    truth.article = article.write(out_dir)
+    truth.claims = [claim.truth(n) for n, claim in enumerate(claims, 1)]
     truth.write(out_dir / "truth.json")
     return truth

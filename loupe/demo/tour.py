@@ -34,6 +34,7 @@ def run_demo(out_dir: Path, case_dir: Path, n_messages: int, workers: int | None
     click.secho(f"1. Generating a fictional leak of about {n_messages:,} emails in {out_dir}/", bold=True)
     generate_demo(out_dir, n_messages=n_messages)
     click.echo(f"   done in {time.monotonic() - started:.1f}s (ground truth in {out_dir / 'truth.json'})")
+    click.echo(f"   a news article quoting the leak, to fact-check: {out_dir / 'article.md'} (and article.html)")
 
     click.secho(f"2. Ingesting it into the case {case_dir}/", bold=True)
     archive = out_dir / "archive"

@@ -103,6 +103,116 @@ class Totals:
 
 
 @dataclass
+class QuoteEdit:
+    """One editorial convention in a quote: what the article shows and what the email said.
+
+    ``kind`` is "insertion" (``[their]``; original ""), "replacement"
+    (``[the smugglers]`` for "they"), "omission" (an ellipsis; original: the
+    words left out), "sic" (``[sic]``; original ""), "capitalisation" ("the"
+    for "The") or "emphasis note" (``*completely*`` for "completely", marked
+    "(emphasis added)" after the quote).
+    """
+
+    kind: str
+    quoted: str
+    original: str
+
+
+@dataclass
+class QuoteDifference:
+    """A word changed outside brackets (an altered quote): the article's word, the email's."""
+
+    quoted: str
+    original: str
+
+
+@dataclass
+class QuoteOrigin:
+    """The earliest message holding a quote's passage: the original speaker, not a forwarder."""
+
+    message_id: str
+    sender: str
+    date: str
+    source_code: str | None = None  # the coded source, when the passage is an insight report's
+
+
+@dataclass
+class QuoteTruth:
+    """One quotation in the demo article and what a quote checker should say about it.
+
+    ``parts`` are the pieces between quote marks exactly as ``article.md``
+    prints them (two when the attribution interrupts the quote); ``text`` is
+    the quote a reader reassembles (the parts joined by a space) and
+    ``shown`` the whole span in the article, marks and interruption included
+    (a block quote's ``> `` line). ``passage`` is the email's own wording, the
+    way ``text`` would read unedited; the email may wrap it, quote it with
+    ``>`` or use straight punctuation where the article has curly.
+    ``also_in`` lists later messages carrying the same passage (a forward, a
+    stripped copy, a quoted reply), none of which is the origin.
+    """
+
+    id: str
+    text: str
+    parts: list[str]
+    shown: str
+    marks: str  # "straight" | "curly" | "block"
+    speaker: str  # who the article says is speaking
+    classification: str  # "verbatim" | "faithful edit" | "altered" | "not found"
+    passage: str  # "" when not found
+    edits: list[QuoteEdit] = field(default_factory=list)
+    differences: list[QuoteDifference] = field(default_factory=list)
+    origin: QuoteOrigin | None = None
+    also_in: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ArticleTruth:
+    """The fictional news article written from the leak (paths relative to the output directory)."""
+
+    markdown: str
+    html: str
+    outlet: str
+    headline: str
+    quotes: list[QuoteTruth]
+
+
+@dataclass
+class ClaimCopy:
+    """A message repeating an origin's statement: it adds no independent support.
+
+    ``kind``: "stripped copy" (an insight's wider-list copy), "list re-post"
+    (the same text posted to a second list), "forward" (with a short note),
+    "quoted reply" (the statement under ``>`` markers), "re-send" (sent again
+    with a small edit).
+    """
+
+    message_id: str
+    kind: str
+
+
+@dataclass
+class ClaimOrigin:
+    """One independent origin of a claim: a coded source, or an author writing in their own name."""
+
+    origin: str  # the source code ("MX7") or the author's address
+    kind: str  # "source" | "author"
+    message_id: str  # the message in which this origin first states the claim
+    statement: str  # the origin's own wording (each origin words it differently)
+    copies: list[ClaimCopy] = field(default_factory=list)
+
+
+@dataclass
+class ClaimTruth:
+    """A claim made by ``k`` independent origins; ``decoys`` share words with it but do not support it."""
+
+    id: str
+    claim: str  # as a user would type it
+    k: int
+    origins: list[ClaimOrigin]
+    decoys: list[str] = field(default_factory=list)
+
+
+@dataclass
 class DemoTruth:
     seed: int
     n_messages: int
@@ -115,6 +225,8 @@ class DemoTruth:
     malformed: list[BadItem]
     totals: Totals
     from_line_messages: list[str] = field(default_factory=list)  # bodies with a line starting "From "
+    article: ArticleTruth | None = None  # the news article quoting the archive (quote check)
+    claims: list[ClaimTruth] = field(default_factory=list)  # claims with k independent origins (corroboration)
 
     @property
     def non_mail_items(self) -> int:
