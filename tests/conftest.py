@@ -36,17 +36,24 @@ def indexed(tmp_path_factory: pytest.TempPathFactory):
 
 
 @pytest.fixture(scope="session")
-def demo_case(tmp_path_factory: pytest.TempPathFactory):
-    """A 2,000-message demo archive ingested into a case, with its generator's truth."""
+def demo_dir(tmp_path_factory: pytest.TempPathFactory):
+    """The generated 2,000-message demo: archive/, truth.json, article.md (built once)."""
+    from loupe.demo.generator import generate_demo
+
+    out = tmp_path_factory.mktemp("demo") / "demo"
+    generate_demo(out, n_messages=2000, seed=7)
+    return out
+
+
+@pytest.fixture(scope="session")
+def demo_case(demo_dir):
+    """The demo archive ingested into a case, with its generator's truth."""
     import json
 
-    from loupe.demo.generator import generate_demo
     from loupe.ingest.pipeline import ingest
 
-    base = tmp_path_factory.mktemp("demo")
-    generate_demo(base / "demo", n_messages=2000, seed=7)
-    truth = json.loads((base / "demo" / "truth.json").read_text("utf-8"))
-    opened = Case.open(base / "case", create=True)
-    ingest(opened, [base / "demo" / "archive"], workers=1)
+    truth = json.loads((demo_dir / "truth.json").read_text("utf-8"))
+    opened = Case.open(demo_dir.parent / "case", create=True)
+    ingest(opened, [demo_dir / "archive"], workers=1)
     yield opened, truth
     opened.close()

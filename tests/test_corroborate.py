@@ -12,7 +12,7 @@ import doctest
 import pytest
 
 from loupe.quotes import speaker as speaker_module
-from loupe.quotes.corroborate import Claim, Evidence, best_passage, group_origins
+from loupe.quotes.corroborate import Claim, Evidence, best_passage, group_origins, same_text
 from loupe.quotes.speaker import Speaker, speaker_at
 
 FORWARD = """FYI, see below.
@@ -75,29 +75,41 @@ def test_support_is_most_of_the_claims_weight(body: str, supports: bool) -> None
         assert "Cardenas" in body[start:end]
 
 
-def _evidence(message: str, date: str, speaker: Speaker) -> Evidence:
-    return Evidence(message, date, "", "", "passage", 0, 7, 1.0, speaker)
+WORDINGS = {
+    "ann": "The port at Lazaro Cardenas is closed to night shipments.",
+    "carl": "Carl heard from dockers that nothing ships from Cardenas after dark now.",
+    "ann2": "Ann again: the night closure at the Cardenas terminal is still in force.",
+    "mx1": "SOURCE says the harbour at Lazaro Cardenas stopped all night cargo last week.",
+}
+
+
+def _evidence(message: str, date: str, speaker: Speaker, wording: str) -> Evidence:
+    return Evidence(message, date, "", "", WORDINGS[wording], 0, 7, 1.0, speaker)
 
 
 def test_origins_collapse_forwards_replies_and_copies() -> None:
     ann = Speaker("sender", address="ann@example.org")
     evidence = [
-        _evidence("m1", "2010-05-03", ann),  # Ann says it
-        _evidence("m2", "2010-05-04", Speaker("forward", address="ann@example.org")),  # Bob forwards Ann
-        _evidence("m3", "2010-05-05", Speaker("quoted reply", name="Ann Lee", address="ann@example.org")),
-        _evidence("m4", "2010-05-03", Speaker("sender", address="list@example.org")),  # a list re-post of m1
-        _evidence("m5", "2010-05-06", Speaker("sender", address="carl@example.org")),  # Carl, independently
-        _evidence("m6", "2010-05-01", Speaker("source", code="MX1")),  # a coded source's report
-        _evidence("m7", "2010-05-02", Speaker("sender", address="desk@example.org")),  # its stripped list copy
-        _evidence("m8", "2010-05-07", Speaker("sender", address="ann.lee@home.example")),  # Ann's other address
+        _evidence("m1", "2010-05-03", ann, "ann"),  # Ann says it
+        _evidence("m2", "2010-05-04", Speaker("forward", address="ann@example.org"), "ann"),  # Bob forwards Ann
+        _evidence("m3", "2010-05-05", Speaker("quoted reply", name="Ann Lee", address="ann@example.org"), "ann"),
+        _evidence("m4", "2010-05-03", Speaker("sender", address="list@example.org"), "ann"),  # a list re-post of m1
+        _evidence("m5", "2010-05-06", Speaker("sender", address="carl@example.org"), "carl"),  # independently
+        _evidence("m6", "2010-05-01", Speaker("source", code="MX1"), "mx1"),  # a coded source's report
+        _evidence("m7", "2010-05-02", Speaker("sender", address="desk@example.org"), "mx1"),  # its stripped copy
+        _evidence("m8", "2010-05-07", Speaker("sender", address="ann.lee@home.example"), "ann2"),  # Ann, elsewhere
+        # a reply quoting Ann under "Ann Lee wrote:" (no address): the same text joins her
+        _evidence("m9", "2010-05-08", Speaker("quoted reply", name="Ann Lee"), "ann"),
     ]
     person_of = {"ann@example.org": (1, "Ann Lee"), "ann.lee@home.example": (1, "Ann Lee"), "carl@example.org": (2, "")}
     group_of = {"m1": "g1", "m4": "g1", "m6": "g2", "m7": "g2"}
     origins = group_origins(evidence, person_of, group_of)
+    assert same_text(WORDINGS["ann"], "> The port at Lazaro\n> Cardenas is closed to night shipments")
+    assert not same_text(WORDINGS["ann"], WORDINGS["mx1"])
     assert [o.key for o in origins] == ["source:MX1", "person:1", "person:2"]
     by_key = {o.key: o for o in origins}
     assert by_key["person:1"].evidence[0].message == "m1"
-    assert {e.message for e in by_key["person:1"].evidence} == {"m1", "m2", "m3", "m4", "m8"}
+    assert {e.message for e in by_key["person:1"].evidence} == {"m1", "m2", "m3", "m4", "m8", "m9"}
     assert {e.message: e.relation for e in by_key["person:1"].evidence}["m2"] == "forward"
     assert {e.message for e in by_key["source:MX1"].evidence} == {"m6", "m7"}
     assert by_key["source:MX1"].evidence[0].relation == "original"

@@ -265,13 +265,15 @@ def check(quote: str, passage: str = MAIL) -> Alignment:
 
 
 def test_verbatim_across_wraps_markers_and_smart_punctuation() -> None:
-    found = check("“they move goods quietly along the river at night, and no one gets hurt.”")
+    found = check("“They move goods quietly along the river at night, and no one gets hurt.”")
     assert found.verdict == "verbatim"
     assert found.score == 1.0
     assert (
         MAIL[found.start : found.end] == "They move goods quietly along the river at night,\n> > and no one gets hurt"
     )
-    assert found.edits == (Edit("capitalisation", "they", "They"),)  # the first word's capital is free
+    lowered = check("“they move goods quietly along the river at night, and no one gets hurt.”")
+    assert lowered.verdict == "faithful edit"  # a changed first capital is a convention: listed
+    assert lowered.edits == (Edit("capitalisation", "they", "They"),)
 
 
 def test_hyphenated_line_break_is_one_word() -> None:
@@ -373,7 +375,7 @@ def test_absent_quote_scores_below_the_threshold() -> None:
 
 def test_best_alignment_picks_the_passage_that_holds_the_quote() -> None:
     passages = [("m1", "Lunch at noon? The river is high."), ("m2", MAIL), ("m3", "The smugglers pay nobody.")]
-    best = best_alignment(parse_edits("the smugglers pay the police in Reynosa"), passages)
+    best = best_alignment(parse_edits("The smugglers pay the police in Reynosa"), passages)
     assert best is not None
     key, found = best
     assert (key, found.verdict) == ("m2", "verbatim")

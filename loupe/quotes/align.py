@@ -99,9 +99,9 @@ class Op(NamedTuple):
 class Alignment:
     """How one quote matches one passage.
 
-    ``verbatim``: every literal word identical and no editorial mark (a
-    capital changed on the quote's first word is listed as an edit but
-    allowed); ``faithful edit``: only the conventions, each listed in
+    ``verbatim``: every literal word identical and no editorial mark;
+    ``faithful edit``: only the conventions (a capital changed on the first
+    word, or after an ellipsis, is one of them), each listed in
     ``edits``; ``altered``: at least one entry in ``differences``. Whether the
     quote is there at all is the caller's call, on ``score``.
     """
@@ -431,7 +431,7 @@ def _word(rep: _Report, segment: Segment, word: _Word | None, *, first: bool, af
         rep.equal(segment.text, word.raw)
     elif (first or after_omission) and _capital_only(quoted, word.exact):
         rep.matches += 1
-        rep.edit(Edit("capitalisation", strip_punctuation(segment.text), strip_punctuation(word.raw)), marked=not first)
+        rep.edit(Edit("capitalisation", strip_punctuation(segment.text), strip_punctuation(word.raw)))
     else:
         rep.differ(segment.text, word.raw)
 

@@ -40,6 +40,10 @@ from loupe.quotes.speaker import Speaker
 CANDIDATES = 400
 #: Share of the claim's weight a passage must carry to support it.
 SUPPORT = 0.6
+#: Kinds of origin key, the strongest first (see ``group_origins``).
+_KEY_KINDS = ("source", "person", "address", "name")
+#: Share of the shorter passage's words the other must hold for the two to be one text (a copy).
+COPY_OVERLAP = 0.85
 _SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|\n|$)")
 
 
@@ -108,7 +112,8 @@ class Evidence:
     end: int
     score: float
     speaker: Speaker
-    relation: str = ""  # filled when grouped: original, forward, quoted reply, near duplicate, ...
+    relation: str = ""  # filled when grouped: original, forward, quoted reply, list copy, near duplicate, ...
+    list_id: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -120,6 +125,7 @@ class Evidence:
             "score": round(self.score, 3),
             "relation": self.relation,
             "speaker": self.speaker.how,
+            "list": self.list_id,
         }
 
 
@@ -159,20 +165,32 @@ class Corroboration:
 
 
 def best_passage(claim: Claim, body: str) -> tuple[float, int, int]:
-    """(share of the claim's weight, start, end) of the body's best window of sentences."""
+    """(share of the claim's weight, start, end) of the body's best window of sentences.
+
+    On a tie the shortest window wins, so a quoted passage does not drag in
+    the "On ..., Ann wrote:" line above it (which would make it the replier's).
+    """
     spans = [(m.start(), m.end()) for m in _SENTENCE.finditer(body) if m.group().strip()]
     stems = [set(_STEMS.analyze(body[s:e])) for s, e in spans]
     total = sum(claim.weights.values()) or 1.0
     width = claim.sentences + 1
-    best = (0.0, 0, 0)
+    best, best_size = (0.0, 0, 0), width + 1
     for i in range(len(spans)):
         seen: set[str] = set()
         for j in range(i, min(i + width, len(spans))):
             seen |= stems[j]
             score = sum(w for stem, w in claim.weights.items() if stem in seen) / total
-            if score > best[0] + 1e-9:
-                best = (score, spans[i][0], spans[j][1])
+            if score > best[0] + 1e-9 or (score > best[0] - 1e-9 and score > 0 and j - i + 1 < best_size):
+                best, best_size = (score, spans[i][0], spans[j][1]), j - i + 1
     return best
+
+
+def same_text(a: str, b: str) -> bool:
+    """Are two passages one text (a copy, however wrapped, quoted or trimmed), not two wordings?"""
+    words_a, words_b = set(_STEMS.analyze(a)), set(_STEMS.analyze(b))
+    if not words_a or not words_b:
+        return False
+    return len(words_a & words_b) / min(len(words_a), len(words_b)) >= COPY_OVERLAP
 
 
 def group_origins(
@@ -180,8 +198,22 @@ def group_origins(
     person_of: dict[str, tuple[int, str]],
     group_of: dict[str, str],
 ) -> list[Origin]:
-    """Join evidence into independent origins: by speaker, then by near-duplicate group."""
+    """Join evidence into independent origins.
+
+    Three joins, each a union of speaker keys: evidence whose speaker is the
+    same source or person; evidence in one near-duplicate group; and evidence
+    whose passages are one text (a forward or a quoted reply of a message
+    whose headers name nobody the case knows). When two keys join, a coded
+    source's key wins over a person's, a person's over a bare address or
+    name (a list that re-posts under its own address), then the earliest.
+    """
     keys = [_speaker_key(e.speaker, person_of) for e in evidence]
+    first_date: dict[str, str] = {}
+    for (key, _), item in zip(keys, evidence, strict=True):
+        when = item.date or "9999"
+        if item.speaker.forwarded:
+            when = "9999" + when  # a quoting message is never the first to say it
+        first_date[key] = min(first_date.get(key, when), when)
     parent = {k: k for k, _ in keys}
 
     def find(k: str) -> str:
@@ -190,39 +222,51 @@ def group_origins(
             k = parent[k]
         return k
 
+    def rank(root: str) -> tuple[int, str, str]:
+        kind = root.split(":", 1)[0]
+        return (_KEY_KINDS.index(kind), first_date[root], root)
+
     def union(a: str, b: str) -> None:
         ra, rb = find(a), find(b)
-        if ra == rb:
-            return
-        if rb.startswith("source:") and not ra.startswith("source:"):
-            ra, rb = rb, ra  # a source's key wins: a list copy of a report is still the source's
-        parent[rb] = ra
+        if ra != rb:
+            winner, loser = sorted((ra, rb), key=rank)
+            parent[loser] = winner
 
     first_in_group: dict[str, str] = {}
     for (key, _), item in zip(keys, evidence, strict=True):
         group = group_of.get(item.message)
         if group is not None:
             union(first_in_group.setdefault(group, key), key)
-    members: dict[str, list[tuple[Evidence, str]]] = {}
+    for i, a in enumerate(evidence):
+        for j in range(i + 1, len(evidence)):
+            if find(keys[i][0]) != find(keys[j][0]) and same_text(a.passage, evidence[j].passage):
+                union(keys[i][0], keys[j][0])
+    members: dict[str, list[Evidence]] = {}
     labels = dict(keys)
     for (key, _), item in zip(keys, evidence, strict=True):
-        members.setdefault(find(key), []).append((item, key))
+        members.setdefault(find(key), []).append(item)
     origins = []
     for root, items in members.items():
-        items.sort(key=lambda pair: (pair[0].speaker.forwarded, pair[0].date or "9999", pair[0].message))
-        ordered = [_with_relation(item, n == 0, group_of) for n, (item, _) in enumerate(items)]
+        items.sort(key=lambda e: (e.speaker.forwarded, e.date or "9999", e.message))
+        ordered = [_with_relation(item, n == 0, group_of) for n, item in enumerate(items)]
         origins.append(Origin(root, labels[root], tuple(ordered)))
     origins.sort(key=lambda o: (o.evidence[0].date or "9999", o.key))
     return origins
 
 
 def _speaker_key(speaker: Speaker, person_of: dict[str, tuple[int, str]]) -> tuple[str, str]:
-    """(key, label) of a speaker: a coded source, a person of the case, else the address or name."""
+    """(key, label) of a speaker: a coded source, a person of the case, else the address or name.
+
+    ``person_of`` maps addresses, and folded names the case knows for one
+    person only, to that person: "Ann Lee wrote:" with no address is Ann.
+    """
     if speaker.code:
         return f"source:{speaker.code}", f"source {speaker.code}"
-    if speaker.address in person_of:
-        number, name = person_of[speaker.address]
-        return f"person:{number}", f"{name or speaker.address} <{speaker.address}>"
+    known = person_of.get(speaker.address) or (None if speaker.address else person_of.get(fold(speaker.name)))
+    if known is not None:
+        number, name = known
+        shown = f"{name or speaker.address} <{speaker.address}>" if speaker.address else name or speaker.name
+        return f"person:{number}", shown
     if speaker.address:
         return f"address:{speaker.address}", speaker.address
     return f"name:{fold(speaker.name)}", speaker.name
@@ -234,7 +278,7 @@ def _with_relation(item: Evidence, first: bool, group_of: dict[str, str]) -> Evi
     elif item.speaker.forwarded:
         relation = item.speaker.how  # forward or quoted reply
     elif item.message in group_of:
-        relation = "near duplicate"
+        relation = "list copy" if item.list_id else "near duplicate"
     else:
         relation = "same origin, other message"
     return Evidence(**{**item.__dict__, "relation": relation})

@@ -44,6 +44,11 @@ _SEPARATOR = re.compile(r"\s+|[—―…]|(?<!\d)–|–(?!\d)|-{2,}|\.{2,}")
 _NOT_WORD = re.compile(r"[\W_]+")
 _HAS_WORD = re.compile(r"[^\W_]")
 
+#: "(emphasis added)", "[italics mine]": a note that the quote's italics are not the original's.
+EMPHASIS_NOTE = re.compile(
+    r"[(\[]\s*(?:emphasis|emphases|italics)\s+(?:added|mine|ours|supplied|in\s+(?:the\s+)?original)\s*[)\]]",
+    re.IGNORECASE,
+)
 _EMPHASIS = re.compile(
     r"\s*[(\[]\s*(?:emphasis|emphases|italics)\s+(?:added|mine|ours|supplied|in\s+(?:the\s+)?original)\s*[)\]]",
     re.IGNORECASE,

@@ -33,7 +33,7 @@ import re
 from dataclasses import dataclass
 
 from loupe.quotes.article import Article
-from loupe.quotes.editorial import word_spans
+from loupe.quotes.editorial import EMPHASIS_NOTE, word_spans
 
 #: Fewer words than this is a scare quote ("terrorists") or a nickname, not something to check against mail.
 MIN_QUOTE_WORDS = 4
@@ -100,7 +100,7 @@ def extract_quotes(article: Article) -> list[Quote]:
         Quote(
             n,
             tuple(text[s:e] for s, e in parts),
-            " ".join(text[s:e] for s, e in parts),
+            " ".join(text[s:e] for s, e in parts) + _note_after(text, parts[-1][1]),
             parts[0][0],
             parts[-1][1],
             context,
@@ -108,6 +108,16 @@ def extract_quotes(article: Article) -> list[Quote]:
         )
         for n, (parts, context, block) in enumerate(quotes, 1)
     ]
+
+
+_NOTE_AFTER = re.compile(r"[\"”’']?[,.;]?[ \t]{0,3}(" + EMPHASIS_NOTE.pattern + ")", re.IGNORECASE)
+
+
+def _note_after(text: str, end: int) -> str:
+    """An emphasis note printed just after the closing mark ("... in their pocket” (emphasis added)")
+    belongs to the quote: it says the italics inside are the article's, not the mail's."""
+    found = _NOTE_AFTER.match(text, end)
+    return f" {found.group(1)}" if found else ""
 
 
 def _groups(text: str, lo: int, hi: int) -> list[_Group]:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import tantivy
 
+from loupe.folding import fold
 from loupe.quotes.align import FOUND_THRESHOLD, Alignment, align
 from loupe.quotes.article import Article
 from loupe.quotes.corroborate import (
@@ -81,9 +82,12 @@ def corroborate(case: Case, claim_text: str, support: float = SUPPORT, from_mess
                 end=end,
                 score=score,
                 speaker=speaker,
+                list_id=about.get("list_id") or "",
             )
         )
     person_of = case.db.people.persons_of([e.speaker.address for e in evidence if e.speaker.address])
+    named = case.db.people.persons_named([e.speaker.name for e in evidence if e.speaker.name and not e.speaker.address])
+    person_of |= {fold(name): found for name, found in named.items()}
     group_of = case.db.conversations.near_duplicate_group_of([e.message for e in evidence])
     origins = group_origins(evidence, person_of, group_of)
     return Corroboration(claim_text, tuple(origins), len(found), len(evidence), claim.weights)

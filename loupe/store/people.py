@@ -241,6 +241,18 @@ class PeopleStore:
                 found.update({email: (pid, name) for email, pid, name in conn.execute(query)})
         return found
 
+    def persons_named(self, names: Sequence[str]) -> dict[str, tuple[int, str]]:
+        """name (lower case) -> (person number, name), for names exactly one person of the case has."""
+        p = schema.persons
+        wanted = sorted({n.strip().lower() for n in names if n.strip()})
+        seen: dict[str, list[tuple[int, str]]] = {}
+        with self.engine.connect() as conn:
+            for start in range(0, len(wanted), 500):
+                query = select(p.c.id, p.c.name).where(func.lower(p.c.name).in_(wanted[start : start + 500]))
+                for pid, name in conn.execute(query.where(p.c.kind == "person")):
+                    seen.setdefault(name.lower(), []).append((pid, name))
+        return {name: found[0] for name, found in seen.items() if len(found) == 1}
+
     def profile(self, number: int, sent: Sequence[str], received: Sequence[str], top: int = 10) -> dict[str, Any]:
         """Addresses, names, sent/received, first/last, top correspondents, lists.
 
