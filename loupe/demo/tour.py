@@ -72,6 +72,15 @@ def run_demo(out_dir: Path, case_dir: Path, n_messages: int, workers: int | None
     click.echo(f"   {prog} glossary --case {case_dir}               # abbreviations the archive explains")
     click.echo(f"   {prog} people --case {case_dir}                 # who wrote most; --lists for mailing lists")
     click.echo(f"   {prog} graph --png graph.png --gexf graph.gexf --case {case_dir}   # who wrote to whom, for Gephi")
+    click.echo(
+        f"   {prog} entities --kind place --case {case_dir}     # places the mail names; also organisation, person"
+    )
+    click.echo(
+        f"   {prog} quotes {out_dir / 'article.md'} --html check.html --case {case_dir}   # fact-check the article"
+    )
+    click.echo(
+        f"   {prog} corroborate 'a gravel quarry near Monterrey launders money' --case {case_dir}   # who else says so"
+    )
     click.echo(f"   {prog} ingest YOUR-ARCHIVE --case my-case")
 
 
