@@ -14,10 +14,11 @@ characters: typography (smart quotes, dashes, line wraps, reply markers) is
 never evidence of tampering, a changed word always is.
 """
 
-from loupe.quotes.align import FOUND_THRESHOLD, Alignment, Difference, Edit, Op, align, best_alignment
+from loupe.quotes.align import FOUND_THRESHOLD, align, best_alignment
 from loupe.quotes.article import Article, load_article
 from loupe.quotes.editorial import EditedQuote, Segment, parse_edits
 from loupe.quotes.extract import MIN_QUOTE_WORDS, Quote, extract_quotes
+from loupe.quotes.grade import Alignment, Difference, Edit, Op
 
 __all__ = [
     "FOUND_THRESHOLD",

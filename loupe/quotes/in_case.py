@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import tantivy
 
 from loupe.folding import fold
-from loupe.quotes.align import FOUND_THRESHOLD, Alignment, align
+from loupe.quotes.align import FOUND_THRESHOLD, align
 from loupe.quotes.article import Article
 from loupe.quotes.corroborate import (
     CANDIDATES,
@@ -30,6 +30,7 @@ from loupe.quotes.corroborate import (
 )
 from loupe.quotes.editorial import EditedQuote, parse_edits
 from loupe.quotes.extract import Quote, extract_quotes
+from loupe.quotes.grade import Alignment
 from loupe.quotes.speaker import Speaker, speaker_at
 
 if TYPE_CHECKING:
@@ -42,7 +43,7 @@ def candidates(case: Case, words: list[str], limit: int = CANDIDATES) -> list[st
     clauses = [(tantivy.Occur.Should, tantivy.Query.term_query(index.schema, "body", w)) for w in words]
     if not clauses:
         return []
-    searcher = index.index.searcher()
+    searcher = index.searcher()
     result = searcher.search(tantivy.Query.boolean_query(clauses), limit=limit)
     return [str(searcher.doc(address)["id"][0]) for _score, address in result.hits]
 
@@ -54,7 +55,7 @@ def corroborate(case: Case, claim_text: str, support: float = SUPPORT, from_mess
     is not counted when weighing them (a word only it uses is its wording).
     """
     index = case.index
-    searcher = index.index.searcher()
+    searcher = index.searcher()
     own = 1 if from_message else 0
     claim = Claim.weighed(
         claim_text, lambda word: max(searcher.doc_freq("body", word) - own, 0), int(searcher.num_docs) - own
@@ -194,7 +195,7 @@ def _holders(case: Case, edited: EditedQuote, passage: str, matched: str) -> lis
         query = tantivy.Query.term_query(index.schema, "body", words[0])
     else:
         return []
-    searcher = index.index.searcher()
+    searcher = index.searcher()
     result = searcher.search(query, limit=max(int(searcher.num_docs), 1))
     messages = {str(searcher.doc(address)["id"][0]) for _score, address in result.hits} | {matched}
     places = []

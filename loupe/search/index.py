@@ -327,6 +327,11 @@ class FullTextIndex:
             )
         return int(getattr(result, "count", 0) or 0), hits
 
+    def searcher(self) -> tantivy.Searcher:
+        """A searcher that sees every commit so far (Tantivy reloads readers lazily after a commit)."""
+        self.index.reload()
+        return self.index.searcher()
+
     def prepared(self, node: Node) -> tuple[tantivy.Searcher, tantivy.Query]:
         """A fresh searcher and the compiled query, for aggregations."""
         self.index.reload()
