@@ -14,8 +14,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# `make demo` ends by serving the demo case in the browser (Ctrl-C stops it); `make demo SERVE=0` skips that.
+SERVE ?= 1
+
 demo: $(STAMP)
 	$(BIN)/loupe demo
+	@if [ "$(SERVE)" != "0" ]; then $(BIN)/loupe serve --case demo-case; fi
 
 test: $(STAMP) lint typecheck
 	./tools/install-test-deps.sh

@@ -271,11 +271,13 @@ def _register_commands() -> None:
     from loupe.commands.people import graph, people, person
     from loupe.commands.quotes import corroborate, quotes
     from loupe.commands.search import batch, count, saved, search, timeline
+    from loupe.commands.serve import serve
     from loupe.commands.sources import source, sources
     from loupe.commands.tags import tag
 
     commands = [search, count, timeline, batch, saved, tag, thread, similar, people, person, graph, sources, source]
     commands.append(glossary)
+    commands.append(serve)
     commands += [entities, entity, quotes, corroborate]
     for command in commands:
         cli.add_command(command)

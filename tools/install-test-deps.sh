@@ -7,6 +7,9 @@
 # (CI=true) they must run, so failing to install notmuch there is an error.
 set -euo pipefail
 
+# Chromium, for the browser tests (tests/browser/): quiet, and idempotent.
+"$(dirname "$0")/install-browser.sh"
+
 in_ci() {
     case "${CI:-}" in
         "" | 0 | false | FALSE | False | no) return 1 ;;

@@ -21,6 +21,7 @@ from loupe.model import Address
 from loupe.store import schema
 from loupe.store.conversations import ConversationStore
 from loupe.store.entities import EntityStore, insert_new_names
+from loupe.store.notes import NoteStore, create_notes_table
 from loupe.store.people import PeopleStore
 from loupe.store.sources import SourceStore
 
@@ -78,6 +79,7 @@ MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0005_conversations", _add_conversations),
     ("0006_sources", _add_sources),
     ("0007_entities", _add_entities),
+    ("0008_notes", create_notes_table),
 ]
 
 
@@ -106,6 +108,7 @@ class CaseDatabase:
         self.people = PeopleStore(self.engine)
         self.sources = SourceStore(self.engine)
         self.entities = EntityStore(self.engine)
+        self.notes = NoteStore(self.engine)
 
     def close(self) -> None:
         self.engine.dispose()

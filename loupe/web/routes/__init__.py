@@ -1,0 +1,44 @@
+"""The pages, one module each, and the registry that mounts them.
+
+Each page module defines ``ROUTES`` (its pages, forms and ``/api/...``
+endpoints, every API endpoint ``@documented`` for the OpenAPI schema) and
+optionally ``NAV`` (its entry in the top bar: label, path).
+
+**Quote check** (the page for ``loupe/quotes/``, being written now) is the
+one optional page: write ``loupe/web/routes/quotes.py`` with ``ROUTES``
+(the page at ``/quotes``: paste an article, get the report; and its
+``/api/quotes`` endpoint) and ``NAV = ("Quote check", "/quotes")``, and its
+nav entry appears; until that module exists, nothing links to it. A test
+(``tests/test_web_app.py``) checks both states.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from types import ModuleType
+
+from starlette.routing import BaseRoute
+
+#: Always there, in top-bar order.
+PAGES = ("search", "people", "sources", "glossary", "tags", "saved", "message", "thread")
+#: Mounted when their module exists (and imports: its capability is installed).
+OPTIONAL_PAGES = ("quotes",)
+
+
+def page_modules() -> list[ModuleType]:
+    modules = [importlib.import_module(f"{__name__}.{name}") for name in PAGES]
+    for name in OPTIONAL_PAGES:
+        if importlib.util.find_spec(f"{__name__}.{name}") is not None:
+            modules.append(importlib.import_module(f"{__name__}.{name}"))
+    return modules
+
+
+def routes_and_nav(modules: list[ModuleType]) -> tuple[list[BaseRoute], list[tuple[str, str]]]:
+    routes: list[BaseRoute] = []
+    nav: list[tuple[str, str]] = []
+    for module in modules:
+        routes.extend(module.ROUTES)
+        if getattr(module, "NAV", None):
+            nav.append(module.NAV)
+    return routes, nav
