@@ -64,7 +64,9 @@ class Case:
             self._index.tagged = self.db.tagged
             self._index.lookup = self.lookup
             self._index.person_emails = lambda key: self.db.people.emails_of(self.db.people.resolve(key))
-            self._index.entity_terms = lambda kinds, value: entity_terms(self.db.entities.corrections(), kinds, value)
+            self._index.entity_terms = lambda kinds, value: entity_terms(
+                self.db.entities.corrections(), kinds, value, self.db.entities.keys_written(value, kinds)
+            )
         return self._index
 
     @classmethod

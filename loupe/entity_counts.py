@@ -47,10 +47,20 @@ class EntityCount:
         }
 
 
-def entity_terms(corrections: Corrections, kinds: Sequence[str], value: str) -> list[tuple[str, str]]:
-    """The (index field, key) terms an ``entity:``/``place:``/``org:`` value stands for."""
+def entity_terms(
+    corrections: Corrections, kinds: Sequence[str], value: str, written: Sequence[Ident] = ()
+) -> list[tuple[str, str]]:
+    """The (index field, key) terms an ``entity:``/``place:``/``org:`` value stands for.
+
+    The value's own key, the keys the extractor gives it ("Juárez" is the
+    place ``ciudad juarez``), ``written`` (entities first written so, which
+    is how lists and facets show them), and entities the user renamed so,
+    each with every entity merged into it.
+    """
     key = entity_key(value)
     starts: list[Ident] = [(kind, key) for kind in kinds]
+    starts += [(e.kind, e.normalised) for e in extract_entities(value) if e.kind in kinds]
+    starts += [i for i in written if i[0] in kinds]
     starts += [i for i in corrections.renamed_to(None, key) if i[0] in kinds]
     terms = {(INDEX_FIELDS[m[0]], m[1]) for ident in starts for m in corrections.members(ident)}
     return sorted(terms)

@@ -233,3 +233,15 @@ def test_parser_processes_read_the_same_names(enron_case: Case, tmp_path: Path) 
     ingest(other, [ENRON], workers=2)
     assert [e.as_dict() for e in other.entities(limit=0)] == [e.as_dict() for e in enron_case.entities(limit=0)]
     other.close()
+
+
+def test_every_facet_entry_finds_its_messages(demo_case: tuple[Case, dict[str, Any]]) -> None:
+    """What a facet shows ("Juarez", first written so) is what a click searches for (the place ciudad juarez)."""
+    case, _ = demo_case
+    facets = case.facets("", 15)
+    field = {"places": "place", "organisations": "org", "people named": "entity"}
+    for facet, prefix in field.items():
+        assert facets[facet], facet
+        for name, count in facets[facet]:
+            found = len(case.matching_ids(f'{prefix}:"{name}"'))
+            assert found == count if prefix != "entity" else found >= count, (facet, name)

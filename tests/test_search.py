@@ -244,3 +244,11 @@ def test_tags_are_searchable_counted_and_removable(notmuch_case: Case) -> None:
     assert runner.invoke(cli, ["tag", "list", *where]).stdout == "      11  follow-up\n"
     runner.invoke(cli, ["tag", "remove", "follow-up", "--query", "tag:follow-up", *where])
     assert count("tag:follow-up") == 0
+
+
+@pytest.mark.parametrize(
+    ("minus", "spelled_out"),
+    [('-from:"Fred Burton"', 'NOT from:"Fred Burton"'), ('-place:"Ciudad Juarez"', 'NOT place:"Ciudad Juarez"')],
+)
+def test_minus_before_a_field_with_a_quoted_value(minus: str, spelled_out: str) -> None:
+    assert parse(f"juarez {minus}") == parse(f"juarez {spelled_out}")

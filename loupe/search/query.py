@@ -232,7 +232,7 @@ class _Parser:
             return Not(self.unary())
         if tok.kind == "word" and tok.text.startswith("-") and len(tok.text) > 1:
             self.take()
-            inner = _Tok("word", tok.text[1:], tok.pos + 1)
+            inner = _Tok("word", tok.text[1:], tok.pos + 1, tok.end)
             return Not(self.word(inner))
         return self.primary()
 

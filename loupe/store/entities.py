@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, insert, or_, select
+from sqlalchemy import Connection, Engine, and_, func, insert, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from loupe.entities.corrections import KINDS, Corrections, Ident, entity_key
@@ -44,6 +44,14 @@ class EntityStore:
                 for kind, key, name in conn.execute(select(e.c.kind, e.c.key, e.c.name).where(wanted)):
                     found[(kind, key)] = name
         return found
+
+    def keys_written(self, name: str, kinds: Sequence[str]) -> list[Ident]:
+        """Entities first written exactly so (in any case): "Juarez" -> the place ``ciudad juarez``,
+        whose key is not the name's own; what a facet shows can then be searched for."""
+        e = schema.entity_names
+        query = select(e.c.kind, e.c.key).where(func.lower(e.c.name) == name.strip().lower(), e.c.kind.in_(kinds))
+        with self.engine.connect() as conn:
+            return [(kind, key) for kind, key in conn.execute(query)]
 
     def resolve(self, name: str, kind: str | None = None) -> Ident:
         """The entity a user means by a name (as written, folded, or their own new name for it)."""
