@@ -14,6 +14,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import tantivy
+
 from loupe.aliases.glossary import Glossary, Pair
 from loupe.config import Settings
 from loupe.entities.corrections import KINDS
@@ -155,21 +157,40 @@ class Case:
             return self._literal_ids(node, by_date=False)
         return self.index.matching_ids(node)
 
-    def facets(self, query: str, size: int = 10) -> dict[str, list[tuple[str, int]]]:
-        """Top senders, recipients, lists and attachment types of a query's hits."""
-        node = parse(query)
-        searcher, compiled = self.index.prepared(node)
+    def facets(
+        self, query: str, size: int = 10, literal: bool = False, expand: bool = False
+    ) -> dict[str, list[tuple[str, int]]]:
+        """Top senders, recipients, lists, attachment types, sources, tags and entities of a query's hits.
+
+        ``literal`` and ``expand`` as for ``search``, so the counts are of the same hits."""
+        node = self._expanded(_query_node(query, literal), expand)
+        exact = set(self._literal_ids(node, by_date=False)) if has_literal(node) else None
+        searcher, compiled = self._prepared(node, exact)
         result = facets(searcher, compiled, size)
         tag_counts = []
         for tag, _total in self.db.tag_counts():
-            count = self.index.search(And((node, Tag(tag))), limit=1)[0]
+            if exact is None:
+                count = self.index.search(And((node, Tag(tag))), limit=1)[0]
+            else:
+                count = len(exact & set(self.db.tagged(tag)))
             if count:
                 tag_counts.append((tag, count))
         result["tags"] = sorted(tag_counts, key=lambda pair: -pair[1])[:size]
         for facet, kind in ENTITY_FACETS.items():  # by the name a reporter knows: place:"NAME" finds them
-            top = count_entities(self.index, self.db.entities, node, (kind,), size)
+            top = count_entities(self.index, self.db.entities, node, (kind,), size, compiled=compiled)
             result[facet] = [(e.name, e.messages) for e in top]
         return result
+
+    def _prepared(self, node: Node, exact: set[str] | None = None) -> tuple[tantivy.Searcher, tantivy.Query]:
+        """A searcher and the query for exactly the messages ``node`` matches (literal terms checked
+        against the originals first, then asked of the index as a set of ids: ``exact``, if known)."""
+        if not has_literal(node):
+            return self.index.prepared(node)
+        ids = sorted(exact if exact is not None else self._literal_ids(node, by_date=False))
+        searcher = self.index.searcher()
+        if not ids:
+            return searcher, tantivy.Query.empty_query()
+        return searcher, tantivy.Query.term_set_query(self.index.schema, "id", ids)
 
     def entities(
         self, query: str = "", kinds: tuple[str, ...] = KINDS, limit: int = 50, hidden: bool = False
@@ -177,9 +198,9 @@ class Case:
         """The people, organisations and places the matching messages name most, corrections applied."""
         return count_entities(self.index, self.db.entities, parse(query), kinds, limit, hidden)
 
-    def timeline(self, query: str, bucket: Bucket = "month") -> Timeline:
+    def timeline(self, query: str, bucket: Bucket = "month", literal: bool = False, expand: bool = False) -> Timeline:
         """How many matching messages per year, month, week or day."""
-        searcher, compiled = self.index.prepared(parse(query))
+        searcher, compiled = self._prepared(self._expanded(_query_node(query, literal), expand))
         return timeline(searcher, compiled, bucket)
 
     def _literal_ids(self, node: Node, by_date: bool) -> list[str]:

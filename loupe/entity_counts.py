@@ -73,10 +73,14 @@ def count_entities(
     kinds: Sequence[str] = KINDS,
     limit: int = 50,
     hidden: bool = False,
+    compiled: tantivy.Query | None = None,
 ) -> list[EntityCount]:
-    """The entities the messages matching ``node`` name most, by messages, corrections applied."""
+    """The entities the messages matching ``node`` name most, by messages, corrections applied.
+
+    ``compiled``: the query already compiled (a literal search's ids), instead of ``node``."""
     corrections = store.corrections()
-    searcher, compiled = index.prepared(node)
+    searcher, plain = index.prepared(node)
+    compiled = compiled or plain
     merges = corrections.merges
     # room for what corrections take out of the top (hidden ones, ones merged into another)
     size = (limit or 1_000_000) + len(merges) + len(corrections.hidden_entities) + 10

@@ -252,3 +252,14 @@ def test_tags_are_searchable_counted_and_removable(notmuch_case: Case) -> None:
 )
 def test_minus_before_a_field_with_a_quoted_value(minus: str, spelled_out: str) -> None:
     assert parse(f"juarez {minus}") == parse(f"juarez {spelled_out}")
+
+
+@pytest.mark.parametrize(("query", "literal"), [("=US-714", False), ("Juárez", True), ("juarez -=Juárez", False)])
+def test_timeline_and_facets_count_the_same_hits_as_a_literal_search(
+    texts_case: Case, query: str, literal: bool
+) -> None:
+    total, _ = texts_case.search(query, literal=literal, snippets=False)
+    years = texts_case.timeline(query, "year", literal=literal)
+    assert sum(n for _, n in years.counts) + years.undated == total
+    senders = texts_case.facets(query, 50, literal=literal)["senders"]
+    assert sum(n for _, n in senders) == total  # one sender each in this case

@@ -42,13 +42,13 @@ class Histogram:
     axis: int = AXIS
 
 
-def timeline_for(case: Case, query: str) -> Timeline:
-    """The result's timeline at a bucket size that reads well."""
-    months = case.timeline(query, "month")
+def timeline_for(case: Case, query: str, literal: bool = False, expand: bool = False) -> Timeline:
+    """The result's timeline at a bucket size that reads well (for the same hits as the search)."""
+    months = case.timeline(query, "month", literal=literal, expand=expand)
     if len(months.counts) > MAX_MONTHS:
-        return case.timeline(query, "year")
+        return case.timeline(query, "year", literal=literal, expand=expand)
     if len(months.counts) == 1:
-        return case.timeline(query, "day")
+        return case.timeline(query, "day", literal=literal, expand=expand)
     return months
 
 

@@ -96,14 +96,17 @@ def results(case: Case, s: SearchRequest) -> dict[str, Any]:
     }
 
 
-def facet_counts(case: Case, q: str, size: int = FACET_SIZE) -> dict[str, list[dict[str, Any]]]:
-    return {name: [{"value": v, "count": n} for v, n in entries] for name, entries in case.facets(q, size).items()}
+def facet_counts(
+    case: Case, q: str, size: int = FACET_SIZE, literal: bool = False, expand: bool = False
+) -> dict[str, list[dict[str, Any]]]:
+    found = case.facets(q, size, literal=literal, expand=expand)
+    return {name: [{"value": v, "count": n} for v, n in entries] for name, entries in found.items()}
 
 
 def search_page(case: Case, s: SearchRequest) -> dict[str, Any]:
     data = results(case, s)
-    data["facets"] = facet_counts(case, s.q)
-    data["timeline_chart"] = histogram(timeline_for(case, s.q))
+    data["facets"] = facet_counts(case, s.q, literal=s.literal, expand=s.expand)
+    data["timeline_chart"] = histogram(timeline_for(case, s.q, literal=s.literal, expand=s.expand))
     return data
 
 
