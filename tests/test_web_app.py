@@ -16,14 +16,13 @@ import httpx
 import pytest
 from click.testing import CliRunner
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
 from loupe.case import Case
 from loupe.cli import cli
 from loupe.web.app import create_app
-from loupe.web.routes import page_modules
 from loupe.web.security import CSP
 
 PAGES = [
@@ -101,21 +100,7 @@ def test_nav_lists_the_pages_and_quote_check_only_when_it_exists(client: TestCli
     assert labels[:6] == ["Search", "People", "Sources", "Glossary", "Tags & notes", "Saved searches"]
     has_quotes = importlib.util.find_spec("loupe.web.routes.quotes") is not None
     assert ("Quote check" in labels) == has_quotes
-
-
-def test_a_quote_check_module_gets_its_nav_entry(demo_case: tuple[Case, dict[str, Any]]) -> None:
-    """The slot ``loupe/web/routes/quotes.py`` fills: ROUTES and NAV, nothing else to change."""
-
-    def quotes(request: Request) -> Response:
-        return PlainTextResponse("paste an article")
-
-    module = types.ModuleType("quotes")
-    module.ROUTES = [Route("/quotes", quotes)]  # type: ignore[attr-defined]
-    module.NAV = ("Quote check", "/quotes")  # type: ignore[attr-defined]
-    app = create_app(demo_case[0], allowed_hosts=["testserver"], modules=[*page_modules(), module])
-    client = TestClient(app)
-    assert '<a href="/quotes">Quote check</a>' in client.get("/").text
-    assert client.get("/quotes").text == "paste an article"
+    assert '<a href="/quotes">Quote check</a>' in html
 
 
 def test_serve_is_documented_and_reports_a_busy_port(demo_case: tuple[Case, dict[str, Any]]) -> None:

@@ -130,6 +130,13 @@ def test_a_write_from_another_site_is_refused(client: TestClient, hostile: tuple
     assert "evil" not in case.db.tags_of(mid)
     same_site = client.post(f"/api/messages/{mid}/tags", json={"add": []}, headers={"Origin": "http://testserver"})
     assert same_site.status_code == 200
+    # what browsers send: the site relation, and (under this app's no-referrer policy) Origin: null for its own forms
+    own_form = {"Origin": "null", "Sec-Fetch-Site": "same-origin"}
+    assert client.post(f"/api/messages/{mid}/tags", json={"add": []}, headers=own_form).status_code == 200
+    for site in ("cross-site", "same-site"):
+        marked = {"Origin": "null", "Sec-Fetch-Site": site}
+        assert client.post(f"/api/messages/{mid}/tags", json={"add": ["evil"]}, headers=marked).status_code == 403
+    assert "evil" not in case.db.tags_of(mid)
 
 
 def test_another_host_name_is_refused(hostile: tuple[Case, str]) -> None:

@@ -9,8 +9,9 @@
   rebinding) and read the case through the browser; only the names the
   server was started for are answered.
 - **Origin check** on writes: a page elsewhere can post a form to
-  127.0.0.1 (no CORS preflight for forms); a write whose ``Origin`` is not
-  this server is refused. Requests without ``Origin`` (curl, scripts) pass:
+  127.0.0.1 (no CORS preflight for forms); a write that the browser marks
+  as from another site (``Sec-Fetch-Site``), or whose ``Origin`` is not
+  this server, is refused. Requests without ``Origin`` (curl, scripts) pass:
   they are not a browser acting for another site.
 """
 
@@ -84,8 +85,7 @@ class SameOriginWrites:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] in UNSAFE_METHODS:
             headers = Headers(scope=scope)
-            origin = headers.get("origin")
-            if origin is not None and origin != _own_origin(scope, headers):
+            if _from_elsewhere(scope, headers):
                 message = "refused: a write from another site"
                 response: Response = (
                     JSONResponse({"error": message, "kind": "Forbidden"}, status_code=403)
@@ -95,6 +95,21 @@ class SameOriginWrites:
                 await response(scope, receive, send)
                 return
         await self.app(scope, receive, send)
+
+
+def _from_elsewhere(scope: Scope, headers: Headers) -> bool:
+    """Did another site send this write?
+
+    Browsers say so in ``Sec-Fetch-Site``; it is read first because this
+    app's ``Referrer-Policy: no-referrer`` makes Chromium send ``Origin:
+    null`` with the app's own form posts. Without it (older browsers), the
+    ``Origin`` header must be this server's; scripts and curl send neither.
+    """
+    site = headers.get("sec-fetch-site")
+    if site is not None:
+        return site not in ("same-origin", "none")
+    origin = headers.get("origin")
+    return origin is not None and origin != _own_origin(scope, headers)
 
 
 def _own_origin(scope: Scope, headers: Headers) -> str:
