@@ -106,16 +106,7 @@ def status(case_dir: Path | None, as_json: bool) -> None:
         counts = case.db.status_counts()
     finally:
         case.close()
-    data = {
-        "items": counts.items,
-        "indexed": counts.indexed,
-        "duplicates": counts.duplicate,
-        "quarantined": counts.quarantined,
-        "messages": counts.messages,
-        "embedded_messages": counts.embedded,
-        "attachments": counts.attachments,
-        "adds_up": counts.adds_up(),
-    }
+    data: dict[str, Any] = dict(counts.as_dict())
     if as_json:
         click.echo(json.dumps(data))
         return

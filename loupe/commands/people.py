@@ -16,14 +16,9 @@ import click
 from loupe.analysis import refresh_people
 from loupe.cli import _open, case_option
 from loupe.commands.output import emit
+from loupe.store.people import TABLE_ORDERS
 
-SORTS = {
-    "messages": lambda p: -(p["sent"] + p["received"]),
-    "sent": lambda p: -p["sent"],
-    "received": lambda p: -p["received"],
-    "name": lambda p: p["name"].casefold(),
-    "first": lambda p: p["first"] or "~",
-}
+SORTS = TABLE_ORDERS
 
 
 @click.group(invoke_without_command=True)

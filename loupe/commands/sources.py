@@ -13,14 +13,9 @@ from loupe.cli import _open, case_option
 from loupe.commands.output import emit
 from loupe.sources.codes import normalise_code
 from loupe.sources.registry import build_profile
+from loupe.store.sources import TABLE_ORDERS
 
-SORTS = {
-    "reports": lambda s: (-s["reports"], s["code"]),
-    "code": lambda s: (s["code"][:2], int(s["code"][2:]) if s["code"][2:].isdigit() else 0, s["code"]),
-    "first": lambda s: (s["first"] or "~", s["code"]),
-    "last": lambda s: (s["last"] or "", s["code"]),
-    "mentions": lambda s: (-s["messages_mentioning"], s["code"]),
-}
+SORTS = TABLE_ORDERS
 
 
 @click.command()

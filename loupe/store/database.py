@@ -93,6 +93,19 @@ class StatusCounts:
     attachments: int
     embedded: int
 
+    def as_dict(self) -> dict[str, int | bool]:
+        """The counts as ``loupe status --json`` and ``/api/status`` give them."""
+        return {
+            "items": self.items,
+            "indexed": self.indexed,
+            "duplicates": self.duplicate,
+            "quarantined": self.quarantined,
+            "messages": self.messages,
+            "embedded_messages": self.embedded,
+            "attachments": self.attachments,
+            "adds_up": self.adds_up(),
+        }
+
     def adds_up(self) -> bool:
         return self.items == self.indexed + self.duplicate + self.quarantined and self.indexed == self.messages
 

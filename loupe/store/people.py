@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,6 +19,16 @@ from loupe.errors import Ambiguous, NotFound
 from loupe.store import schema
 
 RECEIVING = ("to", "cc", "bcc")
+
+
+#: The orders of the people table (``loupe people --sort``, the web's people page).
+TABLE_ORDERS: dict[str, Callable[[dict[str, Any]], Any]] = {
+    "messages": lambda p: -(p["sent"] + p["received"]),
+    "sent": lambda p: -p["sent"],
+    "received": lambda p: -p["received"],
+    "name": lambda p: p["name"].casefold(),
+    "first": lambda p: p["first"] or "~",
+}
 
 
 class PeopleStore:

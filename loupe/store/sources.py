@@ -9,12 +9,21 @@ second, independent report.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import Engine, and_, func, or_, select, update
 
 from loupe.store import schema
+
+#: The orders of the sources table (``loupe sources --sort``, the web's sources page).
+TABLE_ORDERS: dict[str, Callable[[dict[str, Any]], Any]] = {
+    "reports": lambda s: (-s["reports"], s["code"]),
+    "code": lambda s: (s["code"][:2], int(s["code"][2:]) if s["code"][2:].isdigit() else 0, s["code"]),
+    "first": lambda s: (s["first"] or "~", s["code"]),
+    "last": lambda s: (s["last"] or "", s["code"]),
+    "mentions": lambda s: (-s["messages_mentioning"], s["code"]),
+}
 
 
 class SourceStore:

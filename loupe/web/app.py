@@ -78,17 +78,7 @@ def _version() -> str:
 
 def _status(case: Case) -> dict[str, Any]:
     counts = case.db.status_counts()
-    return {
-        "case": case.root.name,
-        "items": counts.items,
-        "indexed": counts.indexed,
-        "duplicates": counts.duplicate,
-        "quarantined": counts.quarantined,
-        "messages": counts.messages,
-        "embedded_messages": counts.embedded,
-        "attachments": counts.attachments,
-        "adds_up": counts.adds_up(),
-    }
+    return {"case": case.root.name, **counts.as_dict()}
 
 
 @documented(

@@ -13,6 +13,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from loupe.case import Case
+from loupe.store.people import TABLE_ORDERS
 from loupe.web.charts import histogram, timeline_for
 from loupe.web.openapi import INTEGER, STRING, Operation, Param, array, documented, obj
 from loupe.web.render import api_json, page
@@ -20,14 +21,7 @@ from loupe.web.workbench import choice_param, int_param, run
 
 NAV = ("People", "/people")
 KINDS = ("person", "list", "all")
-#: The orders of ``loupe people --sort`` (the same keys; kept here so the web does not import the CLI).
-SORTS = {
-    "messages": lambda p: -(p["sent"] + p["received"]),
-    "sent": lambda p: -p["sent"],
-    "received": lambda p: -p["received"],
-    "name": lambda p: p["name"].casefold(),
-    "first": lambda p: p["first"] or "~",
-}
+SORTS = TABLE_ORDERS  # the same orders as ``loupe people --sort``
 SORT_NAMES = tuple(SORTS)
 PAGE_SIZE = 100
 

@@ -17,6 +17,7 @@ from loupe.case import Case
 from loupe.errors import NotFound
 from loupe.sources.codes import normalise_code
 from loupe.sources.registry import build_profile
+from loupe.store.sources import TABLE_ORDERS
 from loupe.web.charts import histogram, timeline_for
 from loupe.web.openapi import INTEGER, STRING, Operation, Param, Schema, array, documented, mapping, nullable, obj
 from loupe.web.render import api_json, page
@@ -24,14 +25,7 @@ from loupe.web.workbench import choice_param, run
 
 NAV = ("Sources", "/sources")
 
-#: The orders of ``loupe sources --sort`` (kept here so the web does not import the CLI).
-SORTS = {
-    "reports": lambda s: (-s["reports"], s["code"]),
-    "code": lambda s: (s["code"][:2], int(s["code"][2:]) if s["code"][2:].isdigit() else 0, s["code"]),
-    "first": lambda s: (s["first"] or "~", s["code"]),
-    "last": lambda s: (s["last"] or "", s["code"]),
-    "mentions": lambda s: (-s["messages_mentioning"], s["code"]),
-}
+SORTS = TABLE_ORDERS  # the same orders as ``loupe sources --sort``
 SORT_NAMES = tuple(SORTS)
 
 
