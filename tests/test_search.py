@@ -263,3 +263,12 @@ def test_timeline_and_facets_count_the_same_hits_as_a_literal_search(
     assert sum(n for _, n in years.counts) + years.undated == total
     senders = texts_case.facets(query, 50, literal=literal)["senders"]
     assert sum(n for _, n in senders) == total  # one sender each in this case
+
+
+def test_sender_and_recipient_are_exact_addresses(demo_case: tuple[Case, dict[str, Any]]) -> None:
+    """What the senders facet counts is what sender: finds, address for address."""
+    case, _ = demo_case
+    for facet, field in (("senders", "sender"), ("recipients", "recipient")):
+        for address, count in case.facets("juarez", 5)[facet]:
+            assert len(case.matching_ids(f"juarez {field}:{address}")) == count, (field, address)
+            assert case.matching_ids(f"{field}:{address.upper()}") == case.matching_ids(f"{field}:{address}")

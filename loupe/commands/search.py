@@ -28,6 +28,7 @@ Query syntax (as in notmuch, mu and Gmail):
   sinaloa OR juarez         either;   -forwarded / NOT forwarded  excludes;  ( ... ) groups
   sinal*                    prefix;   hitmen~1 / hitmen~2  fuzzy (edit distance)
   from:burton to:secure@    also cc: bcc: subject: body: list: id:<message-id>
+  sender:ann@x.example      exactly this address (recipient: likewise), as the facets list them
   attachment:report.pdf     attachment file name;  mimetype:application/pdf  has:attachment
   date:2010..2011-06        date:2010  date:2010-06-15  date:..2009  date:2011-03..
   size:>1M  size:10k..2M    message size

@@ -50,6 +50,8 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "mimetype": ("mimetypes",),
     "path": ("path",),
     "source": ("sources",),
+    "sender": ("sender",),  # the exact address, as facets list it (from: searches names and addresses as words)
+    "recipient": ("recipients",),
 }
 #: Fields that later capabilities fill in; named here so a query using them
 #: gets a clear "not available yet" rather than "unknown field".

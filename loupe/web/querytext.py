@@ -25,8 +25,8 @@ State = Literal["", "include", "exclude"]
 
 #: Facet name (``Case.facets``) -> the query field that selects one of its values.
 FACET_FIELDS = {
-    "senders": "from",
-    "recipients": "to",
+    "senders": "sender",
+    "recipients": "recipient",
     "lists": "list",
     "attachment types": "mimetype",
     "sources": "source",
@@ -48,8 +48,7 @@ def clause(field: str, value: str) -> str:
 
 
 def _excluded(text: str) -> str:
-    # the parser reads -field:"a b" as a dangling '-', so quoted clauses are excluded with NOT
-    return f"NOT {text}" if text.endswith('"') else f"-{text}"
+    return f"-{text}"
 
 
 def _pattern(text: str) -> re.Pattern[str]:
