@@ -272,3 +272,14 @@ def test_sender_and_recipient_are_exact_addresses(demo_case: tuple[Case, dict[st
         for address, count in case.facets("juarez", 5)[facet]:
             assert len(case.matching_ids(f"juarez {field}:{address}")) == count, (field, address)
             assert case.matching_ids(f"{field}:{address.upper()}") == case.matching_ids(f"{field}:{address}")
+
+
+def test_saved_search_delete(tmp_path: Path) -> None:
+    runner = CliRunner()
+    case = ["--case", str(tmp_path / "case")]
+    Case.open(tmp_path / "case", create=True).close()
+    assert runner.invoke(cli, ["saved", "add", "mx1", "MX1 OR MX01", *case]).exit_code == 0
+    assert "deleted" in runner.invoke(cli, ["saved", "delete", "mx1", *case]).output
+    assert "mx1" not in runner.invoke(cli, ["saved", "list", *case]).output
+    again = runner.invoke(cli, ["saved", "delete", "mx1", *case])
+    assert again.exit_code != 0

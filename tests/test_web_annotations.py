@@ -129,3 +129,10 @@ def test_saved_searches(client: TestClient, writable: Case, schema: dict[str, An
     assert not _answers(schema, "/api/saved", "get", 200, listed)
     assert {s["name"] for s in listed} == {"juarez 2010", "mx"}
     assert writable.db.saved_search("mx") == "source:MX1"  # the same store as `loupe saved`
+    # forgetting: from the page, and through the API (a name not saved is a 404)
+    assert client.post("/saved/delete", data={"name": "juarez 2010"}, follow_redirects=False).status_code == 303
+    assert "juarez 2010" not in client.get("/saved").text
+    gone = client.delete("/api/saved/mx")
+    assert gone.status_code == 200 and not _answers(schema, "/api/saved/{name}", "delete", 200, gone.json())
+    assert client.delete("/api/saved/mx").status_code == 404
+    assert client.get("/api/saved").json() == []

@@ -268,6 +268,19 @@ def saved_list(case_dir: Path | None) -> None:
         case.close()
 
 
+@saved.command("delete")
+@click.argument("name")
+@case_option
+def saved_delete(name: str, case_dir: Path | None) -> None:
+    """Forget a saved search (its results stay in the case). Example: loupe saved delete mx1"""
+    case = _open(case_dir)
+    try:
+        case.db.delete_saved_search(name)
+    finally:
+        case.close()
+    click.echo(f"deleted the saved search {name!r}")
+
+
 @saved.command("run")
 @click.argument("name")
 @case_option

@@ -269,6 +269,12 @@ class CaseDatabase:
             raise NotFound("saved search", name)
         return str(query)
 
+    def delete_saved_search(self, name: str) -> None:
+        table = schema.saved_searches
+        with self.engine.begin() as conn:
+            if conn.execute(table.delete().where(table.c.name == name)).rowcount == 0:
+                raise NotFound("saved search", name)
+
     def copies_of(self, ids: Iterable[str]) -> dict[str, list[str]]:
         """Every locator of each message (its indexed copy first)."""
         wanted = list(ids)

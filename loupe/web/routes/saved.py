@@ -17,7 +17,7 @@ from starlette.routing import Route
 from loupe.case import Case
 from loupe.errors import QueryError
 from loupe.search.query import parse
-from loupe.web.openapi import INTEGER, STRING, Operation, array, documented, nullable, obj
+from loupe.web.openapi import BOOLEAN, INTEGER, STRING, Operation, Param, array, documented, nullable, obj
 from loupe.web.render import api_json, link, page
 from loupe.web.workbench import json_body, run
 
@@ -62,6 +62,17 @@ async def form_save(request: Request) -> Response:
     return RedirectResponse(link("/", q=query, saved=name), status_code=303)
 
 
+async def form_delete(request: Request) -> Response:
+    form = await request.form()
+    await run(request, forget, str(form.get("name", "")))
+    return RedirectResponse("/saved", status_code=303)
+
+
+def forget(case: Case, name: str) -> dict[str, Any]:
+    case.db.delete_saved_search(name)
+    return {"name": name, "deleted": True}
+
+
 SAVED = obj(name=STRING, query=STRING)
 
 
@@ -94,9 +105,24 @@ async def api_save(request: Request) -> Response:
     return api_json(await run(request, save, *checked(name, query)), status_code=201)
 
 
+@documented(
+    Operation(
+        "Forget a saved search",
+        "saved",
+        obj(name=STRING, deleted=BOOLEAN),
+        (Param("name", "path", "The saved search's name.", STRING),),
+        errors=(403, 404),
+    )
+)
+async def api_delete(request: Request) -> Response:
+    return api_json(await run(request, forget, request.path_params["name"]))
+
+
 ROUTES = [
     Route("/saved", saved_page, methods=["GET"], name="saved"),
     Route("/saved", form_save, methods=["POST"], name="form_save"),
     Route("/api/saved", api_saved, methods=["GET"], name="api_saved"),
     Route("/api/saved", api_save, methods=["POST"], name="api_save"),
+    Route("/saved/delete", form_delete, methods=["POST"], name="form_delete_saved"),
+    Route("/api/saved/{name}", api_delete, methods=["DELETE"], name="api_delete_saved"),
 ]
