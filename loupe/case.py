@@ -30,6 +30,8 @@ from loupe.search.index import FullTextIndex, Hit
 from loupe.search.literal import all_literal, first_match, has_literal, superset
 from loupe.search.literal import matches as literal_matches
 from loupe.search.query import And, Node, Tag, parse
+from loupe.sources.codes import normalise_code
+from loupe.sources.registry import build_profile
 from loupe.store.blobs import BlobStore
 from loupe.store.database import CaseDatabase
 
@@ -274,6 +276,31 @@ class Case:
         sent = self.index.ids_with_addresses(["sender"], emails)
         received = self.index.ids_with_addresses(["recipients"], emails)
         return self.db.people.profile(number, sent, received)
+
+    def source_profile(self, code: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """A source's profile (``sources.registry.build_profile``) and its reports, their texts
+        re-read from the originals (bodies are not stored); ``NotFound`` when no message names it."""
+        wanted = normalise_code(code.strip().upper())
+        reports = self.db.sources.reports(wanted)
+        bodies: dict[str, str] = {}
+        for r in reports:
+            if r["code"] is not None and r["message"] not in bodies:
+                bodies[r["message"]] = self.parsed(r["message"], attachment_text=False).body_text
+            r["text"] = bodies.get(r["message"], "")[r["start"] : r["end"]]
+        messages = sorted({r["message"] for r in reports} | set(self.db.sources.mentions(wanted)))
+        if not messages:
+            raise NotFound("source", wanted)
+        alongside = self.db.sources.codes_in(messages)
+        alongside.pop(wanted, None)
+        profile = build_profile(wanted, reports, alongside)
+        profile["messages_mentioning"] = len(messages)
+        return profile, reports
+
+    def own_text(self, message_id: str) -> str:
+        """What a message's author wrote in it: quoted text, forwarded blocks and signature removed."""
+        from loupe.threads.quoting import split_reply  # talon takes ~1 s to import: only when asked
+
+        return split_reply(self.parsed(message_id, attachment_text=False).body_text).new.strip()
 
     def close(self) -> None:
         if self._index is not None:

@@ -85,10 +85,7 @@ def case_thread_label(order: list[str]) -> str:
 
 
 def _added_text(case: Case, message: str) -> str:
-    from loupe.threads.quoting import split_reply
-
-    body = case.parsed(message, attachment_text=False).body_text
-    new = split_reply(body).new.strip()
+    new = case.own_text(message)
     return "\n".join(textwrap.shorten(line, 110, placeholder=" …") if line.strip() else "" for line in new.splitlines())
 
 

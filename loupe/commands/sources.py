@@ -11,8 +11,7 @@ import click
 
 from loupe.cli import _open, case_option
 from loupe.commands.output import emit
-from loupe.sources.codes import normalise_code
-from loupe.sources.registry import build_profile
+from loupe.errors import NotFound
 from loupe.store.sources import TABLE_ORDERS
 
 SORTS = TABLE_ORDERS
@@ -65,24 +64,13 @@ def source(code: str, case_dir: Path | None, as_json: bool, csv_path: Path | Non
     Search its messages with source:CODE; its timeline: loupe timeline source:CODE --by month
     Example: loupe source MX1 --json
     """
-    wanted = normalise_code(code.strip().upper())
     case = _open(case_dir)
     try:
-        reports = case.db.sources.reports(wanted)
-        bodies: dict[str, str] = {}
-        for r in reports:  # the report texts, re-read from the originals (bodies are not stored)
-            if r["code"] is not None and r["message"] not in bodies:
-                bodies[r["message"]] = case.parsed(r["message"], attachment_text=False).body_text
-            r["text"] = bodies.get(r["message"], "")[r["start"] : r["end"]]
-        messages = sorted({r["message"] for r in reports} | set(case.db.sources.mentions(wanted)))
-        alongside = case.db.sources.codes_in(messages)
+        profile, reports = case.source_profile(code)
+    except NotFound as missing:
+        raise click.ClickException(f"{missing} (see `loupe sources`)") from None
     finally:
         case.close()
-    if not messages:
-        raise click.ClickException(f"no source {wanted!r} in this case (see `loupe sources`)")
-    alongside.pop(wanted, None)
-    profile = build_profile(wanted, reports, alongside)
-    profile["messages_mentioning"] = len(messages)
     if csv_path is not None:
         _write_reports_csv(profile, reports, csv_path)
         click.echo(f"written {csv_path}", err=True)

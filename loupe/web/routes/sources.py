@@ -14,9 +14,6 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from loupe.case import Case
-from loupe.errors import NotFound
-from loupe.sources.codes import normalise_code
-from loupe.sources.registry import build_profile
 from loupe.store.sources import TABLE_ORDERS
 from loupe.web.charts import histogram, timeline_for
 from loupe.web.openapi import INTEGER, STRING, Operation, Param, Schema, array, documented, mapping, nullable, obj
@@ -36,22 +33,8 @@ def sources_table(case: Case, sort: str) -> list[dict[str, Any]]:
 
 
 def source_profile(case: Case, code: str) -> dict[str, Any]:
-    """A source's whole profile (``loupe.sources.registry.build_profile``), report texts read from the originals."""
-    wanted = normalise_code(code.strip().upper())
-    reports = case.db.sources.reports(wanted)
-    bodies: dict[str, str] = {}
-    for r in reports:  # bodies are not stored: the report texts are re-read from the originals
-        if r["code"] is not None and r["message"] not in bodies:
-            bodies[r["message"]] = case.parsed(r["message"], attachment_text=False).body_text
-        r["text"] = bodies.get(r["message"], "")[r["start"] : r["end"]]
-    messages = sorted({r["message"] for r in reports} | set(case.db.sources.mentions(wanted)))
-    if not messages:
-        raise NotFound("source", wanted)
-    alongside = case.db.sources.codes_in(messages)
-    alongside.pop(wanted, None)
-    profile = build_profile(wanted, reports, alongside)
-    profile["messages_mentioning"] = len(messages)
-    return profile
+    """A source's whole profile, as ``loupe source`` shows it (``Case.source_profile``)."""
+    return case.source_profile(code)[0]
 
 
 def _source_page(case: Case, code: str) -> dict[str, Any]:

@@ -25,9 +25,7 @@ OPENING_CHARS = 400
 
 def _own_text(case: Case, message: str) -> str:
     """What a message added: the same split as ``loupe thread --added`` (talon, wrapped; ~1 s on first use)."""
-    from loupe.threads.quoting import split_reply
-
-    return split_reply(case.parsed(message, attachment_text=False).body_text).new.strip()
+    return case.own_text(message)
 
 
 def _opening(case: Case, message: str) -> str:
