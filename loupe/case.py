@@ -18,7 +18,7 @@ import tantivy
 
 from loupe.aliases.glossary import Glossary, Pair
 from loupe.config import Settings
-from loupe.entities.corrections import KINDS
+from loupe.entities.corrections import KINDS, Corrections, Ident
 from loupe.entity_counts import EntityCount, count_entities, entity_terms
 from loupe.errors import CaseError, NotFound, QueryError
 from loupe.ingest.mime import parse_message
@@ -48,6 +48,8 @@ CASE_TOML = """\
 """
 
 
+#: A glossed abbreviation joins its expansion's entity once this many messages gloss it.
+GLOSSARY_MERGE_EVIDENCE = 2
 #: Facet name -> entity kind.
 ENTITY_FACETS = {"places": "place", "organisations": "organisation", "people named": "person"}
 
@@ -59,6 +61,7 @@ class Case:
     db: CaseDatabase
     blobs: BlobStore
     _index: FullTextIndex | None = field(default=None, repr=False)
+    _glossary_merges: tuple[int, list[tuple[Ident, Ident]]] | None = field(default=None, repr=False)
 
     @property
     def index(self) -> FullTextIndex:
@@ -69,7 +72,7 @@ class Case:
             self._index.lookup = self.lookup
             self._index.person_emails = lambda key: self.db.people.emails_of(self.db.people.resolve(key))
             self._index.entity_terms = lambda kinds, value: entity_terms(
-                self.db.entities.corrections(), kinds, value, self.db.entities.keys_written(value, kinds)
+                self.entity_corrections(), kinds, value, self.db.entities.keys_written(value, kinds)
             )
         return self._index
 
@@ -179,7 +182,10 @@ class Case:
                 tag_counts.append((tag, count))
         result["tags"] = sorted(tag_counts, key=lambda pair: -pair[1])[:size]
         for facet, kind in ENTITY_FACETS.items():  # by the name a reporter knows: place:"NAME" finds them
-            top = count_entities(self.index, self.db.entities, node, (kind,), size, compiled=compiled)
+            corrections = self.entity_corrections()
+            top = count_entities(
+                self.index, self.db.entities, node, (kind,), size, compiled=compiled, corrections=corrections
+            )
             result[facet] = [(e.name, e.messages) for e in top]
         return result
 
@@ -198,7 +204,19 @@ class Case:
         self, query: str = "", kinds: tuple[str, ...] = KINDS, limit: int = 50, hidden: bool = False
     ) -> list[EntityCount]:
         """The people, organisations and places the matching messages name most, corrections applied."""
-        return count_entities(self.index, self.db.entities, parse(query), kinds, limit, hidden)
+        corrections = self.entity_corrections()
+        return count_entities(self.index, self.db.entities, parse(query), kinds, limit, hidden, corrections=corrections)
+
+    def entity_corrections(self) -> Corrections:
+        """Users' entity edits over the glossary's merges (an abbreviation glossed in two or more
+        messages joins its expansion when both are named as entities). The merges are worked out
+        once per state of the glossary: a long-lived process (the web) asks this for every page."""
+        pairs = self.db.sources.glossary_pair_count()
+        if self._glossary_merges is None or self._glossary_merges[0] != pairs:
+            entries = self.glossary().entries(GLOSSARY_MERGE_EVIDENCE)
+            merges = self.db.entities.glossary_merges([(e.abbreviation, e.expansion) for e in entries])
+            self._glossary_merges = (pairs, merges)
+        return self.db.entities.corrections(self._glossary_merges[1])
 
     def timeline(self, query: str, bucket: Bucket = "month", literal: bool = False, expand: bool = False) -> Timeline:
         """How many matching messages per year, month, week or day."""

@@ -74,11 +74,12 @@ def count_entities(
     limit: int = 50,
     hidden: bool = False,
     compiled: tantivy.Query | None = None,
+    corrections: Corrections | None = None,
 ) -> list[EntityCount]:
     """The entities the messages matching ``node`` name most, by messages, corrections applied.
 
     ``compiled``: the query already compiled (a literal search's ids), instead of ``node``."""
-    corrections = store.corrections()
+    corrections = corrections or store.corrections()
     searcher, plain = index.prepared(node)
     compiled = compiled or plain
     merges = corrections.merges

@@ -245,3 +245,24 @@ def test_every_facet_entry_finds_its_messages(demo_case: tuple[Case, dict[str, A
         for name, count in facets[facet]:
             found = len(case.matching_ids(f'{prefix}:"{name}"'))
             assert found == count if prefix != "entity" else found >= count, (facet, name)
+
+
+def test_glossed_abbreviations_join_their_expansion(demo_case: tuple[Case, dict[str, Any]], tmp_path: Path) -> None:
+    """The archive glosses SEDENA as Secretaria de la Defensa Nacional: one organisation, found by either
+    name; a user's unmerge wins over the glossary (on a copy of the case: the shared one stays as it is)."""
+    case, _ = demo_case
+    organisations = {e.name: e for e in case.entities(kinds=("organisation",), limit=0)}
+    joined = organisations["Secretaria de la Defensa Nacional"]
+    assert "SEDENA" in joined.merged and "SEDENA" not in organisations
+    either = set(case.matching_ids("org:SEDENA"))
+    assert either == set(case.matching_ids('org:"Secretaria de la Defensa Nacional"'))
+    assert len(either) == joined.messages
+    copy = tmp_path / "case"
+    shutil.copytree(case.root, copy)
+    _run(copy, "entity", "unmerge", "SEDENA", "--kind", "organisation")
+    reopened = Case.open(copy)
+    try:
+        names = {e.name for e in reopened.entities(kinds=("organisation",), limit=0)}
+        assert {"SEDENA", "Secretaria de la Defensa Nacional"} <= names
+    finally:
+        reopened.close()

@@ -84,10 +84,26 @@ class EntityStore:
         with self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(select(x).order_by(x.c.id))]
 
-    def corrections(self) -> Corrections:
-        return Corrections.replay(
+    def corrections(self, automatic: Sequence[tuple[Ident, Ident]] = ()) -> Corrections:
+        """The users' edits replayed over ``automatic`` merges (the glossary's: see ``Case.entity_corrections``),
+        so a user's unmerge or rename wins."""
+        merges = [("merge", a[0], a[1], b[0], b[1]) for a, b in automatic]
+        edits = [
             (r["action"], r["kind"], r["key"], r["target_kind"], r["target_key"] or r["name"]) for r in self.edits()
-        )
+        ]
+        return Corrections.replay([*merges, *edits])
+
+    def glossary_merges(self, pairs: Sequence[tuple[str, str]]) -> list[tuple[Ident, Ident]]:
+        """(abbreviation, expansion) pairs the archive glosses, as merges of entities it names both ways:
+        "PGR" joins "Procuraduria General de la Republica" when both were read as organisations."""
+        wanted = [
+            ((kind, entity_key(abbreviation)), (kind, entity_key(expansion)))
+            for abbreviation, expansion in pairs
+            for kind in ("organisation", "place")
+            if entity_key(abbreviation) != entity_key(expansion)
+        ]
+        known = self.names({i for pair in wanted for i in pair})
+        return [(a, b) for a, b in wanted if a in known and b in known]
 
 
 def _chunks(values: list[Any], size: int) -> Iterable[list[Any]]:

@@ -133,6 +133,10 @@ class SourceStore:
                     spans.setdefault(message, []).append((found, begin, end))
         return spans
 
+    def glossary_pair_count(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.scalar(select(func.count()).select_from(schema.glossary_pairs)) or 0)
+
     def glossary_pairs(self) -> list[tuple[str, str, str, str]]:
         """(message, abbreviation, expansion as written, form) of every gloss in the case."""
         g = schema.glossary_pairs
