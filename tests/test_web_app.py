@@ -97,7 +97,7 @@ def test_nav_lists_the_pages_and_quote_check_only_when_it_exists(client: TestCli
     nav = re.search(r"<nav>(.*?)</nav>", html, re.S)
     assert nav is not None
     labels = [unescape(label) for label in re.findall(r">([^<]+)</a>", nav.group(1))]
-    assert labels[:6] == ["Search", "People", "Sources", "Glossary", "Tags & notes", "Saved searches"]
+    assert labels[:7] == ["Search", "People", "Sources", "Names", "Glossary", "Tags & notes", "Saved searches"]
     has_quotes = importlib.util.find_spec("loupe.web.routes.quotes") is not None
     assert ("Quote check" in labels) == has_quotes
     assert '<a href="/quotes">Quote check</a>' in html

@@ -58,6 +58,7 @@ class EntityStore:
         key = entity_key(name)
         kinds = (kind,) if kind else KINDS
         found = set(self.names((k, key) for k in kinds)) | set(self.corrections().renamed_to(kind, key))
+        found |= set(self.keys_written(name, kinds))  # "Juarez", as lists show the place ciudad juarez
         if not found:
             raise NotFound(kind or "entity", name)
         if len(found) > 1:

@@ -148,6 +148,8 @@ def test_every_page_keeps_to_its_own_policy(
         "/people?kind=list",
         "/sources",
         "/glossary",
+        "/entities?kind=place",
+        "/quotes?claim=a+gravel+quarry+near+Monterrey",
         "/tags",
         "/saved",
         f"/message/{thread}",

@@ -21,7 +21,7 @@ from types import ModuleType
 from starlette.routing import BaseRoute
 
 #: Always there, in top-bar order.
-PAGES = ("search", "people", "sources", "glossary", "tags", "saved", "message", "thread")
+PAGES = ("search", "people", "sources", "entities", "glossary", "tags", "saved", "message", "thread")
 #: Mounted when their module exists (and imports: its capability is installed).
 OPTIONAL_PAGES = ("quotes",)
 
