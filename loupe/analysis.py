@@ -12,6 +12,7 @@ from __future__ import annotations
 import sys
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -88,6 +89,24 @@ def refresh_threads(db: CaseDatabase) -> int:
         [(m.id, threads.thread_of[m.id], threads.parent_of[m.id]) for m in inputs if sizes[threads.thread_of[m.id]] > 1]
     )
     return len(sizes)
+
+
+#: The corrections a user can make to people (``loupe people merge`` ..., the person page).
+PEOPLE_ACTIONS = ("merge", "split", "rename", "list", "person")
+
+
+def edit_people(db: CaseDatabase, action: str, keys: Sequence[str], name: str = "") -> dict[str, Any]:
+    """Record one correction and regroup: each key (an address, a person number or part of a
+    name) must be known now, so a typo is refused rather than stored. Returns the person the
+    first key belongs to afterwards."""
+    if action not in PEOPLE_ACTIONS:
+        raise ValueError(f"unknown correction {action!r}")
+    addresses = [key if "@" in key else db.people.emails_of(db.people.resolve(key))[0] for key in keys]
+    for address in addresses:
+        db.people.resolve(address)
+    db.people.add_edit(action, addresses, name)
+    refresh_people(db)
+    return db.people.person(db.people.resolve(addresses[0]))
 
 
 def refresh_people(db: CaseDatabase) -> list[tuple[str, str, tuple[str, ...]]]:

@@ -69,3 +69,23 @@ def test_hide_rename_merge_from_the_page(writable: Case) -> None:
     assert unknown.status_code == 404
     foreign = client.post("/entities", data=hide | {"action": "unhide"}, headers={"origin": "http://evil.example"})
     assert foreign.status_code == 403
+
+
+def test_people_corrections_from_the_person_page(writable: Case) -> None:
+    client = TestClient(create_app(writable, allowed_hosts=["testserver"]))
+    people = sorted(writable.db.people.table(), key=lambda p: -p["sent"])
+    first, second = [p for p in people if p["kind"] == "person"][:2]
+    a, b = writable.db.people.emails_of(first["id"])[0], writable.db.people.emails_of(second["id"])[0]
+    assert "Correct this person" in client.get(f"/person/{first['id']}").text
+    merged = client.post(f"/person/{first['id']}/corrections", data={"action": "merge", "other": b}, headers=SAME_SITE)
+    assert merged.status_code == 200 and a in merged.text and b in merged.text  # one person, both addresses
+    number = writable.db.people.resolve(a)
+    assert writable.db.people.resolve(b) == number
+    renamed = client.post(f"/person/{number}/corrections", data={"action": "rename", "name": "Ann Example"})
+    assert "<h1>Ann Example" in renamed.text
+    split = client.post(f"/person/{number}/corrections", data={"action": "split", "other": b}, headers=SAME_SITE)
+    assert split.status_code == 200 and writable.db.people.resolve(b) != writable.db.people.resolve(a)
+    assert [action for action, _emails, _name in writable.db.people.edits()] == ["merge", "rename", "split"]
+    assert client.post(f"/person/{number}/corrections", data={"action": "merge", "other": ""}).status_code == 400
+    missing = client.post(f"/person/{number}/corrections", data={"action": "merge", "other": "nobody@nowhere.example"})
+    assert missing.status_code == 404

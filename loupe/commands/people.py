@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from loupe.analysis import refresh_people
+from loupe.analysis import edit_people
 from loupe.cli import _open, case_option
 from loupe.commands.output import emit
 from loupe.store.people import TABLE_ORDERS
@@ -67,12 +67,7 @@ def people(ctx: click.Context, case_dir: Path | None, show: str | None, sort: st
 def _edit(case_dir: Path | None, action: str, emails: tuple[str, ...], name: str = "") -> None:
     case = _open(case_dir)
     try:
-        for key in emails:  # each must be known now, so a typo is caught, not stored
-            case.db.people.resolve(key)
-        addresses = [e if "@" in e else case.db.people.emails_of(case.db.people.resolve(e))[0] for e in emails]
-        case.db.people.add_edit(action, addresses, name)
-        refresh_people(case.db)
-        person = case.db.people.person(case.db.people.resolve(addresses[0]))
+        person = edit_people(case.db, action, emails, name)
     finally:
         case.close()
     click.echo(f"{person['name']} ({person['kind']} {person['id']}): {', '.join(person['emails'])}")

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from loupe.analysis import PEOPLE_ACTIONS, edit_people
 from loupe.case import Case
 from loupe.store.people import TABLE_ORDERS
 from loupe.web.charts import histogram, timeline_for
@@ -60,6 +62,30 @@ async def people_page(request: Request) -> Response:
     shown = rows[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]
     context = {"rows": shown, "total": len(rows), "kind": kind, "sort": sort, "name": name, "page": number}
     return page(request, "people.html", {**context, "pages": last})
+
+
+def correct_person(case: Case, who: str, action: str, other: str, name: str) -> int:
+    """One correction from the person page, as ``loupe people ACTION`` makes it; the person's number after."""
+    if action not in PEOPLE_ACTIONS:
+        raise HTTPException(400, f"action must be one of {', '.join(PEOPLE_ACTIONS)}")
+    number = case.db.people.resolve(who)
+    keys = {
+        "merge": [case.db.people.emails_of(number)[0], other.strip()],
+        "split": [other.strip()],
+    }.get(action, [case.db.people.emails_of(number)[0]])
+    if action in ("merge", "split") and not other.strip():
+        raise HTTPException(400, f"{action} needs an address (or a person's number or name)")
+    if action == "rename" and not name.strip():
+        raise HTTPException(400, "rename needs the name to show")
+    person = edit_people(case.db, action, keys, name.strip())
+    return int(person["id"]) if action != "split" else number
+
+
+async def form_correct_person(request: Request) -> Response:
+    form = await request.form()
+    values = [str(form.get(k, "")) for k in ("action", "other", "name")]
+    number = await run(request, correct_person, request.path_params["who"], *values)
+    return RedirectResponse(f"/person/{number}", status_code=303)
 
 
 async def person_page(request: Request) -> Response:
@@ -126,6 +152,7 @@ async def api_person(request: Request) -> Response:
 
 ROUTES = [
     Route("/people", people_page, name="people"),
+    Route("/person/{who}/corrections", form_correct_person, methods=["POST"], name="form_correct_person"),
     Route("/person/{who:path}", person_page, name="person"),
     Route("/api/people", api_people, name="api_people"),
     Route("/api/people/{who:path}", api_person, name="api_person"),
