@@ -70,13 +70,13 @@ def corroborate(case: Case, claim_text: str, support: float = SUPPORT, from_mess
         if score < support or message not in summaries:
             continue
         about = summaries[message]
-        sender = (about.get("from_name") or "", about.get("from_email") or "")
+        sender = _sender(about)
         speaker = speaker_at(body, start, sender, insights.get(message, ()))
         evidence.append(
             Evidence(
                 message=message,
                 date=about.get("date"),
-                sender=f"{sender[0]} <{sender[1]}>".strip() if sender[1] else sender[0],
+                sender=_shown(sender),
                 subject=about.get("subject") or "",
                 passage=" ".join(body[start:end].split()),
                 start=start,
@@ -209,12 +209,12 @@ def _holders(case: Case, edited: EditedQuote, passage: str, matched: str) -> lis
 
 def _place(case: Case, message: str, body: str, start: int, end: int) -> Place:
     about = case.db.conversations.headlines([message])[message]
-    sender = (about.get("from_name") or "", about.get("from_email") or "")
+    sender = _sender(about)
     insights = case.db.sources.insight_spans([message]).get(message, [])
     return Place(
         message=message,
         date=about.get("date"),
-        sender=f"{sender[0]} <{sender[1]}>".strip() if sender[1] else sender[0],
+        sender=_shown(sender),
         subject=about.get("subject") or "",
         list_id=about.get("list_id") or "",
         thread=case.db.conversations.thread_of(message),
@@ -223,6 +223,15 @@ def _place(case: Case, message: str, body: str, start: int, end: int) -> Place:
         end=end,
         passage=body[start:end],
     )
+
+
+def _sender(about: dict[str, Any]) -> tuple[str, str]:
+    """(name, address) of a message's sender, from ``ConversationStore.headlines``."""
+    return about.get("from_name") or "", about.get("from_email") or ""
+
+
+def _shown(sender: tuple[str, str]) -> str:
+    return f"{sender[0]} <{sender[1]}>".strip() if sender[1] else sender[0]
 
 
 def _speaker_label(speaker: Speaker) -> str:
