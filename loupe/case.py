@@ -29,6 +29,7 @@ from loupe.search.facets import Bucket, Timeline, facets, timeline
 from loupe.search.index import FullTextIndex, Hit
 from loupe.search.literal import all_literal, first_match, has_literal, superset
 from loupe.search.literal import matches as literal_matches
+from loupe.search.paging import format_cursor, newest_first, parse_cursor
 from loupe.search.query import And, Node, Tag, parse
 from loupe.sources.codes import normalise_code
 from loupe.sources.registry import build_profile
@@ -110,18 +111,27 @@ class Case:
         literal: bool = False,
         snippets: bool = True,
         expand: bool = False,
+        after: str | None = None,
     ) -> tuple[int, list[Hit]]:
         """Run a query; the exact total and one page of hits with snippets.
 
         ``literal`` takes every term as typed (``--literal``); ``=term`` in
         the query does so for one term. See ``search.literal`` for how.
         Snippets re-parse each hit's original (~0.5 ms a hit); ``snippets=False``
-        skips them.
+        skips them. ``after``: a hit's cursor, to continue newest first after
+        it (``search.paging``); ``offset`` and ``by_date`` are then implied.
         """
         node = self._expanded(_query_node(query, literal), expand)
+        key = parse_cursor(after) if after is not None else None
         if has_literal(node):
             ids = self._literal_ids(node, by_date)
-            return len(ids), [self._hit(i, node) for i in ids[offset : offset + limit]]
+            if key is None and not by_date:
+                return len(ids), [self._hit(i, node) for i in ids[offset : offset + limit]]
+            # newest first: the same order and cursors as any other search, over the exact matches
+            exact = tantivy.Query.term_set_query(self.index.schema, "id", ids) if ids else tantivy.Query.empty_query()
+            skip = offset if key is None else 0
+            keys = newest_first(self.index.searcher(), self.index.schema, exact, limit + skip, key)[0][skip:]
+            return len(ids), [replace(self._hit(k[1], node), cursor=format_cursor(k)) for k in keys]
         total, hits = self.index.search(
             node,
             limit=limit,
@@ -129,6 +139,7 @@ class Case:
             by_date=by_date,
             body_for=self._body_text if snippets else None,
             attachments_for=self._attachment_texts if snippets else None,
+            after=key,
         )
         about = self.db.summaries([hit.id for hit in hits])
         return total, [replace(hit, **about[hit.id]) for hit in hits if hit.id in about]

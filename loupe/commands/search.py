@@ -50,6 +50,12 @@ Matching is normalised by default: case and accents folded (Juárez = juarez = J
 @click.option("--limit", default=20, show_default=True, help="Results per page.")
 @click.option("--offset", default=0, help="Skip this many results (any depth: there is no cap).")
 @click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance", show_default=True)
+@click.option(
+    "--after",
+    metavar="CURSOR",
+    help="Newest first, continuing after the hit with this cursor (each date-sorted hit has one; any depth, "
+    "same speed, nothing repeated when the case grows).",
+)
 @click.option("--literal", is_flag=True, help="Match every term as typed: case, accents, punctuation.")
 @click.option("--all-copies", is_flag=True, help="List every copy's locator, not just the count.")
 @click.option("--expand", is_flag=True, help="Also find what the archive's glossary says a term means (CDJ -> Juarez).")
@@ -68,6 +74,7 @@ def search(
     limit: int,
     offset: int,
     sort: str,
+    after: str | None,
     literal: bool,
     all_copies: bool,
     expand: bool,
@@ -83,12 +90,13 @@ def search(
     fmt = "json" if as_json else fmt
     case = _open(case_dir)
     try:
-        if fmt == "ids":
+        if fmt == "ids" and after is None:
             for message_id in case.matching_ids(text, literal=literal, expand=expand):
                 click.echo(message_id)
             return
+        by_date = sort == "date" or after is not None
         total, hits = case.search(
-            text, limit=limit, offset=offset, by_date=sort == "date", literal=literal, expand=expand
+            text, limit=limit, offset=offset, by_date=by_date, literal=literal, expand=expand, after=after
         )
         copies = case.db.copies_of(hit.id for hit in hits)
     finally:
@@ -102,10 +110,15 @@ def search(
             "copies": len(copies.get(hit.id, [])),
             "score": round(hit.score, 4),
             "snippet": hit.snippet,
+            **({"cursor": hit.cursor} if hit.cursor else {}),
             **({"locators": copies.get(hit.id, [])} if all_copies else {}),
         }
         for hit in hits
     ]
+    if fmt == "ids":  # one page of a cursor walk
+        for record in records:
+            click.echo(record["id"])
+        return
     if emit(records, fmt):
         return
     shown = f" (showing {offset + 1}-{offset + len(hits)})" if hits else ""
@@ -118,6 +131,8 @@ def search(
             click.echo(f"    {record['snippet'][:200]}")
         for locator in record.get("locators", []):
             click.echo(f"    at {locator}")
+    if hits and hits[-1].cursor and len(hits) == limit:
+        click.echo(f"next page: --after {hits[-1].cursor}")
 
 
 @click.command()

@@ -23,6 +23,7 @@ from typing import Any
 import tantivy
 
 from loupe.errors import CaseError
+from loupe.search.paging import Key, format_cursor, newest_first
 from loupe.search.query import (
     DEFAULT_FIELDS,
     ENTITY_LOOKUPS,
@@ -100,6 +101,7 @@ class Hit:
     sender: str
     date: datetime | None
     snippet: str
+    cursor: str = ""  # newest-first order only: continue after this hit (``search.paging``)
 
 
 class FullTextIndex:
@@ -273,8 +275,13 @@ class FullTextIndex:
         by_date: bool = False,
         body_for: Callable[[str], str] | None = None,
         attachments_for: Callable[[str], list[tuple[str, str]]] | None = None,
+        after: Key | None = None,
     ) -> tuple[int, list[Hit]]:
         """The exact total and one page of hits, ranked or newest first.
+
+        ``after`` (a cursor, see ``search.paging``) continues newest first
+        from a given hit, at any depth in the same time; ``offset`` is then
+        ignored. Newest-first hits carry their own cursor.
 
         ``body_for(id)`` gives a hit's body text for its snippet; without it
         hits have no snippet. When the match is not in the body,
@@ -284,10 +291,16 @@ class FullTextIndex:
         self.index.reload()
         searcher = self.index.searcher()
         query = self.compile(node)
-        if by_date:
-            result = searcher.search(query, limit=limit, offset=offset, count=True, order_by_field="date")
+        rows: list[tuple[float, str, str]] = []  # (score, id, cursor)
+        if after is not None or by_date:
+            # one order for every newest-first page, offset or cursor: date, then id (see search.paging)
+            keys, total = newest_first(searcher, self.schema, query, limit + (offset if after is None else 0), after)
+            rows = [(0.0, key[1], format_cursor(key)) for key in keys[offset if after is None else 0 :]]
         else:
             result = searcher.search(query, limit=limit, offset=offset, count=True)
+            total = int(getattr(result, "count", 0) or 0)
+            for score, address in result.hits:
+                rows.append((float(score), str(searcher.doc(address).get_first("id")), ""))
         # one generator per field: each keeps only the query terms that occur
         # in its field somewhere in the index
         generators = {}
@@ -301,9 +314,7 @@ class FullTextIndex:
             return _highlight(generators[field].snippet_from_doc(text_doc))
 
         hits = []
-        for score, address in result.hits:
-            doc = searcher.doc(address)
-            hit_id = str(doc.get_first("id"))
+        for score, hit_id, cursor in rows:
             snippet = ""
             if body_for is not None:
                 body = body_for(hit_id)
@@ -315,17 +326,8 @@ class FullTextIndex:
                             snippet = f"(in attachment {name}) {found}"
                             break
                 snippet = snippet or " ".join(body[:SNIPPET_CHARS].split())
-            hits.append(
-                Hit(
-                    id=hit_id,
-                    score=float(score) if not by_date else 0.0,
-                    subject="",
-                    sender="",
-                    date=None,
-                    snippet=snippet,
-                )
-            )
-        return int(getattr(result, "count", 0) or 0), hits
+            hits.append(Hit(id=hit_id, score=score, subject="", sender="", date=None, snippet=snippet, cursor=cursor))
+        return total, hits
 
     def searcher(self) -> tantivy.Searcher:
         """A searcher that sees every commit so far (Tantivy reloads readers lazily after a commit)."""

@@ -65,6 +65,7 @@ def hit_record(hit: Hit) -> dict[str, Any]:
         "subject": hit.subject,
         "score": round(hit.score, 4),
         "snippet": hit.snippet,
+        "cursor": hit.cursor,
     }
 
 

@@ -51,6 +51,7 @@ class SearchRequest:
     size: int
     expand: bool
     literal: bool
+    after: str | None = None
 
     @classmethod
     def read(cls, request: Request) -> SearchRequest:
@@ -61,6 +62,7 @@ class SearchRequest:
             size=int_param(request, "size", PAGE_SIZE, 1, 100),
             expand=flag_param(request, "expand"),
             literal=flag_param(request, "literal"),
+            after=request.query_params.get("after") or None,
         )
 
 
@@ -70,9 +72,10 @@ def results(case: Case, s: SearchRequest) -> dict[str, Any]:
         s.q,
         limit=s.size,
         offset=(s.page - 1) * s.size,
-        by_date=s.sort == "date",
+        by_date=s.sort == "date" or s.after is not None,
         literal=s.literal,
         expand=s.expand,
+        after=s.after,
     )
     ids = [hit.id for hit in hits]
     copies = case.db.copies_of(ids)
@@ -83,7 +86,9 @@ def results(case: Case, s: SearchRequest) -> dict[str, Any]:
         "page": s.page,
         "page_size": s.size,
         "pages": max(1, math.ceil(total / s.size)),
-        "sort": s.sort,
+        "sort": "date" if s.after else s.sort,
+        "after": s.after,
+        "next": hits[-1].cursor if hits and hits[-1].cursor and len(hits) == s.size else None,
         "hits": [
             {
                 **hit_record(hit),
@@ -187,6 +192,7 @@ HIT = obj(
     copies=INTEGER,
     tags=array(STRING),
     notes=INTEGER,
+    cursor=STRING,
     **{"from": STRING},
 )
 SEARCH = obj(
@@ -196,6 +202,8 @@ SEARCH = obj(
     page_size=INTEGER,
     pages=INTEGER,
     sort={"type": "string", "enum": list(SORTS)},
+    after=nullable(STRING),
+    next=nullable(STRING),
     hits=array(HIT),
 )
 FACETS = obj(
@@ -219,6 +227,13 @@ TIMELINE = obj(
             Q,
             Param("sort", "query", "relevance (default) or date (newest first).", {"type": "string", "enum": SORTS}),
             Param("page", "query", "Page number, from 1; there is no cap.", INTEGER),
+            Param(
+                "after",
+                "query",
+                "A hit's cursor: newest first, continuing after that hit (the answer's `next` is the "
+                "last hit's); every page costs the same at any depth, and none shifts when the case grows.",
+                STRING,
+            ),
             Param("size", "query", "Hits per page (1-100, default 20).", INTEGER),
             Param("expand", "query", "1: also find what the archive's glossary says a term means.", STRING),
             Param("literal", "query", "1: match every term as typed (case, accents, punctuation).", STRING),
