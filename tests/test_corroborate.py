@@ -12,7 +12,7 @@ import doctest
 import pytest
 
 from loupe.quotes import speaker as speaker_module
-from loupe.quotes.corroborate import Claim, Evidence, best_passage, group_origins, same_text
+from loupe.quotes.corroborate import SUPPORT, Claim, Evidence, best_passage, group_origins, same_text
 from loupe.quotes.speaker import Speaker, speaker_at
 
 FORWARD = """FYI, see below.
@@ -70,7 +70,7 @@ def _claim(text: str) -> Claim:
 def test_support_is_most_of_the_claims_weight(body: str, supports: bool) -> None:
     claim = _claim("Lazaro Cardenas port closed to night shipments")
     score, start, end = best_passage(claim, body)
-    assert (score >= 0.6) is supports, score
+    assert (score >= SUPPORT) is supports, score
     if supports:
         assert "Cardenas" in body[start:end]
 

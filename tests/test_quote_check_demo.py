@@ -100,3 +100,26 @@ def test_corroboration_counts_exactly_k(demo_case: tuple[Case, dict[str, Any]], 
             assert found[_resolve(case, copy["message_id"])] == home, copy
     for decoy in claim["decoys"]:
         assert _resolve(case, decoy) not in found
+
+
+@pytest.fixture(scope="module")
+def other_demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Case, dict[str, Any]]:
+    """A second, larger demo with another seed: other filler mail, other rarity weights for the same claims."""
+    import json
+
+    from loupe.demo.generator import generate_demo
+    from loupe.ingest.pipeline import ingest
+
+    base = tmp_path_factory.mktemp("other-demo")
+    generate_demo(base / "demo", n_messages=4000, seed=11)
+    case = Case.open(base / "case", create=True)
+    ingest(case, [base / "demo" / "archive"], workers=2)
+    yield case, json.loads((base / "demo" / "truth.json").read_text("utf-8"))
+    case.close()
+
+
+@pytest.mark.parametrize("number", range(4))
+def test_corroboration_counts_exactly_k_in_another_demo(other_demo: tuple[Case, dict[str, Any]], number: int) -> None:
+    case, truth = other_demo
+    claim = truth["claims"][number]
+    assert corroborate(case, claim["claim"]).independent == claim["k"]

@@ -39,7 +39,7 @@ from loupe.quotes.speaker import Speaker
 #: Messages read again per claim: the index's best guesses, enough for a claim repeated across a case.
 CANDIDATES = 400
 #: Share of the claim's weight a passage must carry to support it.
-SUPPORT = 0.6
+SUPPORT = 0.65
 #: Kinds of origin key, the strongest first (see ``group_origins``).
 _KEY_KINDS = ("source", "person", "address", "name")
 #: Share of the shorter passage's words the other must hold for the two to be one text (a copy).
@@ -165,21 +165,28 @@ class Corroboration:
 
 
 def best_passage(claim: Claim, body: str) -> tuple[float, int, int]:
-    """(share of the claim's weight, start, end) of the body's best window of sentences.
+    """(support, start, end) of the body's best window of sentences.
 
-    On a tie the shortest window wins, so a quoted passage does not drag in
-    the "On ..., Ann wrote:" line above it (which would make it the replier's).
+    Support is the lesser of two shares: of the claim's weight (rare words
+    count more) and of its words (each counts once). Weight alone lets a
+    passage that shares only the rare words win ("gravel", "quarry",
+    "Monterrey", but not "launders money"); words alone let common words
+    carry it. On a tie the shortest window wins, so a quoted passage does not
+    drag in the "On ..., Ann wrote:" line above it (which would make it the
+    replier's).
     """
     spans = [(m.start(), m.end()) for m in _SENTENCE.finditer(body) if m.group().strip()]
     stems = [set(_STEMS.analyze(body[s:e])) for s, e in spans]
-    total = sum(claim.weights.values()) or 1.0
+    counted = {stem: w for stem, w in claim.weights.items() if w > 0}
+    total = sum(counted.values()) or 1.0
     width = claim.sentences + 1
     best, best_size = (0.0, 0, 0), width + 1
     for i in range(len(spans)):
         seen: set[str] = set()
         for j in range(i, min(i + width, len(spans))):
             seen |= stems[j]
-            score = sum(w for stem, w in claim.weights.items() if stem in seen) / total
+            held = [stem for stem in counted if stem in seen]
+            score = min(sum(counted[s] for s in held) / total, len(held) / (len(counted) or 1))
             if score > best[0] + 1e-9 or (score > best[0] - 1e-9 and score > 0 and j - i + 1 < best_size):
                 best, best_size = (score, spans[i][0], spans[j][1]), j - i + 1
     return best
