@@ -192,8 +192,8 @@ class Case:
             if count:
                 tag_counts.append((tag, count))
         result["tags"] = sorted(tag_counts, key=lambda pair: -pair[1])[:size]
+        corrections = self.entity_corrections()
         for facet, kind in ENTITY_FACETS.items():  # by the name a reporter knows: place:"NAME" finds them
-            corrections = self.entity_corrections()
             top = count_entities(
                 self.index, self.db.entities, node, (kind,), size, compiled=compiled, corrections=corrections
             )

@@ -80,8 +80,10 @@ def count_entities(
 
     ``compiled``: the query already compiled (a literal search's ids), instead of ``node``."""
     corrections = corrections or store.corrections()
-    searcher, plain = index.prepared(node)
-    compiled = compiled or plain
+    if compiled is None:
+        searcher, compiled = index.prepared(node)
+    else:
+        searcher = index.searcher()
     merges = corrections.merges
     # room for what corrections take out of the top (hidden ones, ones merged into another)
     size = (limit or 1_000_000) + len(merges) + len(corrections.hidden_entities) + 10

@@ -35,7 +35,6 @@ Ident = tuple[str, str]  # (kind, key)
 KINDS = ("person", "organisation", "place")
 #: Each kind's exact-value field in the full-text index.
 INDEX_FIELDS = {"person": "named_people", "organisation": "organisations", "place": "places"}
-ACTIONS = ("hide", "show", "merge", "unmerge", "rename")
 
 
 def entity_key(name: str) -> str:
@@ -87,10 +86,10 @@ class Corrections:
             seen.add(ident)
         return ident
 
-    def members(self, ident: Ident, present: Iterable[Ident] = ()) -> list[Ident]:
-        """Every entity that stands for ``ident`` (itself included): merged ones and ``present`` ones."""
+    def members(self, ident: Ident) -> list[Ident]:
+        """Every entity that stands for ``ident``: the one it joined, and all that joined that one."""
         head = self.canonical(ident)
-        candidates = {head, *self._target, *present}
+        candidates = {head, *self._target}
         return sorted(i for i in candidates if self.canonical(i) == head)
 
     def hidden(self, ident: Ident) -> bool:
@@ -104,9 +103,6 @@ class Corrections:
     def renamed_to(self, kind: str | None, key: str) -> list[Ident]:
         """Entities the user renamed so that their new name has this key (a search by the new name)."""
         return [i for i, n in self._names.items() if entity_key(n) == key and (kind is None or i[0] == kind)]
-
-    def is_merged_away(self, ident: Ident) -> bool:
-        return self.canonical(ident) != ident
 
     @property
     def hidden_entities(self) -> frozenset[Ident]:
