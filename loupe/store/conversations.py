@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Engine, delete, func, insert, select
 
 from loupe.store import schema
+from loupe.store.batching import chunks
 
 BATCH = 5000
 
@@ -96,8 +97,8 @@ class ConversationStore:
         wanted = list(messages)
         columns = (m.c.id, m.c.subject, m.c.from_name, m.c.from_email, m.c.date, m.c.list_id)
         with self.engine.connect() as conn:
-            for start in range(0, len(wanted), 500):
-                for row in conn.execute(select(*columns).where(m.c.id.in_(wanted[start : start + 500]))):
+            for chunk in chunks(wanted, 500):
+                for row in conn.execute(select(*columns).where(m.c.id.in_(chunk))):
                     found[row.id] = dict(row._mapping)
         return found
 

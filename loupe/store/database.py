@@ -19,6 +19,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, func, insert, s
 from loupe.errors import NotFound
 from loupe.model import Address
 from loupe.store import schema
+from loupe.store.batching import chunks
 from loupe.store.conversations import ConversationStore
 from loupe.store.entities import EntityStore, insert_new_names
 from loupe.store.notes import NoteStore, create_notes_table
@@ -147,7 +148,7 @@ class CaseDatabase:
         wanted = list(set(ids))
         found: set[str] = set()
         with self.engine.connect() as conn:
-            for chunk in _chunks(wanted, 500):
+            for chunk in chunks(wanted, 500):
                 found.update(conn.scalars(select(schema.messages.c.id).where(schema.messages.c.id.in_(chunk))))
         return found
 
@@ -312,7 +313,7 @@ class CaseDatabase:
         table = schema.tags
         removed = 0
         with self.engine.begin() as conn:
-            for start_ids in _chunks(list(ids), 500):
+            for start_ids in chunks(list(ids), 500):
                 result = conn.execute(
                     table.delete().where(table.c.message.in_(start_ids), table.c.tag.in_([t.lower() for t in tags]))
                 )
@@ -381,7 +382,7 @@ class CaseDatabase:
         wanted = list(ids)
         found: dict[str, str] = {}
         with self.engine.connect() as conn:
-            for chunk in _chunks(wanted, 500):
+            for chunk in chunks(wanted, 500):
                 rows = conn.execute(
                     select(schema.messages.c.id, schema.messages.c.message_id).where(schema.messages.c.id.in_(chunk))
                 )
@@ -459,17 +460,12 @@ class CaseDatabase:
         return record
 
 
-def _chunks(items: list[T], size: int) -> Iterator[list[T]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
 def _correspondent_ids(conn: Connection, wanted: set[Address]) -> dict[Address, int]:
     """Ids of these addresses, inserting the ones not seen before."""
     co = schema.correspondents
     found: dict[Address, int] = {}
     pending = list(wanted)
-    for chunk in _chunks(pending, 300):
+    for chunk in chunks(pending, 300):
         emails = {a.email for a in chunk}
         for row in conn.execute(select(co).where(co.c.email.in_(emails))):
             key = Address(name=row.name, email=row.email, raw=row.raw)
@@ -478,7 +474,7 @@ def _correspondent_ids(conn: Connection, wanted: set[Address]) -> dict[Address, 
     missing = [a for a in pending if a not in found]
     if missing:
         conn.execute(insert(co), [{"name": a.name, "email": a.email, "raw": a.raw} for a in missing])
-        for chunk in _chunks(missing, 300):
+        for chunk in chunks(missing, 300):
             for row in conn.execute(select(co).where(co.c.email.in_({a.email for a in chunk}))):
                 key = Address(name=row.name, email=row.email, raw=row.raw)
                 if key in wanted:

@@ -19,6 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from loupe.entities.corrections import KINDS, Corrections, Ident, entity_key
 from loupe.errors import Ambiguous, NotFound
 from loupe.store import schema
+from loupe.store.batching import chunks
 
 
 def insert_new_names(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
@@ -39,7 +40,7 @@ class EntityStore:
         e = schema.entity_names
         found: dict[Ident, str] = {}
         with self.engine.connect() as conn:
-            for chunk in _chunks(sorted(set(idents)), 300):
+            for chunk in chunks(sorted(set(idents)), 300):
                 wanted = or_(*(and_(e.c.kind == kind, e.c.key == key) for kind, key in chunk))
                 for kind, key, name in conn.execute(select(e.c.kind, e.c.key, e.c.name).where(wanted)):
                     found[(kind, key)] = name
@@ -105,8 +106,3 @@ class EntityStore:
         ]
         known = self.names({i for pair in wanted for i in pair})
         return [(a, b) for a, b in wanted if a in known and b in known]
-
-
-def _chunks(values: list[Any], size: int) -> Iterable[list[Any]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]

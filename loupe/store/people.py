@@ -17,6 +17,7 @@ from sqlalchemy import Engine, delete, func, insert, or_, select
 
 from loupe.errors import Ambiguous, NotFound
 from loupe.store import schema
+from loupe.store.batching import chunks
 
 RECEIVING = ("to", "cc", "bcc")
 
@@ -242,12 +243,8 @@ class PeopleStore:
         wanted = sorted({e.lower() for e in emails})
         found: dict[str, tuple[int, str]] = {}
         with self.engine.connect() as conn:
-            for start in range(0, len(wanted), 500):
-                query = (
-                    select(pa.c.email, p.c.id, p.c.name)
-                    .join(p, p.c.id == pa.c.person)
-                    .where(pa.c.email.in_(wanted[start : start + 500]))
-                )
+            for chunk in chunks(wanted, 500):
+                query = select(pa.c.email, p.c.id, p.c.name).join(p, p.c.id == pa.c.person).where(pa.c.email.in_(chunk))
                 found.update({email: (pid, name) for email, pid, name in conn.execute(query)})
         return found
 
@@ -257,8 +254,8 @@ class PeopleStore:
         wanted = sorted({n.strip().lower() for n in names if n.strip()})
         seen: dict[str, list[tuple[int, str]]] = {}
         with self.engine.connect() as conn:
-            for start in range(0, len(wanted), 500):
-                query = select(p.c.id, p.c.name).where(func.lower(p.c.name).in_(wanted[start : start + 500]))
+            for chunk in chunks(wanted, 500):
+                query = select(p.c.id, p.c.name).where(func.lower(p.c.name).in_(chunk))
                 for pid, name in conn.execute(query.where(p.c.kind == "person")):
                     seen.setdefault(name.lower(), []).append((pid, name))
         return {name: found[0] for name, found in seen.items() if len(found) == 1}

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Engine, and_, func, or_, select, update
 
 from loupe.store import schema
+from loupe.store.batching import chunks
 
 #: The orders of the sources table (``loupe sources --sort``, the web's sources page).
 TABLE_ORDERS: dict[str, Callable[[dict[str, Any]], Any]] = {
@@ -126,8 +127,7 @@ class SourceStore:
         spans: dict[str, list[tuple[str | None, int, int]]] = {}
         wanted = list(messages)
         with self.engine.connect() as conn:
-            for start in range(0, len(wanted), 500):
-                chunk = wanted[start : start + 500]
+            for chunk in chunks(wanted, 500):
                 query = select(i.c.message, code, i.c.start, i.c.end).where(i.c.message.in_(chunk))
                 for message, found, begin, end in conn.execute(query.order_by(i.c.message, i.c.position)):
                     spans.setdefault(message, []).append((found, begin, end))
