@@ -29,7 +29,7 @@ from loupe.search.facets import Bucket, Timeline, facets, timeline
 from loupe.search.index import FullTextIndex, Hit
 from loupe.search.literal import all_literal, first_match, has_literal, superset
 from loupe.search.literal import matches as literal_matches
-from loupe.search.paging import format_cursor, newest_first, parse_cursor
+from loupe.search.paging import format_cursor, newest_page, parse_cursor
 from loupe.search.query import And, Node, Tag, parse
 from loupe.sources.codes import normalise_code
 from loupe.sources.registry import build_profile
@@ -129,8 +129,7 @@ class Case:
                 return len(ids), [self._hit(i, node) for i in ids[offset : offset + limit]]
             # newest first: the same order and cursors as any other search, over the exact matches
             exact = tantivy.Query.term_set_query(self.index.schema, "id", ids) if ids else tantivy.Query.empty_query()
-            skip = offset if key is None else 0
-            keys = newest_first(self.index.searcher(), self.index.schema, exact, limit + skip, key)[0][skip:]
+            keys = newest_page(self.index.searcher(), self.index.schema, exact, limit, offset, key)[0]
             return len(ids), [replace(self._hit(k[1], node), cursor=format_cursor(k)) for k in keys]
         total, hits = self.index.search(
             node,

@@ -32,6 +32,7 @@ from loupe.quotes.editorial import EditedQuote, parse_edits
 from loupe.quotes.extract import Quote, extract_quotes
 from loupe.quotes.grade import Alignment
 from loupe.quotes.speaker import Speaker, speaker_at
+from loupe.search.paging import ids_matching
 
 if TYPE_CHECKING:
     from loupe.case import Case
@@ -179,14 +180,16 @@ def check_quote(case: Case, quote: Quote) -> QuoteCheck:
         return QuoteCheck(quote, "not found", scored[0][1] if scored else None, None, None, nearest=nearest)
     best_message, best = scored[0]
     match = _place(case, best_message, bodies[best_message], best.start, best.end)
-    holders = _holders(case, edited, bodies[best_message][best.start : best.end], best_message)
+    holders = _holders(case, edited, bodies[best_message][best.start : best.end], best_message, bodies)
     origin = min(holders, key=lambda p: (p.date or "9999", p.speaker.forwarded, p.message), default=match)
     copies = tuple(sorted(p.message for p in holders if p.message != origin.message))
     return QuoteCheck(quote, best.verdict, best, match, origin, copies)
 
 
-def _holders(case: Case, edited: EditedQuote, passage: str, matched: str) -> list[Place]:
-    """Every message holding ``passage`` (the original words the quote matched), with its speaker there."""
+def _holders(case: Case, edited: EditedQuote, passage: str, matched: str, bodies: dict[str, str]) -> list[Place]:
+    """Every message holding ``passage`` (the original words the quote matched), with its speaker there.
+
+    ``bodies``: the candidates already read (``matched`` among them), not parsed again."""
     words = index_words_in_order(passage)[:PASSAGE_PROBE_WORDS]
     index = case.index
     if len(words) >= 2:
@@ -195,12 +198,11 @@ def _holders(case: Case, edited: EditedQuote, passage: str, matched: str) -> lis
         query = tantivy.Query.term_query(index.schema, "body", words[0])
     else:
         return []
-    searcher = index.searcher()
-    result = searcher.search(query, limit=max(int(searcher.num_docs), 1))
-    messages = {str(searcher.doc(address)["id"][0]) for _score, address in result.hits} | {matched}
     places = []
-    for message in sorted(messages):
-        body = case.parsed(message, attachment_text=False).body_text
+    for message in sorted({*ids_matching(index.searcher(), query), matched}):
+        if message not in bodies:
+            bodies[message] = case.parsed(message, attachment_text=False).body_text
+        body = bodies[message]
         again = align(edited, body)
         if again is not None and again.score >= FOUND_THRESHOLD:
             places.append(_place(case, message, body, again.start, again.end))

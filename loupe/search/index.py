@@ -23,7 +23,7 @@ from typing import Any
 import tantivy
 
 from loupe.errors import CaseError
-from loupe.search.paging import Key, format_cursor, newest_first
+from loupe.search.paging import Key, format_cursor, newest_page
 from loupe.search.query import (
     DEFAULT_FIELDS,
     ENTITY_LOOKUPS,
@@ -294,8 +294,8 @@ class FullTextIndex:
         rows: list[tuple[float, str, str]] = []  # (score, id, cursor)
         if after is not None or by_date:
             # one order for every newest-first page, offset or cursor: date, then id (see search.paging)
-            keys, total = newest_first(searcher, self.schema, query, limit + (offset if after is None else 0), after)
-            rows = [(0.0, key[1], format_cursor(key)) for key in keys[offset if after is None else 0 :]]
+            keys, total = newest_page(searcher, self.schema, query, limit, offset, after)
+            rows = [(0.0, key[1], format_cursor(key)) for key in keys]
         else:
             result = searcher.search(query, limit=limit, offset=offset, count=True)
             total = int(getattr(result, "count", 0) or 0)

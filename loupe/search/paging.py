@@ -36,6 +36,20 @@ def format_cursor(key: Key) -> str:
     return f"{'-' if key[0] is None else key[0]}.{key[1]}"
 
 
+def newest_page(
+    searcher: tantivy.Searcher,
+    schema: tantivy.Schema,
+    query: tantivy.Query,
+    limit: int,
+    offset: int = 0,
+    after: Key | None = None,
+) -> tuple[list[Key], int]:
+    """One newest-first page and the total: after a cursor, or else after ``offset`` hits (read and dropped)."""
+    skip = offset if after is None else 0
+    keys, total = newest_first(searcher, schema, query, limit + skip, after)
+    return keys[skip:], total
+
+
 def newest_first(
     searcher: tantivy.Searcher, schema: tantivy.Schema, query: tantivy.Query, limit: int, after: Key | None
 ) -> tuple[list[Key], int]:
@@ -46,7 +60,9 @@ def newest_first(
     upper: int | None = None
     total: int | None = None
     if after is not None and after[0] is not None:
-        page += [(after[0], m) for m in _ids(searcher, _both(query, _date(schema, after[0], after[0])), after[1])]
+        page += [
+            (after[0], m) for m in ids_matching(searcher, _both(query, _date(schema, after[0], after[0])), after[1])
+        ]
         upper = after[0]
     if after is None or after[0] is not None:
         while len(page) < limit:
@@ -56,29 +72,33 @@ def newest_first(
             else:
                 older = _date(schema, None, upper)
                 found = searcher.search(_both(query, older), limit=limit - len(page), order_by_field="date")
-            rows = [(int(nanos), _id(searcher, address)) for nanos, address in found.hits if nanos is not None]
+            rows = _dated(searcher, found)
             if not rows and upper is None and found.hits:  # undated ranked first after all: ask for dated ones
                 dated = _both(query, tantivy.Query.exists_query("date"))
-                found = searcher.search(dated, limit=limit - len(page), order_by_field="date")
-                rows = [(int(nanos), _id(searcher, address)) for nanos, address in found.hits if nanos is not None]
+                rows = _dated(searcher, searcher.search(dated, limit=limit - len(page), order_by_field="date"))
             if not rows:
                 break
             last = rows[-1][0]
             page += [(d, m) for d, m in sorted(rows, key=lambda r: (-r[0], r[1])) if d != last]
             # the last date may hold more hits than fit: all of them, by id, then cut
-            page += [(last, m) for m in _ids(searcher, _both(query, _date(schema, last, last)), "")]
+            page += [(last, m) for m in ids_matching(searcher, _both(query, _date(schema, last, last)))]
             upper = last
         page = page[:limit]
     if len(page) < limit:
         undated = _both(query, _not(tantivy.Query.exists_query("date")))
         start = after[1] if after is not None and after[0] is None else ""
-        page += [(None, m) for m in _ids(searcher, undated, start)][: limit - len(page)]
+        page += [(None, m) for m in ids_matching(searcher, undated, start)][: limit - len(page)]
     if total is None:
         total = int(getattr(searcher.search(query, limit=1, count=True), "count", 0) or 0)
     return page, total
 
 
-def _ids(searcher: tantivy.Searcher, query: tantivy.Query, after: str) -> list[str]:
+def _dated(searcher: tantivy.Searcher, found: tantivy.SearchResult) -> list[tuple[int, str]]:
+    """(date, id) of the hits of a date-ordered search that have a date."""
+    return [(int(nanos), _id(searcher, address)) for nanos, address in found.hits if nanos is not None]
+
+
+def ids_matching(searcher: tantivy.Searcher, query: tantivy.Query, after: str = "") -> list[str]:
     """Every id matching ``query``, sorted, those after ``after`` only."""
     count = int(getattr(searcher.search(query, limit=1, count=True), "count", 0) or 0)
     if count == 0:
