@@ -74,18 +74,14 @@ def entity() -> None:
     """
 
 
-def _resolve(case_dir: Path | None, name: str, kind: str | None) -> Ident:
+def _correct(
+    case_dir: Path | None, action: str, name: str, kind: str | None, target: str = "", target_kind: str | None = None
+) -> tuple[Ident, Ident | None]:
     case = _open(case_dir)
     try:
-        return case.db.entities.resolve(name, kind)
-    finally:
-        case.close()
-
-
-def _record(case_dir: Path | None, action: str, ident: Ident, target: Ident = ("", ""), new_name: str = "") -> None:
-    case = _open(case_dir)
-    try:
-        case.db.entities.add_edit(action, ident, target, new_name)
+        return case.db.entities.correct(action, name, kind, target, target_kind)
+    except ValueError as wrong:
+        raise click.UsageError(str(wrong)) from None
     finally:
         case.close()
 
@@ -96,8 +92,7 @@ def _record(case_dir: Path | None, action: str, ident: Ident, target: Ident = ("
 @case_option
 def hide(name: str, kind: str | None, case_dir: Path | None) -> None:
     """Leave an entity out of lists and facets (it is not what the rules took it for)."""
-    ident = _resolve(case_dir, name, kind)
-    _record(case_dir, "hide", ident)
+    ident, _ = _correct(case_dir, "hide", name, kind)
     click.echo(f"hidden: {ident[0]} {name}  (undo: loupe entity unhide {name!r} --kind {ident[0]})")
 
 
@@ -107,8 +102,7 @@ def hide(name: str, kind: str | None, case_dir: Path | None) -> None:
 @case_option
 def unhide(name: str, kind: str | None, case_dir: Path | None) -> None:
     """List a hidden entity again."""
-    ident = _resolve(case_dir, name, kind)
-    _record(case_dir, "show", ident)
+    ident, _ = _correct(case_dir, "unhide", name, kind)
     click.echo(f"shown again: {ident[0]} {name}")
 
 
@@ -120,11 +114,8 @@ def unhide(name: str, kind: str | None, case_dir: Path | None) -> None:
 @case_option
 def merge(name: str, into: str, kind: str | None, into_kind: str | None, case_dir: Path | None) -> None:
     """Count NAME as INTO: one entity, found by a search for either."""
-    ident = _resolve(case_dir, name, kind)
-    target = _resolve(case_dir, into, into_kind)
-    if ident == target:
-        raise click.UsageError(f"{name!r} and {into!r} are already one entity")
-    _record(case_dir, "merge", ident, target)
+    ident, target = _correct(case_dir, "merge", name, kind, into, into_kind)
+    assert target is not None
     click.echo(f"merged: {ident[0]} {name} -> {target[0]} {into}  (undo: loupe entity unmerge {name!r})")
 
 
@@ -134,8 +125,7 @@ def merge(name: str, into: str, kind: str | None, into_kind: str | None, case_di
 @case_option
 def unmerge(name: str, kind: str | None, case_dir: Path | None) -> None:
     """Make a merged entity its own again."""
-    ident = _resolve(case_dir, name, kind)
-    _record(case_dir, "unmerge", ident)
+    ident, _ = _correct(case_dir, "unmerge", name, kind)
     click.echo(f"unmerged: {ident[0]} {name}")
 
 
@@ -146,8 +136,7 @@ def unmerge(name: str, kind: str | None, case_dir: Path | None) -> None:
 @case_option
 def rename(name: str, new_name: str, kind: str | None, case_dir: Path | None) -> None:
     """Show an entity under the name you know it by (searches by either name find it)."""
-    ident = _resolve(case_dir, name, kind)
-    _record(case_dir, "rename", ident, new_name=new_name)
+    ident, _ = _correct(case_dir, "rename", name, kind, new_name)
     click.echo(f"renamed: {ident[0]} {name} -> {new_name}")
 
 

@@ -31,6 +31,10 @@ def insert_new_names(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
     conn.execute(dialect_insert(schema.entity_names).on_conflict_do_nothing(), list(fresh.values()))
 
 
+#: The corrections a user can make to an entity.
+CORRECTIONS = ("hide", "unhide", "merge", "unmerge", "rename")
+
+
 class EntityStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -65,6 +69,30 @@ class EntityStore:
         if len(found) > 1:
             raise Ambiguous(name, [f"--kind {k} ({key})" for k, key in sorted(found)])
         return found.pop()
+
+    def correct(
+        self, action: str, name: str, kind: str | None = None, target: str = "", target_kind: str | None = None
+    ) -> tuple[Ident, Ident | None]:
+        """One user's correction, as ``loupe entity`` and the names page make it: names resolved as
+        lists show them; ``target`` is the entity merged into, or the new name. Returns the entity
+        corrected and, for a merge, the one it joined. A correction that makes no sense is a
+        ``ValueError`` (the caller says so in its own words: a usage error, a 400)."""
+        if action not in CORRECTIONS:
+            raise ValueError(f"action must be one of {', '.join(CORRECTIONS)}, not {action!r}")
+        ident = self.resolve(name, kind)
+        if action == "merge":
+            into = self.resolve(target, target_kind)
+            if into == ident:
+                raise ValueError(f"{name!r} and {target!r} are already one entity")
+            self.add_edit("merge", ident, into)
+            return ident, into
+        if action == "rename":
+            if not target.strip():
+                raise ValueError("rename needs the new name")
+            self.add_edit("rename", ident, name=target.strip())
+        else:
+            self.add_edit("show" if action == "unhide" else action, ident)  # the replay's word for unhide
+        return ident, None
 
     def add_edit(self, action: str, ident: Ident, target: Ident = ("", ""), name: str = "") -> None:
         with self.engine.begin() as conn:

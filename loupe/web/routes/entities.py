@@ -18,6 +18,7 @@ from starlette.routing import Route
 
 from loupe.case import Case
 from loupe.entities.corrections import KINDS
+from loupe.store.entities import CORRECTIONS
 from loupe.web.openapi import BOOLEAN, INTEGER, STRING, Operation, Param, array, documented, obj
 from loupe.web.render import api_json, link, page
 from loupe.web.workbench import int_param, json_body, run
@@ -25,7 +26,6 @@ from loupe.web.workbench import int_param, json_body, run
 NAV = ("Names", "/entities")
 #: What a search for each kind looks like (a click on a name lists its messages).
 SEARCH_FIELDS = {"person": "entity", "organisation": "org", "place": "place"}
-ACTIONS = ("hide", "unhide", "merge", "unmerge", "rename")
 
 
 def entity_rows(case: Case, q: str, kind: str, limit: int, hidden: bool) -> list[dict[str, Any]]:
@@ -37,22 +37,11 @@ def entity_rows(case: Case, q: str, kind: str, limit: int, hidden: bool) -> list
 
 
 def correct(case: Case, action: str, name: str, kind: str, target: str = "", target_kind: str = "") -> dict[str, Any]:
-    """Record one correction, as ``loupe entity ACTION`` does; names are resolved as that command resolves them."""
-    if action not in ACTIONS:
-        raise HTTPException(400, f"action must be one of {', '.join(ACTIONS)}")
-    store = case.db.entities
-    ident = store.resolve(name, kind or None)
-    if action == "merge":
-        into = store.resolve(target, target_kind or None)
-        if into == ident:
-            raise HTTPException(400, f"{name!r} and {target!r} are already one entity")
-        store.add_edit("merge", ident, into)
-    elif action == "rename":
-        if not target.strip():
-            raise HTTPException(400, "rename needs the new name")
-        store.add_edit("rename", ident, name=target.strip())
-    else:
-        store.add_edit("show" if action == "unhide" else action, ident)
+    """Record one correction, as ``loupe entity ACTION`` does (``EntityStore.correct``)."""
+    try:
+        ident, _ = case.db.entities.correct(action, name, kind or None, target, target_kind or None)
+    except ValueError as wrong:
+        raise HTTPException(400, str(wrong)) from None
     return {"action": action, "kind": ident[0], "key": ident[1]}
 
 
@@ -116,7 +105,7 @@ async def api_entities(request: Request) -> Response:
         body={
             "type": "object",
             "properties": {
-                "action": {"type": "string", "enum": list(ACTIONS)},
+                "action": {"type": "string", "enum": list(CORRECTIONS)},
                 "name": STRING,
                 "kind": STRING,
                 "target": STRING,
