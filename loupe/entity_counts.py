@@ -20,7 +20,7 @@ from typing import Any
 
 import tantivy
 
-from loupe.entities import extract_entities
+from loupe.entities import extract_entities, message_entities
 from loupe.entities.corrections import INDEX_FIELDS, KINDS, Corrections, Ident, entity_key
 from loupe.search.index import FullTextIndex
 from loupe.search.query import Node
@@ -113,10 +113,10 @@ def count_entities(
     return out
 
 
-def named_in(text: str, corrections: Corrections) -> dict[str, list[str]]:
-    """The entities one text names, by kind, corrections applied (for showing a message)."""
+def named_in(subject: str, body: str, corrections: Corrections) -> dict[str, list[str]]:
+    """The entities one message names, by kind, corrections applied (for showing it)."""
     found: dict[str, list[str]] = {kind: [] for kind in KINDS}
-    for mention in extract_entities(text):
+    for mention in message_entities(subject, body):
         ident = (mention.kind, mention.normalised)
         name = corrections.name(ident, mention.name)
         if not corrections.hidden(ident) and name not in found[mention.kind]:

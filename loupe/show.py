@@ -19,5 +19,5 @@ def message_view(case: Case, message_id: str) -> dict[str, Any]:
     record["thread"] = {"id": thread, "messages": len(conversations.thread_members(thread))}
     record["near_duplicates"] = conversations.near_duplicates_of(message_id)
     record["forwarded_authors"] = conversations.quoted_blocks(message_id)
-    record["entities"] = named_in(f"{parsed.subject}\n\n{parsed.body_text}", case.entity_corrections())
+    record["entities"] = named_in(parsed.subject, parsed.body_text, case.entity_corrections())
     return record

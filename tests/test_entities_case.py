@@ -17,7 +17,7 @@ from click.testing import CliRunner
 
 from loupe.case import Case
 from loupe.cli import cli
-from loupe.entities import extract_entities
+from loupe.entities import message_entities
 from loupe.entities.corrections import Corrections, entity_key
 from loupe.errors import Ambiguous, CaseError, NotFound
 from loupe.ingest.pipeline import ingest
@@ -32,7 +32,7 @@ def _names_by_message(case: Case) -> dict[str, set[tuple[str, str]]]:
     out = {}
     for message_id in case.index.matching_ids(MatchAll()):
         parsed = case.parsed(message_id, attachment_text=False)
-        found = extract_entities(f"{parsed.subject}\n\n{parsed.body_text}")
+        found = message_entities(parsed.subject, parsed.body_text)
         out[message_id] = {(e.kind, e.normalised) for e in found}
     return out
 

@@ -26,7 +26,7 @@ and no rule shapes (a firm called "Meridian") is not found.
 - ``extract``: the rules that read each run, one pass per text.
 """
 
-from loupe.entities.extract import Entity, extract_entities
+from loupe.entities.extract import Entity, extract_entities, message_entities
 from loupe.entities.gazetteer import Gazetteer, build_gazetteer, default_gazetteer
 
-__all__ = ["Entity", "Gazetteer", "build_gazetteer", "default_gazetteer", "extract_entities"]
+__all__ = ["Entity", "Gazetteer", "build_gazetteer", "default_gazetteer", "extract_entities", "message_entities"]

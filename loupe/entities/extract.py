@@ -97,6 +97,12 @@ def extract_entities(
     return sorted(reader.entities(), key=lambda e: e.start)
 
 
+def message_entities(subject: str, body: str) -> list[Entity]:
+    """What a message names: its subject and body read as one text (what ingest indexes and
+    ``loupe show`` lists; offsets count from the subject's start)."""
+    return extract_entities(f"{subject}\n\n{body}")
+
+
 class _Reader:
     """The rules, sharing the text and the tables (one per call: no state survives it)."""
 

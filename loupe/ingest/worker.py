@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
 from loupe.aliases.glossary import Pair, find_pairs
-from loupe.entities import Entity, extract_entities
+from loupe.entities import Entity, message_entities
 from loupe.ingest.attachments import ExtractLimits
 from loupe.ingest.emlx import emlx_to_rfc822, sniff_emlx
 from loupe.ingest.mime import parse_message
@@ -143,9 +143,8 @@ def _insights(parsed: ParsedMessage, codes: TextRules) -> tuple[Insight, ...]:
 
 def _entities(parsed: ParsedMessage) -> tuple[Entity, ...]:
     """The first mention of each entity in the subject and body (the subject's offsets come first)."""
-    text = f"{parsed.subject}\n\n{parsed.body_text}"
     found: dict[tuple[str, str], Entity] = {}
-    for entity in _guarded(extract_entities, text) or ():
+    for entity in _guarded(lambda body: message_entities(parsed.subject, body), parsed.body_text) or ():
         found.setdefault((entity.kind, entity.normalised), entity)
     return tuple(found.values())
 
