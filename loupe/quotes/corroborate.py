@@ -94,10 +94,6 @@ class Claim:
             weights[stem] = max(weights.get(stem, 0.0), weight)
         return cls(text, weights, max(1, len(_SENTENCE.findall(text.strip()))))
 
-    @property
-    def words(self) -> list[str]:
-        return sorted(self.weights)
-
 
 @dataclass(frozen=True)
 class Evidence:

@@ -69,10 +69,7 @@ def correct_person(case: Case, who: str, action: str, other: str, name: str) -> 
     if action not in PEOPLE_ACTIONS:
         raise HTTPException(400, f"action must be one of {', '.join(PEOPLE_ACTIONS)}")
     number = case.db.people.resolve(who)
-    keys = {
-        "merge": [case.db.people.emails_of(number)[0], other.strip()],
-        "split": [other.strip()],
-    }.get(action, [case.db.people.emails_of(number)[0]])
+    keys = {"merge": [str(number), other.strip()], "split": [other.strip()]}.get(action, [str(number)])
     if action in ("merge", "split") and not other.strip():
         raise HTTPException(400, f"{action} needs an address (or a person's number or name)")
     if action == "rename" and not name.strip():
