@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -283,3 +284,74 @@ def test_saved_search_delete(tmp_path: Path) -> None:
     assert "mx1" not in runner.invoke(cli, ["saved", "list", *case]).output
     again = runner.invoke(cli, ["saved", "delete", "mx1", *case])
     assert again.exit_code != 0
+
+
+@pytest.fixture
+def dated_case(tmp_path: Path) -> Any:
+    """Dates at the edges of calendar buckets: zones that move the UTC day and
+    year, a leap day, ISO weeks that straddle a new year, the first plausible
+    second, an impossible date (1969: kept, flagged, not on the timeline) and
+    no date."""
+    dates = [
+        "Wed, 31 Dec 1969 12:00:00 +0000",
+        "Fri, 01 Jan 1971 00:00:00 +0000",
+        "Fri, 31 Dec 1999 23:30:00 -0100",  # 1 January 2000 in UTC
+        "Tue, 17 Nov 2009 23:30:00 -0500",  # 18 November in UTC
+        "Fri, 29 Feb 2008 10:00:00 +0000",
+        "Sun, 03 Jan 2010 08:00:00 +0000",  # ISO week 2009-W53
+        "Mon, 04 Jan 2010 00:00:00 +0000",  # ISO week 2010-W01, at midnight exactly
+        "Mon, 01 Feb 2038 09:00:00 +0000",
+        None,
+    ]
+    folder = tmp_path / "mail"
+    folder.mkdir()
+    for number, date in enumerate(dates):
+        header = f"Date: {date}\n" if date else ""
+        (folder / f"{number}.eml").write_text(
+            f"From: a@example.org\nMessage-ID: <{number}@x>\n{header}Subject: ledger\n\nThe ledger entry.\n"
+        )
+    case = Case.open(tmp_path / "case", create=True)
+    ingest(case, [folder], workers=1)
+    yield case
+    case.close()
+
+
+def _timeline_from_dates(case: Case, query: str, bucket: str) -> tuple[dict[str, int], int]:
+    """The oracle: each hit's own date from the database, bucketed in Python.
+    Dates ingest flags as impossible are kept but left off the timeline."""
+    from loupe.ingest.headers import EARLIEST_PLAUSIBLE, LATEST_PLAUSIBLE
+    from loupe.search.facets import label
+
+    counts: dict[str, int] = {}
+    undated = 0
+    for about in case.db.summaries(case.matching_ids(query)).values():
+        if about["date"] is None or not EARLIEST_PLAUSIBLE <= about["date"] < LATEST_PLAUSIBLE:
+            undated += 1
+            continue
+        key = label(about["date"].astimezone(UTC), bucket)  # type: ignore[arg-type]
+        counts[key] = counts.get(key, 0) + 1
+    return counts, undated
+
+
+@pytest.mark.parametrize("bucket", ["year", "month", "week", "day"])
+def test_timeline_buckets_agree_with_each_messages_date(dated_case: Case, bucket: str) -> None:
+    expected, undated = _timeline_from_dates(dated_case, "ledger", bucket)
+    timeline = dated_case.timeline("ledger", bucket)  # type: ignore[arg-type]
+    assert {k: n for k, n in timeline.counts if n} == expected
+    assert timeline.undated == undated == 2
+    if bucket == "day":
+        assert ("1971-01-01", 1) in timeline.counts and ("2009-11-18", 1) in timeline.counts
+    if bucket == "year":
+        assert ("2000", 1) in timeline.counts and ("1999", 0) in timeline.counts
+    if bucket == "week":
+        assert ("2009-W53", 1) in timeline.counts and ("2010-W01", 1) in timeline.counts
+
+
+@pytest.mark.parametrize("bucket", ["year", "month", "week", "day"])
+def test_demo_timeline_agrees_with_each_messages_date(demo_case: tuple[Case, dict[str, Any]], bucket: str) -> None:
+    case, _ = demo_case
+    for query in ("juarez", "", "has:attachment"):
+        expected, undated = _timeline_from_dates(case, query, bucket)
+        timeline = case.timeline(query, bucket)  # type: ignore[arg-type]
+        assert {k: n for k, n in timeline.counts if n} == expected, query
+        assert timeline.undated == undated, query
