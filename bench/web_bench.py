@@ -5,6 +5,11 @@ then renders each page through Starlette's test client (the whole app:
 routing, the case, templates and security headers; no network), after one
 warm-up, and appends p50 and p95 over the runs to ``bench/RESULTS.md``.
 Run: ``.venv/bin/python bench/web_bench.py --messages 10000``.
+
+``--case DIR`` measures an existing case instead, such as the amplified
+1,000,000-message case ``ingest_bench.py`` builds (``bench/work/amp-1000000/
+loupe-case``), with the query benchmark's queries: that mail has no coded
+sources, so the source pages are left out.
 """
 
 from __future__ import annotations
@@ -27,6 +32,8 @@ from loupe.web.app import create_app
 HERE = Path(__file__).resolve().parent
 WORK = HERE / "work"
 QUERIES = ["juarez", "kidnapping OR extortion", "to:analysts date:2010..2011-06", "source:MX1", 'place:"Monterrey"']
+#: For a case of other mail (``--case``): the query benchmark's questions.
+AMPLIFIED_QUERIES = ["notmuch", "patch email", "from:carl", "thread OR threading", "emac*"]
 
 
 def demo_case(messages: int) -> Case:
@@ -54,23 +61,30 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--messages", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--case", type=Path, help="measure this case instead of a generated demo")
     args = parser.parse_args()
-    case = demo_case(args.messages)
+    case = Case.open(args.case) if args.case else demo_case(args.messages)
+    queries = AMPLIFIED_QUERIES if args.case else QUERIES
     client = TestClient(create_app(case, allowed_hosts=["testserver"]))
-    message = case.search("juarez", limit=1, snippets=False)[1][0].id
+    message = case.search(queries[0], limit=1, snippets=False)[1][0].id
     thread = case.db.conversations.thread_sizes_top(1)[0][0]
-    pages = [(f"search {q!r}", "/?" + urlencode({"q": q})) for q in QUERIES]
+    pages = [(f"search {q!r}", "/?" + urlencode({"q": q})) for q in queries]
     pages += [("message", f"/message/{message}"), ("thread (longest)", f"/thread/{thread}")]
-    pages += [("sources", "/sources"), ("source MX1", "/source/MX1"), ("people", "/people")]
+    if not args.case:
+        pages += [("sources", "/sources"), ("source MX1", "/source/MX1")]
+    pages += [("people", "/people")]
     rows = []
     for label, url in pages:
         p50, p95 = timed(client, url, args.runs)
         rows.append(f"| {label} | {p50:.1f} | {p95:.1f} |")
         print(rows[-1], file=sys.stderr)
+    size = case.index.count()
     case.close()
+    what = f"case {args.case} of {size:,} messages" if args.case else f"demo case of {args.messages:,} messages"
+    command = f"--case {args.case}" if args.case else f"--messages {args.messages}"
     report = [
-        f"\n## Web pages, {date.today().isoformat()} (demo case of {args.messages:,} messages)\n",
-        f"Command: `python bench/web_bench.py --messages {args.messages}`. Whole app in-process (Starlette test "
+        f"\n## Web pages, {date.today().isoformat()} ({what})\n",
+        f"Command: `python bench/web_bench.py {command}`. Whole app in-process (Starlette test "
         f"client: routing, case, templates, headers), {args.runs} runs after one warm-up.\n",
         "| page | p50 ms | p95 ms |",
         "|---|---|---|",
