@@ -23,7 +23,7 @@ from loupe.store.batching import chunks
 from loupe.store.conversations import ConversationStore
 from loupe.store.entities import EntityStore, insert_new_names
 from loupe.store.notes import NoteStore, create_notes_table
-from loupe.store.people import PeopleStore
+from loupe.store.people import PeopleStore, fill_person_counts
 from loupe.store.sources import SourceStore
 
 STATUSES = ("indexed", "duplicate", "quarantined")
@@ -72,6 +72,12 @@ def _add_entities(conn: Connection) -> None:
         table.create(conn, checkfirst=True)
 
 
+def _add_person_counts(conn: Connection) -> None:
+    """The people table's stored figures, worked out now for the persons a case already has."""
+    schema.person_counts.create(conn, checkfirst=True)
+    fill_person_counts(conn)
+
+
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0001_initial", _create_tables),
     ("0002_saved_searches", _add_saved_searches),
@@ -81,6 +87,7 @@ MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0006_sources", _add_sources),
     ("0007_entities", _add_entities),
     ("0008_notes", create_notes_table),
+    ("0009_person_counts", _add_person_counts),
 ]
 
 
