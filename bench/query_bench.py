@@ -20,6 +20,7 @@ Run: ``.venv/bin/python bench/query_bench.py --sizes 100000``.
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import shutil
 import statistics
@@ -130,6 +131,7 @@ def main() -> None:
         "| loupe CLI p50 (ms) | notmuch p50 (ms) | mu p50 (ms) |",
         "|---:|---|---:|---:|---:|---:|---:|---:|",
     ]
+    medians: dict[int, float] = {}
     for size in args.sizes:
         archive = make_archive(size)
         case_dir = ensure_case(archive)
@@ -169,7 +171,15 @@ def main() -> None:
             lines.append(row)
             print(row, flush=True)
         case.close()
-        lines.append(f"| {size:,} | **median of the queries** | | {statistics.median(all_p50) * 1000:.1f} | | | | |")
+        medians[size] = statistics.median(all_p50)
+        lines.append(f"| {size:,} | **median of the queries** | | {medians[size] * 1000:.1f} | | | | |")
+    sizes = sorted(medians)
+    for smaller, larger in itertools.pairwise(sizes):
+        # the scaling target compares the medians of one run
+        lines.append(
+            f"\nIn-process median at {larger:,} / at {smaller:,} messages, same run: "
+            f"{medians[larger] / medians[smaller]:.1f}x.\n"
+        )
     with (HERE / "RESULTS.md").open("a", encoding="utf-8") as out:
         out.write("\n".join(lines) + "\n")
 
