@@ -373,7 +373,8 @@ def _attachment_rows(mid: str, parsed: ParsedMessage) -> list[dict[str, Any]]:
     ]
 
 
-def _people_text(group: tuple[Any, ...]) -> str:
+def people_text(group: tuple[Any, ...]) -> str:
+    """What the index reads of a group of addresses (``from:``, ``to:``): each one's name, address and raw form."""
     return " ; ".join(f"{a.name} {a.email} {a.raw}".strip() for a in group)
 
 
@@ -389,8 +390,8 @@ def _index_doc(mid: str, parsed: ParsedMessage, outcome: Outcome) -> dict[str, A
         "id": mid,
         "message_id": parsed.message_id,
         "subject": parsed.subject,
-        "from": _people_text(parsed.senders),
-        "to": _people_text(parsed.to + parsed.cc + parsed.bcc),
+        "from": people_text(parsed.senders),
+        "to": people_text(parsed.to + parsed.cc + parsed.bcc),
         "body": parsed.body_text,
         "attachments": "\n\n".join(a.text for a in parsed.attachments if a.text),
         "attachment_names": " ; ".join(a.filename for a in parsed.attachments if a.filename),
