@@ -35,10 +35,13 @@ from __future__ import annotations
 import re
 import zlib
 from functools import cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
-from datasketch import LeanMinHash, MinHash  # type: ignore[import-untyped]
+
+if TYPE_CHECKING:  # datasketch pulls in scipy (0.35 s): imported where a MinHash is made, not by every command
+    from datasketch import LeanMinHash, MinHash  # type: ignore[import-untyped]
 
 from loupe.near_duplicates.normalise import normalise
 
@@ -96,6 +99,8 @@ def values(data: bytes) -> npt.NDArray[np.uint16]:
 
 def from_bytes(data: bytes) -> LeanMinHash:
     """A datasketch ``LeanMinHash`` back from stored bytes (for ``MinHashLSH`` and ``jaccard``)."""
+    from datasketch import LeanMinHash
+
     return LeanMinHash(seed=SEED, hashvalues=values(data).astype(np.uint32), scheme=SCHEME)
 
 
@@ -107,4 +112,6 @@ def similarity(a: bytes, b: bytes) -> float:
 @cache
 def _empty() -> MinHash:
     """The seeded permutations are drawn once per process, then copied."""
+    from datasketch import MinHash
+
     return MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME, hashfunc=zlib.crc32)

@@ -14,7 +14,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, func, insert, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from loupe.entities.corrections import KINDS, Corrections, Ident, entity_key
 from loupe.errors import Ambiguous, NotFound
@@ -27,8 +26,16 @@ def insert_new_names(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
     fresh: dict[tuple[str, str], dict[str, Any]] = {}
     for row in rows:
         fresh.setdefault((row["kind"], row["key"]), row)
-    dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    conn.execute(dialect_insert(schema.entity_names).on_conflict_do_nothing(), list(fresh.values()))
+    # the dialect modules are imported here, by ingest only: PostgreSQL's costs every command 85 ms to load
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
+        statement: Any = postgresql.insert(schema.entity_names).on_conflict_do_nothing()
+    else:
+        from sqlalchemy.dialects import sqlite
+
+        statement = sqlite.insert(schema.entity_names).on_conflict_do_nothing()
+    conn.execute(statement, list(fresh.values()))
 
 
 #: The corrections a user can make to an entity.
