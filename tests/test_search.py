@@ -355,3 +355,28 @@ def test_demo_timeline_agrees_with_each_messages_date(demo_case: tuple[Case, dic
         timeline = case.timeline(query, bucket)  # type: ignore[arg-type]
         assert {k: n for k, n in timeline.counts if n} == expected, query
         assert timeline.undated == undated, query
+
+
+def test_a_message_is_found_by_id_prefix_or_message_id(demo_case: tuple[Case, dict[str, Any]]) -> None:
+    """What ``loupe show``, the message page and exports accept: an id, a unique prefix of one
+    (any letter case, 4 characters or more), or a Message-ID with or without angle brackets."""
+    from collections import Counter
+
+    from loupe.errors import NotFound
+
+    case, _ = demo_case
+    ids = sorted(case.matching_ids(""))
+    header_ids = case.db.header_message_ids(ids[:50])
+    mid = next(i for i in ids if i in header_ids)
+    assert case.db.resolve(mid) == mid
+    assert case.db.resolve(mid[:10]) == mid and case.db.resolve(mid[:10].upper()) == mid
+    assert case.db.resolve(header_ids[mid]) == mid
+    assert case.db.resolve(f"<{header_ids[mid].strip('<>')}>") == mid
+    # a prefix shared by two ids is refused, as is one that matches nothing
+    shared = next(p for p, n in Counter(i[:4] for i in ids).items() if n > 1)
+    with pytest.raises(NotFound):
+        case.db.resolve(shared)
+    with pytest.raises(NotFound):
+        case.db.resolve("ffffffffffffffffffffff")
+    with pytest.raises(NotFound):
+        case.db.resolve(mid[:3])  # too short to be taken as a prefix

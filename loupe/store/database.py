@@ -9,6 +9,7 @@ pragmas; PostgreSQL runs the same Core statements.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,6 +28,7 @@ from loupe.store.people import PeopleStore, fill_person_counts
 from loupe.store.sources import SourceStore
 
 STATUSES = ("indexed", "duplicate", "quarantined")
+_HEX = re.compile(r"[0-9a-f]+")
 
 T = TypeVar("T")
 
@@ -401,16 +403,19 @@ class CaseDatabase:
             return set(conn.scalars(select(schema.messages.c.id)))
 
     def resolve(self, key: str) -> str:
-        """A Loupe id, a unique prefix of one, or a Message-ID, to a Loupe id."""
+        """A Loupe id, a unique prefix of one (4 characters or more), or a Message-ID, to a Loupe id."""
         bare = key.strip().strip("<>")
+        m = schema.messages.c
         with self.engine.connect() as conn:
-            if len(bare) >= 4:
-                ids = list(
-                    conn.scalars(select(schema.messages.c.id).where(schema.messages.c.id.startswith(bare)).limit(2))
-                )
+            prefix = bare.lower()
+            if len(prefix) >= 4 and _HEX.fullmatch(prefix):
+                # Loupe ids are lower-case hex, so the ids starting with ``prefix`` are exactly those
+                # from it up to ``prefix + "g"``: a range on the primary key. (``LIKE 'prefix%'``
+                # cannot use that index in SQLite: 100 ms a lookup at 1,000,000 messages.)
+                ids = list(conn.scalars(select(m.id).where(m.id >= prefix, m.id < prefix + "g").limit(2)))
                 if len(ids) == 1:
                     return str(ids[0])
-            ids = list(conn.scalars(select(schema.messages.c.id).where(schema.messages.c.message_id == bare).limit(2)))
+            ids = list(conn.scalars(select(m.id).where(m.message_id == bare).limit(2)))
         if len(ids) == 1:
             return str(ids[0])
         raise NotFound("message", key)
