@@ -169,6 +169,9 @@ def test_search_commands(notmuch_case: Case, tmp_path: Path) -> None:
     assert len(records) == 12 and all(r["copies"] >= 1 for r in records)
     ids = runner.invoke(cli, ["search", "from:carl", "--format", "ids", *where]).stdout.split()
     assert sorted(ids) == sorted(r["id"] for r in records)
+    # ids are every match, unless a page is asked for: then that page, in the table's order
+    page = runner.invoke(cli, ["search", "from:carl", "--format", "ids", "--limit", "5", "--offset", "2", *where])
+    assert page.stdout.split() == [r["id"] for r in records[2:7]]
     csv_out = runner.invoke(cli, ["search", "from:carl", "--format", "csv", *where]).stdout.splitlines()
     assert csv_out[0].startswith("id,date,from,subject,copies") and len(csv_out) == 13
     png, svg = tmp_path / "t.png", tmp_path / "t.svg"

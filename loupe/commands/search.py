@@ -65,7 +65,7 @@ Matching is normalised by default: case and accents folded (Juárez = juarez = J
     type=click.Choice(["table", "json", "csv", "ids"]),
     default="table",
     show_default=True,
-    help="json = JSON Lines; ids = one id per line, every match.",
+    help="json = JSON Lines; ids = one id per line, every match (or the page --limit, --offset or --after ask for).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
 def search(
@@ -88,15 +88,26 @@ def search(
     text = " ".join(query)
     parse(text)  # a malformed query fails before the case is opened
     fmt = "json" if as_json else fmt
+    context = click.get_current_context()
+    paged = after is not None or any(
+        context.get_parameter_source(name) != click.core.ParameterSource.DEFAULT for name in ("limit", "offset")
+    )
     case = _open(case_dir)
     try:
-        if fmt == "ids" and after is None:
+        if fmt == "ids" and not paged:
             for message_id in case.matching_ids(text, literal=literal, expand=expand):
                 click.echo(message_id)
             return
         by_date = sort == "date" or after is not None
         total, hits = case.search(
-            text, limit=limit, offset=offset, by_date=by_date, literal=literal, expand=expand, after=after
+            text,
+            limit=limit,
+            offset=offset,
+            by_date=by_date,
+            literal=literal,
+            expand=expand,
+            after=after,
+            snippets=fmt != "ids",
         )
         copies = case.db.copies_of(hit.id for hit in hits)
     finally:
@@ -115,7 +126,7 @@ def search(
         }
         for hit in hits
     ]
-    if fmt == "ids":  # one page of a cursor walk
+    if fmt == "ids":  # one page: --limit, --offset or a cursor walk
         for record in records:
             click.echo(record["id"])
         return
