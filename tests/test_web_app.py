@@ -141,3 +141,20 @@ def test_serve_runs_on_loopback_and_prints_its_address(demo_case: tuple[Case, di
         out, err = process.communicate(timeout=30)
     assert process.returncode == 0, err
     assert out.strip().endswith("stopped") and "interrupted" not in err
+
+
+def test_serve_gets_the_gazetteer_ready_before_the_first_message(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``loupe serve`` installs a gazetteer built in a child process, so the first message page
+    does not build one (1.1 s) and the server does not keep what reading GeoNames leaves behind."""
+    from loupe.commands.serve import _get_ready
+    from loupe.entities import gazetteer
+
+    monkeypatch.setattr(gazetteer, "_installed", [])
+
+    def refuse() -> None:
+        raise AssertionError("built in the server's own process")
+
+    monkeypatch.setattr(gazetteer, "build_gazetteer", refuse)  # the child process has its own, real one
+    _get_ready()
+    ready = gazetteer.default_gazetteer()
+    assert "monterrey" in ready.places and "pypdf" in sys.modules
