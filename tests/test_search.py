@@ -383,3 +383,41 @@ def test_a_message_is_found_by_id_prefix_or_message_id(demo_case: tuple[Case, di
         case.db.resolve("ffffffffffffffffffffff")
     with pytest.raises(NotFound):
         case.db.resolve(mid[:3])  # too short to be taken as a prefix
+
+
+def test_batch_shows_progress_on_a_terminal_and_keeps_its_output_clean(notmuch_case: Case, tmp_path: Path) -> None:
+    """``loupe batch names.txt --csv > hits.csv`` in a terminal: the bar is drawn on stderr (the
+    terminal), the file gets only CSV."""
+    import os
+    import pty
+
+    terms = tmp_path / "terms.txt"
+    terms.write_text("from:carl\nnotmuch\n")
+    out = tmp_path / "hits.csv"
+    main, terminal = pty.openpty()
+    with out.open("wb") as stdout:
+        done = subprocess.run(
+            [sys.executable, "-m", "loupe", "batch", str(terms), "--csv", "--case", str(notmuch_case.root)],
+            stdout=stdout,
+            stderr=terminal,
+            env={**os.environ, "COLUMNS": "100", "TERM": "xterm"},
+            timeout=120,
+        )
+    os.close(terminal)
+    drawn = b""
+    while True:
+        try:
+            chunk = os.read(main, 65536)
+        except OSError:  # the terminal's other end is closed: all read
+            break
+        if not chunk:
+            break
+        drawn += chunk
+    os.close(main)
+    assert done.returncode == 0
+    assert out.read_text().splitlines() == [
+        "query,hits,first,last,error",
+        "from:carl,12,2009-11-17,2009-11-18,",
+        "notmuch,50,2009-11-17,2009-11-18,",
+    ]
+    assert b"batch" in drawn and b"2/2" in drawn, drawn[-500:]

@@ -8,8 +8,8 @@ Record-emitting commands stream to stdout and end quietly on a broken pipe
 from __future__ import annotations
 
 import csv
+import io
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -229,32 +229,39 @@ def batch(terms_file: Any, case_dir: Path | None, as_csv: bool) -> None:
     """Run one query per line of a file: hits, first and last date of each.
 
     Blank lines and lines starting with # are skipped; a malformed line is
-    reported in the table and the batch goes on.
+    reported in the table and the batch goes on. When the output goes to a
+    file, a progress bar shows on the terminal while it runs.
     Example: loupe batch names.txt --csv > hits.csv
     """
     from loupe.errors import QueryError
+    from loupe.ui.progress import counted_progress
 
+    queries = [text for text in (line.strip() for line in terms_file) if text and not text.startswith("#")]
     case = _open(case_dir)
-    writer = csv.writer(sys.stdout) if as_csv else None
-    if writer:
-        writer.writerow(["query", "hits", "first", "last", "error"])
+
+    def csv_row(*values: object) -> None:  # through click.echo, as the table's lines
+        line = io.StringIO()
+        csv.writer(line).writerow(values)
+        click.echo(line.getvalue(), nl=False)
+
+    if as_csv:
+        csv_row("query", "hits", "first", "last", "error")
     try:
-        for line in terms_file:
-            text = line.strip()
-            if not text or text.startswith("#"):
-                continue
-            try:
-                result = case.timeline(text, "day")
-                hits = sum(n for _, n in result.counts) + result.undated
-                first = result.counts[0][0] if result.counts else ""
-                last = result.counts[-1][0] if result.counts else ""
-                error = ""
-            except QueryError as exc:
-                hits, first, last, error = 0, "", "", str(exc)
-            if writer:
-                writer.writerow([text, hits, first, last, error])
-            else:
-                click.echo(f"{hits:>8}  {first:<10}  {last:<10}  {text}" + (f"   ! {error}" if error else ""))
+        with counted_progress("batch", len(queries)) as advance:
+            for text in queries:
+                try:
+                    result = case.timeline(text, "day")
+                    hits = sum(n for _, n in result.counts) + result.undated
+                    first = result.counts[0][0] if result.counts else ""
+                    last = result.counts[-1][0] if result.counts else ""
+                    error = ""
+                except QueryError as exc:
+                    hits, first, last, error = 0, "", "", str(exc)
+                if as_csv:
+                    csv_row(text, hits, first, last, error)
+                else:
+                    click.echo(f"{hits:>8}  {first:<10}  {last:<10}  {text}" + (f"   ! {error}" if error else ""))
+                advance()
     finally:
         case.close()
 
