@@ -201,20 +201,72 @@ def _address(row: dict[str, Any]) -> str:
 
 
 @cli.command()
-@click.argument("message")
+@click.argument("what", nargs=-1, required=True)
 @case_option
-@click.option("--raw", is_flag=True, required=True, help="Write the original bytes, exactly as found.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File (default: stdout).")
-def export(message: str, case_dir: Path | None, raw: bool, output: Path | None) -> None:
-    """Write a message's original bytes (SHA-256 identical to the input).
+@click.option("--raw", is_flag=True, help="One message's original bytes, exactly as found (WHAT: its id).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="--raw's file (default: stdout).")
+@click.option(
+    "--eml",
+    "eml_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Every message matching the query WHAT, one .eml file each, in this new folder.",
+)
+@click.option(
+    "--mbox",
+    "mbox_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Every message matching the query WHAT, oldest first, in this new mbox file (mboxrd).",
+)
+@click.option("--literal", is_flag=True, help="Match every term of the query as typed.")
+@click.option("--expand", is_flag=True, help="Also find what the archive's glossary says a term means.")
+def export(
+    what: tuple[str, ...],
+    case_dir: Path | None,
+    raw: bool,
+    output: Path | None,
+    eml_dir: Path | None,
+    mbox_file: Path | None,
+    literal: bool,
+    expand: bool,
+) -> None:
+    """Get evidence out: one message's original bytes (SHA-256 identical to the input),
+    or every match of a query as .eml files or an mbox, with a manifest of hashes and
+    where each message was found (see the manifest's notes on Outlook originals and mbox quoting).
 
-    Example: loupe export 3f9a2c --raw -o original.eml
+    \b
+    Examples: loupe export 3f9a2c --raw -o original.eml
+              loupe export 'from:burton date:2010' --mbox burton-2010.mbox
+              loupe export 'source:MX1' --eml mx1/
     """
-    from loupe.export import raw_message
+    from loupe.export import export_eml, export_mbox, oldest_first, raw_message
+    from loupe.ui.progress import counted_progress
 
+    if sum((raw, eml_dir is not None, mbox_file is not None)) != 1:
+        raise click.UsageError("choose one of --raw (one message), --eml DIR or --mbox FILE (every match of a query)")
+    if eml_dir is not None and eml_dir.exists() and any(eml_dir.iterdir()):
+        raise click.UsageError(f"{eml_dir} is not empty: an export never overwrites; choose a new folder")
+    if mbox_file is not None and mbox_file.exists():
+        raise click.UsageError(f"{mbox_file} exists: an export never overwrites; choose a new file name")
+    text = " ".join(what)
+    if not raw:
+        from loupe.search.query import parse
+
+        parse(text)  # a malformed query fails before the case is opened
     case = _open(case_dir)
     try:
-        data = raw_message(case, message)
+        if raw:
+            data = raw_message(case, text)
+        else:
+            ids = oldest_first(case, case.matching_ids(text, literal=literal, expand=expand))
+            with counted_progress("export", len(ids), enabled=sys.stderr.isatty()) as advance:
+                if eml_dir is not None:
+                    export_eml(case, ids, eml_dir, advance)
+                    where = f"{eml_dir}/ (and {eml_dir / 'manifest.csv'})"
+                elif mbox_file is not None:
+                    export_mbox(case, ids, mbox_file, advance)
+                    where = f"{mbox_file} (and {mbox_file}.manifest.csv)"
+            click.echo(f"{len(ids)} messages matching {text!r} written to {where}")
+            return
     finally:
         case.close()
     if output is None:
