@@ -104,6 +104,9 @@ def number(n: int) -> str:
 
 
 def link(path: str, **params: Any) -> str:
-    """A URL with query parameters, leaving out empty ones (short, shareable links)."""
-    kept = {k: v for k, v in params.items() if v not in (None, "", False, 0)}
+    """A URL with query parameters, leaving out empty ones (short, shareable links).
+
+    A flag that is on is written ``1``, which ``workbench.flag_param`` reads back (``True`` it did
+    not: the sort, page and "older" links of an ``--expand`` or ``--literal`` search lost it)."""
+    kept = {k: "1" if v is True else v for k, v in params.items() if v not in (None, "", False, 0)}
     return f"{path}?{urlencode(kept)}" if kept else path

@@ -4,12 +4,10 @@ Each page module defines ``ROUTES`` (its pages, forms and ``/api/...``
 endpoints, every API endpoint ``@documented`` for the OpenAPI schema) and
 optionally ``NAV`` (its entry in the top bar: label, path).
 
-**Quote check** (the page for ``loupe/quotes/``, being written now) is the
-one optional page: write ``loupe/web/routes/quotes.py`` with ``ROUTES``
-(the page at ``/quotes``: paste an article, get the report; and its
-``/api/quotes`` endpoint) and ``NAV = ("Quote check", "/quotes")``, and its
-nav entry appears; until that module exists, nothing links to it. A test
-(``tests/test_web_app.py``) checks both states.
+**Quote check** (``quotes``) is the one optional page: its nav entry
+appears when its module imports, and nothing links to it otherwise (a test,
+``tests/test_web_app.py``, checks both states). ``exports`` has no page of
+its own: the search page links its downloads.
 """
 
 from __future__ import annotations
@@ -21,7 +19,7 @@ from types import ModuleType
 from starlette.routing import BaseRoute
 
 #: Always there, in top-bar order.
-PAGES = ("search", "people", "sources", "entities", "glossary", "tags", "saved", "message", "thread")
+PAGES = ("search", "people", "sources", "entities", "glossary", "tags", "saved", "message", "thread", "exports")
 #: Mounted when their module exists (and imports: its capability is installed).
 OPTIONAL_PAGES = ("quotes",)
 
