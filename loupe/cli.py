@@ -231,12 +231,13 @@ def export(
 ) -> None:
     """Get evidence out: one message's original bytes (SHA-256 identical to the input),
     or every match of a query as .eml files or an mbox, with a manifest of hashes and
-    where each message was found (see the manifest's notes on Outlook originals and mbox quoting).
+    where each message was found. Outlook .msg originals are written as the Internet mail
+    Loupe read them as (marked "converted"); the mbox quotes "From " lines the mboxrd way.
 
     \b
-    Examples: loupe export 3f9a2c --raw -o original.eml
-              loupe export 'from:burton date:2010' --mbox burton-2010.mbox
-              loupe export 'source:MX1' --eml mx1/
+    Example: loupe export 3f9a2c --raw -o original.eml
+             loupe export 'from:burton date:2010' --mbox burton-2010.mbox
+             loupe export 'source:MX1' --eml mx1/
     """
     from loupe.export import export_eml, export_mbox, oldest_first, raw_message
     from loupe.ui.progress import counted_progress
