@@ -217,6 +217,13 @@ def _address(row: dict[str, Any]) -> str:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Every message matching the query WHAT, oldest first, in this new mbox file (mboxrd).",
 )
+@click.option(
+    "--ftm",
+    "ftm_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Every message matching the query WHAT, and its correspondents, as FollowTheMoney entities "
+    "(JSON Lines) for Aleph: alephclient write-entities -i FILE -f COLLECTION.",
+)
 @click.option("--literal", is_flag=True, help="Match every term of the query as typed.")
 @click.option("--expand", is_flag=True, help="Also find what the archive's glossary says a term means.")
 def export(
@@ -226,28 +233,34 @@ def export(
     output: Path | None,
     eml_dir: Path | None,
     mbox_file: Path | None,
+    ftm_file: Path | None,
     literal: bool,
     expand: bool,
 ) -> None:
     """Get evidence out: one message's original bytes (SHA-256 identical to the input),
     or every match of a query as .eml files or an mbox, with a manifest of hashes and
-    where each message was found. Outlook .msg originals are written as the Internet mail
-    Loupe read them as (marked "converted"); the mbox quotes "From " lines the mboxrd way.
+    where each message was found, or as FollowTheMoney entities for Aleph. Outlook .msg
+    originals are written as the Internet mail Loupe read them as (marked "converted");
+    the mbox quotes "From " lines the mboxrd way.
 
     \b
     Example: loupe export 3f9a2c --raw -o original.eml
              loupe export 'from:burton date:2010' --mbox burton-2010.mbox
              loupe export 'source:MX1' --eml mx1/
+             loupe export 'juarez date:2010' --ftm juarez.ftm.json
     """
     from loupe.export import export_eml, export_mbox, oldest_first, raw_message
     from loupe.ui.progress import counted_progress
 
-    if sum((raw, eml_dir is not None, mbox_file is not None)) != 1:
-        raise click.UsageError("choose one of --raw (one message), --eml DIR or --mbox FILE (every match of a query)")
+    if sum((raw, eml_dir is not None, mbox_file is not None, ftm_file is not None)) != 1:
+        raise click.UsageError(
+            "choose one of --raw (one message), --eml DIR, --mbox FILE or --ftm FILE (every match of a query)"
+        )
     if eml_dir is not None and eml_dir.exists() and any(eml_dir.iterdir()):
         raise click.UsageError(f"{eml_dir} is not empty: an export never overwrites; choose a new folder")
-    if mbox_file is not None and mbox_file.exists():
-        raise click.UsageError(f"{mbox_file} exists: an export never overwrites; choose a new file name")
+    for new_file in (mbox_file, ftm_file):
+        if new_file is not None and new_file.exists():
+            raise click.UsageError(f"{new_file} exists: an export never overwrites; choose a new file name")
     text = " ".join(what)
     if not raw:
         from loupe.search.query import parse
@@ -266,6 +279,11 @@ def export(
                 elif mbox_file is not None:
                     export_mbox(case, ids, mbox_file, advance)
                     where = f"{mbox_file} (and {mbox_file}.manifest.csv)"
+                elif ftm_file is not None:
+                    from loupe.ftm import write_ftm
+
+                    entities = write_ftm(case, ids, ftm_file, advance)
+                    where = f"{ftm_file} ({entities} FollowTheMoney entities)"
             click.echo(f"{len(ids)} messages matching {text!r} written to {where}")
             return
     finally:

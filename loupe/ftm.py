@@ -1,0 +1,129 @@
+"""A query's messages as FollowTheMoney entities, the format Aleph (and OpenAleph) loads.
+
+``loupe export QUERY --ftm FILE`` writes JSON Lines, one entity a line, built
+with the ``followthemoney`` library itself so every entity is valid in its
+model; ``alephclient write-entities -i FILE -f COLLECTION`` then loads them.
+
+- Each message is an ``Email``: subject, date, sender and recipients as
+  written, Message-ID and In-Reply-To, the body text, and what Loupe read in
+  it: the people, organisations and places it names (``peopleMentioned``,
+  ``companiesMentioned``, ``locationMentioned``, corrections applied). Its
+  ``notes`` say where the original is: the Loupe id, the SHA-256 and where it
+  was found, so the entity can be traced back to the evidence. A reply whose
+  parent is also exported points at it (``inReplyToEmail``).
+- Each correspondent is a ``Person`` (a mailing list a ``LegalEntity``), as
+  Loupe grouped their addresses, and each email names them as ``emitters``
+  and ``recipients``: Aleph's network view is Loupe's who-wrote-to-whom.
+
+Entity ids are derived from Loupe's message ids and from each person's
+addresses, so exporting again gives the same ids (Aleph then updates rather
+than duplicates); a person merged or split in Loupe gets a new id.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from followthemoney import model
+
+from loupe.case import Case
+from loupe.entity_counts import named_in
+
+#: ``loupe`` in every id, so Loupe's entities never collide with another tool's in one collection.
+ID_PREFIX = "loupe"
+MENTIONS = {"person": "peopleMentioned", "organisation": "companiesMentioned", "place": "locationMentioned"}
+RECIPIENT_ROLES = ("to", "cc", "bcc")
+
+
+def write_ftm(case: Case, ids: Sequence[str], path: Path, advance: Callable[[], None]) -> int:
+    """Write the entities for these messages (and their correspondents) to ``path``; how many entities."""
+    written = 0
+    with path.open("w", encoding="utf-8") as out:
+        for entity in ftm_entities(case, ids, advance):
+            out.write(json.dumps(entity, ensure_ascii=False, sort_keys=True) + "\n")
+            written += 1
+    return written
+
+
+def ftm_entities(case: Case, ids: Sequence[str], advance: Callable[[], None]) -> Iterator[dict[str, Any]]:
+    """Each correspondent's entity the first time a message names them, then the message's ``Email``."""
+    person_of = case.db.people.person_of_emails()
+    emails_of: dict[int, list[str]] = {}
+    for email, (number, _, _) in person_of.items():
+        emails_of.setdefault(number, []).append(email)
+    exported = set(ids)
+    answers = case.db.conversations.parents(ids)  # the reply tree Loupe worked out, not only In-Reply-To
+    seen: dict[int, str] = {}  # person number -> entity id
+    corrections = case.entity_corrections()
+
+    def party(email: str) -> tuple[str | None, dict[str, Any] | None]:
+        """The correspondent's entity id, and the entity itself the first time."""
+        found = person_of.get(email.lower())
+        if found is None:
+            return None, None
+        number, name, kind = found
+        if number in seen:
+            return seen[number], None
+        entity = model.make_entity("Person" if kind == "person" else "LegalEntity")
+        addresses = sorted(emails_of[number])
+        entity.make_id(ID_PREFIX, "person", *addresses)
+        entity.add("name", name or addresses[0])
+        entity.add("email", addresses)
+        seen[number] = str(entity.id)
+        return seen[number], entity.to_dict()
+
+    for message in ids:
+        record = case.db.message(message)
+        parsed = case.parsed(message, attachment_text=False)
+        mail = model.make_entity("Email")
+        mail.make_id(ID_PREFIX, "email", message)
+        mail.add("subject", record["subject"])
+        mail.add("title", record["subject"] or "(no subject)")
+        if record["date"]:
+            mail.add("date", record["date"])
+        mail.add("messageId", record["message_id"])
+        mail.add("inReplyTo", record["in_reply_to"])
+        parent = answers.get(message)
+        if parent is not None and parent in exported:
+            mail.add("inReplyToEmail", _email_id(parent))
+        mail.add("bodyText", parsed.body_text)
+        mail.add("fileName", f"{message}.eml")
+        mail.add("mimeType", "message/rfc822")
+        mail.add("fileSize", record["size"])
+        mail.add(
+            "notes",
+            f"Loupe message {message}; original SHA-256 {record['raw_sha256']}; found at {record['locator']}",
+        )
+        for address in record["addresses"]:
+            written = _written(address)
+            role = address["role"]
+            if role == "from":
+                mail.add("from", written)
+            elif role in RECIPIENT_ROLES:
+                mail.add(role, written)
+            else:
+                continue
+            entity_id, entity = party(address["email"]) if address["email"] else (None, None)
+            if entity is not None:
+                yield entity
+            if entity_id is not None:
+                mail.add("emitters" if role == "from" else "recipients", entity_id)
+        for kind, names in named_in(parsed.subject, parsed.body_text, corrections).items():
+            mail.add(MENTIONS[kind], names)
+        yield mail.to_dict()
+        advance()
+
+
+def _email_id(message: str) -> str:
+    entity = model.make_entity("Email")
+    entity.make_id(ID_PREFIX, "email", message)
+    return str(entity.id)
+
+
+def _written(address: dict[str, Any]) -> str:
+    if address["name"] and address["email"]:
+        return f"{address['name']} <{address['email']}>"
+    return str(address["email"] or address["name"] or address["raw"])
