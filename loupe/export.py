@@ -10,7 +10,9 @@ in the manifest written next to the export:
 
 - an Outlook ``.msg`` or Apple ``.emlx`` original is not Internet mail; it is
   written in the RFC 822 form Loupe read it in (``converted`` is true, and
-  ``original_sha256`` names the original, which ``--raw`` still gives);
+  ``original_sha256`` names the original, which ``--raw`` still gives); a
+  message from a ``.pst`` was already made Internet mail at ingest (the PST
+  is the original) and says so in its ``X-Loupe-Converted-From`` header;
 - in an mbox a line of a message that starts with ``From `` would end the
   message, so every such line gets one more ``>`` (the *mboxrd* convention:
   removing one ``>`` from each ``>...From `` line gives the message back, and
