@@ -224,6 +224,13 @@ def _address(row: dict[str, Any]) -> str:
     help="Every message matching the query WHAT, and its correspondents, as FollowTheMoney entities "
     "(JSON Lines) for Aleph: alephclient write-entities -i FILE -f COLLECTION.",
 )
+@click.option(
+    "--sqlite",
+    "sqlite_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Every message matching the query WHAT as a new SQLite file for Datasette "
+    "(messages with full-text search, addresses, people, attachments, names).",
+)
 @click.option("--literal", is_flag=True, help="Match every term of the query as typed.")
 @click.option("--expand", is_flag=True, help="Also find what the archive's glossary says a term means.")
 def export(
@@ -234,12 +241,14 @@ def export(
     eml_dir: Path | None,
     mbox_file: Path | None,
     ftm_file: Path | None,
+    sqlite_file: Path | None,
     literal: bool,
     expand: bool,
 ) -> None:
     """Get evidence out: one message's original bytes (SHA-256 identical to the input),
     or every match of a query as .eml files or an mbox, with a manifest of hashes and
-    where each message was found, or as FollowTheMoney entities for Aleph. Outlook .msg
+    where each message was found, as FollowTheMoney entities for Aleph, or as a SQLite
+    file for Datasette. Outlook .msg
     originals are written as the Internet mail Loupe read them as (marked "converted");
     the mbox quotes "From " lines the mboxrd way.
 
@@ -248,17 +257,19 @@ def export(
              loupe export 'from:burton date:2010' --mbox burton-2010.mbox
              loupe export 'source:MX1' --eml mx1/
              loupe export 'juarez date:2010' --ftm juarez.ftm.json
+             loupe export 'source:MX1' --sqlite mx1.db
     """
     from loupe.export import export_eml, export_mbox, oldest_first, raw_message
     from loupe.ui.progress import counted_progress
 
-    if sum((raw, eml_dir is not None, mbox_file is not None, ftm_file is not None)) != 1:
+    if sum((raw, *(target is not None for target in (eml_dir, mbox_file, ftm_file, sqlite_file)))) != 1:
         raise click.UsageError(
-            "choose one of --raw (one message), --eml DIR, --mbox FILE or --ftm FILE (every match of a query)"
+            "choose one of --raw (one message), --eml DIR, --mbox FILE, --ftm FILE or --sqlite FILE "
+            "(every match of a query)"
         )
     if eml_dir is not None and eml_dir.exists() and any(eml_dir.iterdir()):
         raise click.UsageError(f"{eml_dir} is not empty: an export never overwrites; choose a new folder")
-    for new_file in (mbox_file, ftm_file):
+    for new_file in (mbox_file, ftm_file, sqlite_file):
         if new_file is not None and new_file.exists():
             raise click.UsageError(f"{new_file} exists: an export never overwrites; choose a new file name")
     text = " ".join(what)
@@ -284,6 +295,11 @@ def export(
 
                     entities = write_ftm(case, ids, ftm_file, advance)
                     where = f"{ftm_file} ({entities} FollowTheMoney entities)"
+                elif sqlite_file is not None:
+                    from loupe.export_sqlite import write_sqlite
+
+                    write_sqlite(case, ids, sqlite_file, advance)
+                    where = f"{sqlite_file} (open it with: datasette {sqlite_file})"
             click.echo(f"{len(ids)} messages matching {text!r} written to {where}")
             return
     finally:
