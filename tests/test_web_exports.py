@@ -103,3 +103,29 @@ def test_links_keep_the_search_flags(client: TestClient) -> None:
     assert total(client.get(resorted).text) == total(expanded)
     listed = client.get(next(url for url in same_search if url.startswith("/export.csv")))
     assert len(list(csv.DictReader(io.StringIO(listed.content.decode("utf-8-sig"))))) == total(expanded)
+
+
+def test_aleph_and_datasette_downloads(
+    client: TestClient, demo_case: tuple[Case, dict[str, Any]], tmp_path: Any
+) -> None:
+    """The same files as ``loupe export --ftm`` and ``--sqlite``, for the reporter in the browser."""
+    import json
+
+    from followthemoney import model
+    from sqlite_utils import Database
+
+    case, _ = demo_case
+    expected = sorted(case.matching_ids("source:MX1"))
+    ftm = client.get("/export.ftm.json", params={"q": "source:MX1"})
+    _is_download(ftm, ".ftm.json")
+    entities = [model.get_proxy(json.loads(line)) for line in ftm.text.splitlines()]
+    assert len([e for e in entities if e.schema.name == "Email"]) == len(expected)
+    sqlite = client.get("/export.db", params={"q": "source:MX1"})
+    _is_download(sqlite, ".db")
+    (tmp_path / "mx1.db").write_bytes(sqlite.content)
+    db = Database(tmp_path / "mx1.db")
+    assert sorted(r["id"] for r in db.table("messages").rows) == expected
+    assert db.table("messages").detect_fts() == "messages_fts"
+    db.close()
+    page = unescape(client.get("/", params={"q": "source:MX1"}).text)
+    assert "/export.ftm.json?q=source%3AMX1" in page and "/export.db?q=source%3AMX1" in page

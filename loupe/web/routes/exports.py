@@ -1,13 +1,15 @@
-"""Downloads of a whole search, linked from the search page: ``/export.csv`` and ``/export.mbox``.
+"""Downloads of a whole search, linked from the search page.
 
 - ``/export.csv?q=...``: every match, a line each, oldest first (id, date,
   sender, subject, copies, where it was found, its page here): the
   spreadsheet a reporter keeps next to the story. No cap.
-- ``/export.mbox?q=...``: the messages themselves, oldest first, as
-  ``loupe export QUERY --mbox`` writes them (the originals, mboxrd quoting;
-  see ``loupe.export``), for a mail client. A browser download of a whole
-  leak is not the way to move it, so at most ``WEB_MBOX_LIMIT`` messages;
-  past that the answer says to narrow the query or use ``loupe export``.
+- ``/export.mbox``, ``/export.ftm.json`` and ``/export.db``: the messages
+  themselves, as ``loupe export QUERY`` writes them with ``--mbox`` (for a
+  mail client), ``--ftm`` (for Aleph) and ``--sqlite`` (for Datasette); see
+  ``loupe.export``, ``loupe.ftm`` and ``loupe.export_sqlite``. A browser
+  download of a whole leak is not the way to move it, so at most
+  ``WEB_MBOX_LIMIT`` messages; past that the answer says to narrow the query
+  or use ``loupe export``.
 
 Both are served as attachments with ``nosniff``, as every download here.
 """
@@ -18,6 +20,7 @@ import csv
 import io
 import shutil
 import tempfile
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
 from starlette.background import BackgroundTask
@@ -28,6 +31,8 @@ from starlette.routing import Route
 
 from loupe.case import Case
 from loupe.export import export_mbox, oldest_first
+from loupe.export_sqlite import write_sqlite
+from loupe.ftm import write_ftm
 from loupe.search.query import parse
 from loupe.store.batching import chunks
 from loupe.web.routes.message import download
@@ -65,18 +70,29 @@ def listing(case: Case, q: str, literal: bool, expand: bool) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def mbox_file(case: Case, q: str, literal: bool, expand: bool) -> tuple[Path, int]:
-    """The mbox of every match, in a new temporary folder (removed once sent)."""
+#: Download name's ending -> (what ``loupe export`` calls it, the writer).
+WRITERS: dict[str, tuple[str, Callable[[Case, Sequence[str], Path, Callable[[], None]], object]]] = {
+    ".mbox": ("--mbox", export_mbox),
+    ".ftm.json": ("--ftm", write_ftm),
+    ".db": ("--sqlite", write_sqlite),
+}
+
+
+def export_file(case: Case, q: str, literal: bool, expand: bool, ending: str) -> tuple[Path, Path]:
+    """Every match written as ``loupe export`` would, in a new temporary folder (removed once sent):
+    the folder and the file."""
+    option, write = WRITERS[ending]
     ids = matches(case, q, literal, expand)
     if len(ids) > WEB_MBOX_LIMIT:
         raise HTTPException(
             400,
-            f"{len(ids):,} messages match; the browser exports up to {WEB_MBOX_LIMIT:,} as an mbox. "
-            f"Narrow the query, or run: loupe export '{q}' --mbox FILE",
+            f"{len(ids):,} messages match; the browser exports up to {WEB_MBOX_LIMIT:,} messages. "
+            f"Narrow the query, or run: loupe export '{q}' {option} FILE",
         )
     folder = Path(tempfile.mkdtemp(prefix="loupe-export-"))
-    export_mbox(case, ids, folder / "export.mbox", lambda: None)
-    return folder, len(ids)
+    target = folder / f"export{ending}"
+    write(case, ids, target, lambda: None)
+    return folder, target
 
 
 def _name(q: str, extension: str) -> str:
@@ -89,20 +105,24 @@ async def export_csv(request: Request) -> Response:
     return download(data, _name(q, ".csv"))
 
 
-async def export_mbox_download(request: Request) -> Response:
-    q = request.query_params.get("q", "").strip()
-    folder, _ = await run(request, mbox_file, q, flag_param(request, "literal"), flag_param(request, "expand"))
-    reference = download(b"", _name(q, ".mbox"))  # the same download headers, for a file
-    wanted = ("content-disposition", "x-content-type-options")
-    return FileResponse(
-        folder / "export.mbox",
-        media_type="application/octet-stream",
-        headers={k: v for k, v in reference.headers.items() if k.lower() in wanted},
-        background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True),
-    )
+def _file_download(ending: str) -> Callable[[Request], Awaitable[Response]]:
+    async def send(request: Request) -> Response:
+        q = request.query_params.get("q", "").strip()
+        literal, expand = flag_param(request, "literal"), flag_param(request, "expand")
+        folder, target = await run(request, export_file, q, literal, expand, ending)
+        reference = download(b"", _name(q, ending))  # the same download headers, for a file
+        wanted = ("content-disposition", "x-content-type-options")
+        return FileResponse(
+            target,
+            media_type="application/octet-stream",
+            headers={k: v for k, v in reference.headers.items() if k.lower() in wanted},
+            background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True),
+        )
+
+    return send
 
 
 ROUTES = [
     Route("/export.csv", export_csv, name="export_csv"),
-    Route("/export.mbox", export_mbox_download, name="export_mbox"),
+    *(Route(f"/export{ending}", _file_download(ending), name=f"export{ending}") for ending in WRITERS),
 ]
