@@ -68,7 +68,7 @@ def test_mbox_is_read_by_pythons_mailbox(client: TestClient, tmp_path: Any) -> N
 
 
 def test_too_many_for_a_browser_mbox_says_what_to_do(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(exports, "WEB_MBOX_LIMIT", 3)
+    monkeypatch.setattr(exports, "WEB_EXPORT_LIMIT", 3)
     response = client.get("/export.mbox", params={"q": "juarez"})
     assert response.status_code == 400 and "loupe export" in response.text and "Narrow the query" in response.text
 

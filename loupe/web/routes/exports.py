@@ -8,10 +8,10 @@
   mail client), ``--ftm`` (for Aleph) and ``--sqlite`` (for Datasette); see
   ``loupe.export``, ``loupe.ftm`` and ``loupe.export_sqlite``. A browser
   download of a whole leak is not the way to move it, so at most
-  ``WEB_MBOX_LIMIT`` messages; past that the answer says to narrow the query
+  ``WEB_EXPORT_LIMIT`` messages; past that the answer says to narrow the query
   or use ``loupe export``.
 
-Both are served as attachments with ``nosniff``, as every download here.
+Every one is served as an attachment with ``nosniff``, as every download here.
 """
 
 from __future__ import annotations
@@ -38,8 +38,8 @@ from loupe.store.batching import chunks
 from loupe.web.routes.message import download
 from loupe.web.workbench import flag_param, run
 
-#: The most messages ``/export.mbox`` writes (``loupe export`` has no limit).
-WEB_MBOX_LIMIT = 10_000
+#: The most messages the mbox, Aleph and Datasette downloads write (``loupe export`` has no limit).
+WEB_EXPORT_LIMIT = 10_000
 
 LISTING_COLUMNS = ("id", "date", "from", "subject", "copies", "found_at", "page")
 
@@ -83,15 +83,19 @@ def export_file(case: Case, q: str, literal: bool, expand: bool, ending: str) ->
     the folder and the file."""
     option, write = WRITERS[ending]
     ids = matches(case, q, literal, expand)
-    if len(ids) > WEB_MBOX_LIMIT:
+    if len(ids) > WEB_EXPORT_LIMIT:
         raise HTTPException(
             400,
-            f"{len(ids):,} messages match; the browser exports up to {WEB_MBOX_LIMIT:,} messages. "
+            f"{len(ids):,} messages match; the browser exports up to {WEB_EXPORT_LIMIT:,} messages. "
             f"Narrow the query, or run: loupe export '{q}' {option} FILE",
         )
     folder = Path(tempfile.mkdtemp(prefix="loupe-export-"))
     target = folder / f"export{ending}"
-    write(case, ids, target, lambda: None)
+    try:
+        write(case, ids, target, lambda: None)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)  # nothing half-written is left behind
+        raise
     return folder, target
 
 

@@ -23,7 +23,7 @@ from loupe.web import querytext
 from loupe.web.charts import histogram, timeline_for
 from loupe.web.openapi import INTEGER, NUMBER, STRING, Operation, Param, array, documented, nullable, obj
 from loupe.web.render import api_json, hit_record, page
-from loupe.web.routes.exports import WEB_MBOX_LIMIT
+from loupe.web.routes.exports import WEB_EXPORT_LIMIT
 from loupe.web.workbench import choice_param, flag_param, int_param, run
 
 NAV = ("Search", "/")
@@ -177,7 +177,7 @@ async def search_view(request: Request) -> Response:
         context["error"] = exc
         return page(request, "search.html", context, status_code=400)
     context.update(data)
-    context["mbox_limit"] = WEB_MBOX_LIMIT
+    context["export_limit"] = WEB_EXPORT_LIMIT
     context["groups"] = facet_groups(s.q, data["facets"])
     context["page_list"] = page_numbers(s.page, data["pages"])
     return page(request, "search.html", context)
