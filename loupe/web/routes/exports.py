@@ -31,8 +31,6 @@ from starlette.routing import Route
 
 from loupe.case import Case
 from loupe.export import export_mbox, oldest_first
-from loupe.export_sqlite import write_sqlite
-from loupe.ftm import write_ftm
 from loupe.search.query import parse
 from loupe.store.batching import chunks
 from loupe.web.routes.message import download
@@ -70,11 +68,26 @@ def listing(case: Case, q: str, literal: bool, expand: bool) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
+Writer = Callable[[Case, Sequence[str], Path, Callable[[], None]], object]
+
+
+def _ftm(case: Case, ids: Sequence[str], path: Path, advance: Callable[[], None]) -> object:
+    from loupe.ftm import write_ftm  # followthemoney takes 1.5 s to import: not at the server's start
+
+    return write_ftm(case, ids, path, advance)
+
+
+def _sqlite(case: Case, ids: Sequence[str], path: Path, advance: Callable[[], None]) -> object:
+    from loupe.export_sqlite import write_sqlite
+
+    return write_sqlite(case, ids, path, advance)
+
+
 #: Download name's ending -> (what ``loupe export`` calls it, the writer).
-WRITERS: dict[str, tuple[str, Callable[[Case, Sequence[str], Path, Callable[[], None]], object]]] = {
+WRITERS: dict[str, tuple[str, Writer]] = {
     ".mbox": ("--mbox", export_mbox),
-    ".ftm.json": ("--ftm", write_ftm),
-    ".db": ("--sqlite", write_sqlite),
+    ".ftm.json": ("--ftm", _ftm),
+    ".db": ("--sqlite", _sqlite),
 }
 
 
