@@ -80,7 +80,8 @@ def _ftm(case: Case, ids: Sequence[str], path: Path, advance: Callable[[], None]
 def _sqlite(case: Case, ids: Sequence[str], path: Path, advance: Callable[[], None]) -> object:
     from loupe.export_sqlite import write_sqlite
 
-    return write_sqlite(case, ids, path, advance)
+    write_sqlite(case, ids, path, advance)
+    return None
 
 
 #: Download name's ending -> (what ``loupe export`` calls it, the writer).
