@@ -12,7 +12,8 @@ in the manifest written next to the export:
   written in the RFC 822 form Loupe read it in (``converted`` is true, and
   ``original_sha256`` names the original, which ``--raw`` still gives); a
   message from a ``.pst`` was already made Internet mail at ingest (the PST
-  is the original) and says so in its ``X-Loupe-Converted-From`` header;
+  is the original, and the message says so in its ``X-Loupe-Converted-From``
+  header): it is written as stored, and ``converted`` is true for it too;
 - in an mbox a line of a message that starts with ``From `` would end the
   message, so every such line gets one more ``>`` (the *mboxrd* convention:
   removing one ``>`` from each ``>...From `` line gives the message back, and
@@ -39,6 +40,8 @@ from loupe.ingest.worker import as_rfc822
 
 #: A line that an mbox reader would take for the start of a message, already quoted or not.
 _FROM_LINE = re.compile(rb"^(>*From )", re.MULTILINE)
+#: Where a message's header ends.
+_BLANK_LINE = re.compile(rb"\r?\n\r?\n")
 
 
 def raw_message(case: Case, key: str) -> bytes:
@@ -59,7 +62,7 @@ class Exported:
     offset: int | None  # the mbox: where the message's "From " line starts; None in a folder
     sha256: str  # of the message as written (in an mbox: before the ">From" quoting)
     original_sha256: str  # of the original as found (what ``loupe export ID --raw`` gives)
-    converted: bool  # an Outlook .msg or .emlx original, written in its RFC 822 form
+    converted: bool  # not mail as found: a .msg or .emlx written as RFC 822, or a message Loupe made of a .pst item
     date: str
     sender: str
     subject: str
@@ -126,12 +129,19 @@ def write_manifest(rows: Sequence[Exported], path: Path) -> None:
             writer.writerow(["" if value is None else value for value in astuple(row)])
 
 
+def _made_at_ingest(data: bytes) -> bool:
+    """Whether Loupe wrote this message's headers itself (an item of a .pst), as its header says."""
+    blank = _BLANK_LINE.search(data)
+    head = data[: blank.start() if blank else len(data)]
+    return head.startswith(b"X-Loupe-Converted-From:") or b"\nX-Loupe-Converted-From:" in head
+
+
 def _one(case: Case, message: str, file: str, offset: int | None) -> tuple[bytes, Exported, str]:
     """The bytes to write for a message, its manifest line, and its sender's address."""
     original_sha256 = case.db.raw_sha256_of(message)
     original = case.blobs.get(original_sha256)  # verified against its hash
     data = as_rfc822(original)
-    converted = data is not original
+    converted = data is not original or _made_at_ingest(data)
     if offset is not None and not data.endswith(b"\n"):
         data += b"\n"  # in an mbox every message ends with a line break
     about = case.db.conversations.headlines([message]).get(message, {})

@@ -24,7 +24,7 @@ from .conftest import corpus
 
 @pytest.fixture(scope="module")
 def mail_case(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    """Real mail (the notmuch list), Outlook .msg files, and a message full of "From " lines."""
+    """Real mail (the notmuch list), Outlook .msg and .pst files, and a message full of "From " lines."""
     root = tmp_path_factory.mktemp("export")
     tricky = root / "tricky"
     tricky.mkdir()
@@ -35,7 +35,7 @@ def mail_case(tmp_path_factory: pytest.TempPathFactory) -> Any:
         b"From the end, with no line break at all"
     )
     case = Case.open(root / "case", create=True)
-    ingest(case, [corpus("notmuch-default"), corpus("msg-samples"), tricky], workers=1)
+    ingest(case, [corpus("notmuch-default"), corpus("msg-samples"), corpus("pst-samples"), tricky], workers=1)
     yield case
     case.close()
 
@@ -77,6 +77,19 @@ def test_outlook_originals_are_written_as_internet_mail_and_say_so(mail_case: Ca
         parsed = email.message_from_bytes(written)
         subject = " ".join(str(parsed["Subject"] or "").split())
         assert row["subject"] and row["subject"] in subject
+
+
+def test_messages_from_a_pst_are_marked_as_made_by_loupe(mail_case: Case, tmp_path: Path) -> None:
+    """A .pst's items were made Internet mail at ingest: written as stored, but not mail as found."""
+    out = tmp_path / "pst"
+    _export(mail_case, "path:pst-samples", "--eml", str(out))
+    rows = _manifest(out / "manifest.csv")
+    assert rows and all(r["converted"] == "True" and r["sha256"] == r["original_sha256"] for r in rows)
+    assert all(b"X-Loupe-Converted-From: outlook-pst" in (out / r["file"]).read_bytes() for r in rows)
+    # and mail as found is never marked
+    carl = tmp_path / "carl"
+    _export(mail_case, "from:carl", "--eml", str(carl))
+    assert {r["converted"] for r in _manifest(carl / "manifest.csv")} == {"False"}
 
 
 def test_mbox_reads_back_to_the_same_messages(mail_case: Case, tmp_path: Path) -> None:
