@@ -18,6 +18,7 @@ import click
 from loupe.case import Case
 from loupe.config import default_case_dir
 from loupe.errors import LoupeError
+from loupe.model import Address
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -164,7 +165,7 @@ def show(message: str, case_dir: Path | None, as_json: bool) -> None:
     for role in ("from", "to", "cc", "bcc"):
         people = [a for a in view["addresses"] if a["role"] == role]
         if people:
-            shown = ", ".join(_address(a) for a in people)
+            shown = ", ".join(Address(a["name"], a["email"], a["raw"]).display() for a in people)
             click.echo(f"{role.title() + ':':<12} {shown}")
     click.echo(f"{'SHA-256:':<12} {view['raw_sha256']}")
     for copy in view["copies"]:
@@ -192,12 +193,6 @@ def show(message: str, case_dir: Path | None, as_json: bool) -> None:
     for att in view["attachments"]:
         error = f"  [text: {att['text_error']}]" if att["text_error"] else ""
         click.echo(f"[attachment] {att['filename'] or '(no name)'}  {att['mimetype']}  {att['size']} bytes{error}")
-
-
-def _address(row: dict[str, Any]) -> str:
-    if row["name"] and row["email"]:
-        return f"{row['name']} <{row['email']}>"
-    return str(row["email"] or row["name"] or row["raw"])
 
 
 @cli.command()

@@ -37,6 +37,7 @@ from pathlib import Path
 
 from loupe.case import Case
 from loupe.ingest.worker import as_rfc822
+from loupe.model import Address
 
 #: A line that an mbox reader would take for the start of a message, already quoted or not.
 _FROM_LINE = re.compile(rb"^(>*From )", re.MULTILINE)
@@ -145,8 +146,8 @@ def _one(case: Case, message: str, file: str, offset: int | None) -> tuple[bytes
     if offset is not None and not data.endswith(b"\n"):
         data += b"\n"  # in an mbox every message ends with a line break
     about = case.db.conversations.headlines([message]).get(message, {})
-    name, address = about.get("from_name") or "", about.get("from_email") or ""
-    sender = f"{name} <{address}>" if name and address else name or address
+    address = str(about.get("from_email") or "")
+    sender = Address(str(about.get("from_name") or ""), address).display()
     locators = case.db.copies_of([message]).get(message, [])
     return (
         data,

@@ -28,6 +28,7 @@ from sqlite_utils import Database
 
 from loupe.case import Case
 from loupe.entity_counts import named_in
+from loupe.model import Address
 
 #: Messages written to the file at a time (bodies included, so a whole leak never sits in memory).
 BATCH = 1000
@@ -118,13 +119,12 @@ def _rows(
                     "person": person[0] if person else None,
                 }
             )
-        name, address = record["from_name"], record["from_email"]
         names = named_in(parsed.subject, parsed.body_text, corrections)
         yield {
             "message": {
                 "id": message,
                 "date": record["date"],
-                "sender": f"{name} <{address}>" if name and address else name or address,
+                "sender": Address(record["from_name"], record["from_email"]).display(),
                 "subject": record["subject"],
                 "body": parsed.body_text,
                 "thread": conversations.thread_of(message) or message,

@@ -31,6 +31,7 @@ from followthemoney import model
 
 from loupe.case import Case
 from loupe.entity_counts import named_in
+from loupe.model import Address
 
 #: ``loupe`` in every id, so Loupe's entities never collide with another tool's in one collection.
 ID_PREFIX = "loupe"
@@ -98,7 +99,7 @@ def ftm_entities(case: Case, ids: Sequence[str], advance: Callable[[], None]) ->
             f"Loupe message {message}; original SHA-256 {record['raw_sha256']}; found at {record['locator']}",
         )
         for address in record["addresses"]:
-            written = _written(address)
+            written = Address(address["name"], address["email"], address["raw"]).display()
             role = address["role"]
             if role == "from":
                 mail.add("from", written)
@@ -121,9 +122,3 @@ def _email_id(message: str) -> str:
     entity = model.make_entity("Email")
     entity.make_id(ID_PREFIX, "email", message)
     return str(entity.id)
-
-
-def _written(address: dict[str, Any]) -> str:
-    if address["name"] and address["email"]:
-        return f"{address['name']} <{address['email']}>"
-    return str(address["email"] or address["name"] or address["raw"])

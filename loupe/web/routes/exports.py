@@ -31,6 +31,7 @@ from starlette.routing import Route
 
 from loupe.case import Case
 from loupe.export import export_mbox, oldest_first
+from loupe.model import Address
 from loupe.search.query import parse
 from loupe.store.batching import chunks
 from loupe.web.routes.message import download
@@ -59,8 +60,7 @@ def listing(case: Case, q: str, literal: bool, expand: bool) -> bytes:
         copies = case.db.copies_of(part)
         for message in part:
             row = about.get(message, {})
-            name, address = row.get("from_name") or "", row.get("from_email") or ""
-            sender = f"{name} <{address}>" if name and address else name or address
+            sender = Address(row.get("from_name") or "", row.get("from_email") or "").display()
             found = copies.get(message, [])
             first = found[0] if found else ""
             date, subject = row.get("date") or "", row.get("subject") or ""
