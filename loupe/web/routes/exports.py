@@ -34,7 +34,7 @@ from loupe.export import export_mbox, oldest_first
 from loupe.model import Address
 from loupe.search.query import parse
 from loupe.store.batching import chunks
-from loupe.web.routes.message import download
+from loupe.web.routes.message import attachment_headers, download
 from loupe.web.workbench import flag_param, run
 
 #: The most messages the mbox, Aleph and Datasette downloads write (``loupe export`` has no limit).
@@ -128,12 +128,10 @@ def _file_download(ending: str) -> Callable[[Request], Awaitable[Response]]:
         q = request.query_params.get("q", "").strip()
         literal, expand = flag_param(request, "literal"), flag_param(request, "expand")
         folder, target = await run(request, export_file, q, literal, expand, ending)
-        reference = download(b"", _name(q, ending))  # the same download headers, for a file
-        wanted = ("content-disposition", "x-content-type-options")
         return FileResponse(
             target,
             media_type="application/octet-stream",
-            headers={k: v for k, v in reference.headers.items() if k.lower() in wanted},
+            headers=attachment_headers(_name(q, ending)),
             background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True),
         )
 

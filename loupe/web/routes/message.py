@@ -100,19 +100,20 @@ async def message_body_frame(request: Request) -> Response:
 
 
 # -- downloads --------------------------------------------------------------------
+def attachment_headers(filename: str) -> dict[str, str]:
+    """The headers that make a browser save a response as ``filename`` and never render it."""
+    ascii_name = re.sub(r"[^A-Za-z0-9._-]+", "_", filename).strip("._") or "download"
+    return {
+        "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}",
+        "X-Content-Type-Options": "nosniff",
+    }
+
+
 def download(data: bytes, filename: str) -> Response:
     """Bytes as an attachment the browser saves, never renders; the SHA-256 travels in ``Repr-Digest``."""
-    ascii_name = re.sub(r"[^A-Za-z0-9._-]+", "_", filename).strip("._") or "download"
     digest = base64.b64encode(hashlib.sha256(data).digest()).decode("ascii")
-    return Response(
-        data,
-        media_type="application/octet-stream",
-        headers={
-            "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}",
-            "X-Content-Type-Options": "nosniff",
-            "Repr-Digest": f"sha-256=:{digest}:",
-        },
-    )
+    headers = {**attachment_headers(filename), "Repr-Digest": f"sha-256=:{digest}:"}
+    return Response(data, media_type="application/octet-stream", headers=headers)
 
 
 def _extension(data: bytes) -> str:
