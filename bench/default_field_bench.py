@@ -28,7 +28,7 @@ from pathlib import Path
 import tantivy
 
 from loupe.case import Case
-from loupe.ingest.pipeline import people_text
+from loupe.ingest.pipeline import default_field_texts
 from loupe.search.index import FOLD, _analyzer, prepare
 from loupe.search.query import DEFAULT_FIELDS
 
@@ -52,26 +52,13 @@ def _open(path: Path, fields: tuple[str, ...]) -> tantivy.Index:
     return index
 
 
-def _texts(case: Case, message: str) -> dict[str, str]:
-    """The six default fields' text, as ingest gives it to the index."""
-    parsed = case.parsed(message)
-    return {
-        "subject": parsed.subject,
-        "from": people_text(parsed.senders),
-        "to": people_text(parsed.to + parsed.cc + parsed.bcc),
-        "body": parsed.body_text,
-        "attachments": "\n\n".join(a.text for a in parsed.attachments if a.text),
-        "attachment_names": " ; ".join(a.filename for a in parsed.attachments if a.filename),
-    }
-
-
 def build(case: Case, where: Path) -> None:
     """Both scratch indexes, one document per message of the case."""
     shutil.rmtree(where, ignore_errors=True)
     six, one = _open(where / "six", DEFAULT_FIELDS), _open(where / "all", (CATCH_ALL,))
     writers = [six.writer(heap_size=200_000_000, num_threads=1), one.writer(heap_size=200_000_000, num_threads=1)]
     for message in case.matching_ids(""):
-        texts = {field: prepare(text) for field, text in _texts(case, message).items() if text}
+        texts = {field: prepare(text) for field, text in default_field_texts(case.parsed(message)).items() if text}
         for writer, catch_all in zip(writers, (False, True), strict=True):
             document = tantivy.Document()
             document.add_text("id", message)

@@ -373,9 +373,21 @@ def _attachment_rows(mid: str, parsed: ParsedMessage) -> list[dict[str, Any]]:
     ]
 
 
-def people_text(group: tuple[Any, ...]) -> str:
+def _people_text(group: tuple[Any, ...]) -> str:
     """What the index reads of a group of addresses (``from:``, ``to:``): each one's name, address and raw form."""
     return " ; ".join(f"{a.name} {a.email} {a.raw}".strip() for a in group)
+
+
+def default_field_texts(parsed: ParsedMessage) -> dict[str, str]:
+    """The text of the fields a bare word searches (``search.query.DEFAULT_FIELDS``), as the index reads it."""
+    return {
+        "subject": parsed.subject,
+        "from": _people_text(parsed.senders),
+        "to": _people_text(parsed.to + parsed.cc + parsed.bcc),
+        "body": parsed.body_text,
+        "attachments": "\n\n".join(a.text for a in parsed.attachments if a.text),
+        "attachment_names": " ; ".join(a.filename for a in parsed.attachments if a.filename),
+    }
 
 
 def _list_key(list_id: str) -> str:
@@ -389,12 +401,7 @@ def _index_doc(mid: str, parsed: ParsedMessage, outcome: Outcome) -> dict[str, A
     return {
         "id": mid,
         "message_id": parsed.message_id,
-        "subject": parsed.subject,
-        "from": people_text(parsed.senders),
-        "to": people_text(parsed.to + parsed.cc + parsed.bcc),
-        "body": parsed.body_text,
-        "attachments": "\n\n".join(a.text for a in parsed.attachments if a.text),
-        "attachment_names": " ; ".join(a.filename for a in parsed.attachments if a.filename),
+        **default_field_texts(parsed),
         "list": parsed.list_id,
         "date": parsed.date if parsed.date is not None and parsed.date_flag.value == "ok" else None,
         "path": outcome.locator,
