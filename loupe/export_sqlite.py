@@ -38,11 +38,6 @@ def write_sqlite(case: Case, ids: Sequence[str], path: Path, advance: Callable[[
     """Create ``path`` with the tables above for these messages."""
     db = Database(path)
     person_of = case.db.people.person_of_emails()
-    people: dict[int, dict[str, Any]] = {}
-    for email, (number, name, kind) in person_of.items():
-        people.setdefault(number, {"id": number, "name": name, "kind": kind, "addresses": []})["addresses"].append(
-            email
-        )
     db.table("people").create({"id": int, "name": str, "kind": str, "addresses": str}, pk="id")
     db.table("messages").create(
         {
@@ -76,8 +71,9 @@ def write_sqlite(case: Case, ids: Sequence[str], path: Path, advance: Callable[[
             _insert(db, batch)
             batch = []
     _insert(db, batch)
+    people = (case.db.people.person(number) for number in sorted(used))
     db.table("people").insert_all(
-        ({**people[n], "addresses": "; ".join(sorted(people[n]["addresses"]))} for n in sorted(used)),
+        {"id": p["id"], "name": p["name"], "kind": p["kind"], "addresses": "; ".join(p["emails"])} for p in people
     )
     for table, columns in (("addresses", ["message"]), ("addresses", ["person"]), ("attachments", ["message"])):
         db.table(table).create_index(columns)

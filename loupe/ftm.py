@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from followthemoney import model
+from followthemoney.util import make_entity_id
 
 from loupe.case import Case
 from loupe.entity_counts import named_in
@@ -52,9 +53,6 @@ def write_ftm(case: Case, ids: Sequence[str], path: Path, advance: Callable[[], 
 def ftm_entities(case: Case, ids: Sequence[str], advance: Callable[[], None]) -> Iterator[dict[str, Any]]:
     """Each correspondent's entity the first time a message names them, then the message's ``Email``."""
     person_of = case.db.people.person_of_emails()
-    emails_of: dict[int, list[str]] = {}
-    for email, (number, _, _) in person_of.items():
-        emails_of.setdefault(number, []).append(email)
     exported = set(ids)
     answers = case.db.conversations.parents(ids)  # the reply tree Loupe worked out, not only In-Reply-To
     seen: dict[int, str] = {}  # person number -> entity id
@@ -69,7 +67,7 @@ def ftm_entities(case: Case, ids: Sequence[str], advance: Callable[[], None]) ->
         if number in seen:
             return seen[number], None
         entity = model.make_entity("Person" if kind == "person" else "LegalEntity")
-        addresses = sorted(emails_of[number])
+        addresses = case.db.people.emails_of(number)
         entity.make_id(ID_PREFIX, "person", *addresses)
         entity.add("name", name or addresses[0])
         entity.add("email", addresses)
@@ -80,7 +78,7 @@ def ftm_entities(case: Case, ids: Sequence[str], advance: Callable[[], None]) ->
         record = case.db.message(message)
         parsed = case.parsed(message, attachment_text=False)
         mail = model.make_entity("Email")
-        mail.make_id(ID_PREFIX, "email", message)
+        mail.id = _email_id(message)
         mail.add("subject", record["subject"])
         mail.add("title", record["subject"] or "(no subject)")
         if record["date"]:
@@ -119,6 +117,5 @@ def ftm_entities(case: Case, ids: Sequence[str], advance: Callable[[], None]) ->
 
 
 def _email_id(message: str) -> str:
-    entity = model.make_entity("Email")
-    entity.make_id(ID_PREFIX, "email", message)
-    return str(entity.id)
+    """A message's entity id: the same for the message and for a reply that points at it."""
+    return str(make_entity_id(ID_PREFIX, "email", message))
