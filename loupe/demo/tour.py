@@ -81,6 +81,9 @@ def run_demo(out_dir: Path, case_dir: Path, n_messages: int, workers: int | None
     click.echo(
         f"   {prog} corroborate 'a gravel quarry near Monterrey launders money' --case {case_dir}   # who else says so"
     )
+    click.echo(
+        f"   {prog} export 'source:MX1' --mbox mx1.mbox --case {case_dir}   # or --eml DIR, --ftm (Aleph), --sqlite"
+    )
     click.echo(f"   {prog} serve --case {case_dir}   # all of this in your browser, at http://127.0.0.1:8000/")
     click.echo(f"   {prog} ingest YOUR-ARCHIVE --case my-case")
 
