@@ -149,7 +149,7 @@ def show(message: str, case_dir: Path | None, as_json: bool) -> None:
     MESSAGE is a Loupe id (or a unique prefix) or a Message-ID.
     Example: loupe show 3f9a2c
     """
-    from loupe.show import message_view
+    from loupe.show import listed, message_view
 
     case = _open(case_dir)
     try:
@@ -188,8 +188,17 @@ def show(message: str, case_dir: Path | None, as_json: bool) -> None:
             click.echo(f"{label:<12} {'; '.join(view['entities'][kind])}")
     if view["defects"]:
         click.echo(f"{'Defects:':<12} {view['defects']}")
+    differing = [alt for alt in view["alternatives"] if alt["differs"]]
+    for alt in differing:
+        click.echo(f"{'Versions:':<12} the plain-text and {alt['name']} versions differ (both below)")
     click.echo("")
     click.echo(view["body"])
+    for alt in differing:  # what a mail client shows instead of the body above
+        click.echo(f"\nThe plain-text and {alt['name']} versions of this message differ:")
+        click.echo(f"  only in the {alt['name']} version: {listed(alt['only_here']) or '(nothing)'}")
+        click.echo(f"  only in the plain-text version: {listed(alt['only_in_plain']) or '(nothing)'}")
+        click.echo(f"----- the {alt['name']} version, as text -----")
+        click.echo(alt["text"])
     for att in view["attachments"]:
         error = f"  [text: {att['text_error']}]" if att["text_error"] else ""
         click.echo(f"[attachment] {att['filename'] or '(no name)'}  {att['mimetype']}  {att['size']} bytes{error}")

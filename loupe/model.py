@@ -14,7 +14,23 @@ from enum import StrEnum
 #: Bumped whenever a change to parsing would change what is stored for a
 #: message; every stored row records the version that produced it, so a parser
 #: fix can later redo only the rows it affects.
-PARSER_VERSION = 1
+#: 2: the HTML beside a plain-text body is read too (``ParsedMessage.alternatives``).
+PARSER_VERSION = 2
+
+#: How strongly each code-finding rule (``code_mentions.where``) says "this code is a source":
+#: a ``report`` (an insight block's code line, an insight subject, a handler's "From MX1 -- 2"
+#: note) establishes the code for the whole case; ``prose`` names it in a sentence about a
+#: source ("according to MX1"); a bare ``mention`` counts only for an established code.
+#: Here, not in ``loupe.sources``, because the store counts by it too.
+SOURCE_LEVELS: dict[str, str] = {
+    "header": "report",
+    "subject": "report",
+    "note": "report",
+    "phrase": "prose",
+    "mention": "mention",
+}
+#: The levels, strongest first: a message is counted once, at the strongest level it names a code.
+LEVEL_ORDER: tuple[str, ...] = ("report", "prose", "mention")
 
 #: Separates the levels of a nested locator: ``leak.zip!mail/box.mbox@1234``
 #: means "byte 1234 of mail/box.mbox inside leak.zip".
@@ -102,6 +118,27 @@ class Attachment:
 
 
 @dataclass(frozen=True)
+class Alternative:
+    """Another version of the body: the text of the HTML parts beside a plain-text body.
+
+    ``only_here`` and ``only_in_plain`` are the (folded) words one version
+    has and the other lacks: either non-empty means the two say different
+    things (``ingest.alternatives`` says how that is judged). ``adds_words``:
+    the text has words the body lacks, so it is searched with the body.
+    """
+
+    mimetype: str
+    text: str
+    only_here: tuple[str, ...] = ()
+    only_in_plain: tuple[str, ...] = ()
+    adds_words: bool = False
+
+    @property
+    def differs(self) -> bool:
+        return bool(self.only_here or self.only_in_plain)
+
+
+@dataclass(frozen=True)
 class ParsedMessage:
     """Everything Loupe reads out of one message, before it is stored."""
 
@@ -128,3 +165,15 @@ class ParsedMessage:
     content_key: str  # hash of what makes two copies "the same message"
     headers_text: str = ""  # decoded header block, for display and search
     thread_index: str = ""  # Outlook's Thread-Index header (base64), when present
+    alternatives: tuple[Alternative, ...] = ()  # other versions of the body (HTML beside plain text)
+
+    @property
+    def search_body(self) -> str:
+        """What ``body:`` and a bare word search: the body, then each other version with words it lacks.
+
+        ``body_text`` stays the one version, as codes, quotes and offsets are
+        read from it. A version with no other words adds nothing to find, so
+        it is left out rather than doubling every word in the index.
+        """
+        extra = [a.text for a in self.alternatives if a.adds_words]
+        return "\n\n".join([self.body_text, *extra]) if extra else self.body_text

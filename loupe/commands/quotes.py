@@ -29,7 +29,13 @@ CLAIM_WORDS = 60
 @click.command()
 @click.argument("article", type=click.File("rb"))
 @case_option
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per quote (JSON Lines).")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="One JSON object per quote (JSON Lines); each message in it (match, origin, nearest) with its "
+    "Message-ID (message_id, as notmuch's id: takes it; null when it had none) and thread.",
+)
 @click.option(
     "--html",
     "html_path",
@@ -92,7 +98,13 @@ def _print_quotes(checks: list[dict[str, Any]]) -> None:
 @click.command()
 @click.argument("claim", nargs=-1, required=True)
 @case_option
-@click.option("--json", "as_json", is_flag=True, help="The result as one JSON object.")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="The result as one JSON object; each origin's messages with their Message-ID (message_id, as "
+    "notmuch's id: takes it; null when it had none) and thread.",
+)
 @click.option(
     "--support",
     default=SUPPORT,

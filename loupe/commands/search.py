@@ -40,6 +40,7 @@ Query syntax (as in notmuch, mu and Gmail):
                             see loupe entities)
   is:near-duplicate         messages with near-identical copies (see loupe similar)
   source:MX1                informant MX1 (= MX01), where the context says "source" (see loupe sources)
+  mention:MX1               also its bare mentions ("ping MX1"), once a report established MX1
 Matching is normalised by default: case and accents folded (Juárez = juarez = JUAREZ).
 """
 
@@ -65,9 +66,11 @@ Matching is normalised by default: case and accents folded (Juárez = juarez = J
     type=click.Choice(["table", "json", "csv", "ids"]),
     default="table",
     show_default=True,
-    help="json = JSON Lines; ids = one id per line, every match (or the page --limit, --offset or --after ask for).",
+    help="json = JSON Lines; ids = one id per line, every match (or the page --limit, --offset or --after ask for). "
+    "json and csv give each hit's Message-ID (message_id, as notmuch's id: takes it; null when it had none) "
+    "and thread beside Loupe's id.",
 )
-@click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
+@click.option("--json", "as_json", is_flag=True, help="Same as --format json: JSON Lines, with message_id and thread.")
 def search(
     query: tuple[str, ...],
     case_dir: Path | None,
@@ -110,6 +113,7 @@ def search(
             snippets=fmt != "ids",
         )
         copies = case.db.copies_of(hit.id for hit in hits)
+        known_as = case.db.conversations.identifiers(hit.id for hit in hits) if fmt in ("json", "csv") else {}
     finally:
         case.close()
     records: list[dict[str, Any]] = [
@@ -119,6 +123,7 @@ def search(
             "from": hit.sender,
             "subject": hit.subject,
             "copies": len(copies.get(hit.id, [])),
+            **known_as.get(hit.id, {}),  # message_id and thread, to join with notmuch, mu or Aleph
             "score": round(hit.score, 4),
             "snippet": hit.snippet,
             **({"cursor": hit.cursor} if hit.cursor else {}),

@@ -21,7 +21,12 @@ SORTS = TABLE_ORDERS
 @case_option
 @click.option("--sort", type=click.Choice(sorted(SORTS)), default="reports", show_default=True)
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="Same as --format json (JSON Lines).")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Same as --format json: JSON Lines, one per code (see loupe source for its messages).",
+)
 def sources(case_dir: Path | None, sort: str, fmt: str, as_json: bool) -> None:
     """Every informant code: reports, stripped copies, first and last date, lists.
 
@@ -54,7 +59,13 @@ def sources(case_dir: Path | None, sort: str, fmt: str, as_json: bool) -> None:
 @click.command()
 @click.argument("code")
 @case_option
-@click.option("--json", "as_json", is_flag=True, help="The whole profile as one JSON object.")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="The whole profile as one JSON object; each report and grade with its message's Message-ID "
+    "(message_id, as notmuch's id: takes it; null when it had none) and thread.",
+)
 @click.option("--csv", "csv_path", type=click.Path(dir_okay=False, path_type=Path), help="Write its reports as CSV.")
 def source(code: str, case_dir: Path | None, as_json: bool, csv_path: Path | None) -> None:
     """One source's profile: every report, descriptions over time (the

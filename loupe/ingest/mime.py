@@ -23,6 +23,7 @@ from email.message import Message
 from email.parser import BytesHeaderParser
 from io import BytesIO
 
+from loupe.ingest.alternatives import html_alternative
 from loupe.ingest.attachments import Extracted, ExtractLimits, extract_text
 from loupe.ingest.headers import (
     decode_value,
@@ -32,7 +33,7 @@ from loupe.ingest.headers import (
     raw_to_text,
 )
 from loupe.ingest.text import decode_bytes, html_to_text
-from loupe.model import Attachment, ParsedMessage
+from loupe.model import Alternative, Attachment, ParsedMessage
 
 BOM = b"\xef\xbb\xbf"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -61,6 +62,7 @@ def parse_message(
         msg = BytesHeaderParser(policy=policy.compat32).parsebytes(body_bytes)
         walker = _Walker(limits, attachment_text)
         walker.body.append(_raw_body(body_bytes))
+        walker.body_groups.append(0)
         defects.append("NestingTooDeep: MIME tree deeper than the parser allows; body kept as raw text")
     defects.extend(walker.defects)
     return _assemble(msg, walker, defects, with_headers)
@@ -79,15 +81,20 @@ class _Walker:
         self.attachment_text = attachment_text
         self.body: list[str] = []
         self.html: list[str] = []
+        #: the multipart/alternative each ``body`` and ``html`` entry sits in (0: none), so the
+        #: versions are compared part for part, not with a mailing list's footer
+        self.body_groups: list[int] = []
+        self.html_groups: list[int] = []
         self.attachments: list[Attachment] = []
         self.embedded: list[bytes] = []
         self.embedded_msg: list[bytes] = []
         self.defects: list[str] = []
 
     def walk(self, root: Message) -> None:
-        stack: list[Message] = [root]
+        stack: list[tuple[Message, int]] = [(root, 0)]
+        groups = 0
         while stack:
-            part = stack.pop()
+            part, group = stack.pop()
             self.defects.extend(type(d).__name__ for d in part.defects)
             ctype = part.get_content_type()
             if ctype in EMBEDDED_TYPES:
@@ -98,12 +105,15 @@ class _Walker:
                 self._report(part, ctype)
             elif part.is_multipart():
                 children = part.get_payload()
+                if ctype == "multipart/alternative":
+                    groups += 1
+                    group = groups
                 if isinstance(children, list):
-                    stack.extend(child for child in reversed(children) if isinstance(child, Message))
+                    stack.extend((child, group) for child in reversed(children) if isinstance(child, Message))
             else:
-                self._leaf(part, ctype)
+                self._leaf(part, ctype, group)
 
-    def _leaf(self, part: Message, ctype: str) -> None:
+    def _leaf(self, part: Message, ctype: str, group: int = 0) -> None:
         filename = _filename(part)
         disposition = part.get_content_disposition()
         payload = part.get_payload(decode=True)
@@ -111,9 +121,11 @@ class _Walker:
         is_body = disposition != "attachment" and not filename
         if is_body and ctype == "text/plain":
             self.body.append(decode_bytes(data, part.get_content_charset())[0])
+            self.body_groups.append(group)
             return
         if is_body and ctype == "text/html":
             self.html.append(decode_bytes(data, part.get_content_charset())[0])
+            self.html_groups.append(group)
             return
         lowered = filename.lower()
         if lowered.endswith(".eml") and b":" in data[:4096]:
@@ -211,8 +223,12 @@ def _assemble(msg: Message, walker: _Walker, defects: list[str], with_headers: b
     in_reply_to, references = parse_message_ids(h.get("in-reply-to")), parse_message_ids(h.get("references"))
     date, date_raw, date_flag = parse_date(h.get("date"))
     subject = decode_value(h.get("subject"))
+    alternatives: tuple[Alternative, ...] = ()
     if walker.body:
         body, source = "\n".join(walker.body), "plain"
+        if walker.html:  # the HTML a mail client shows instead: searched and compared, never lost
+            plain = list(zip(walker.body, walker.body_groups, strict=True))
+            alternatives = (html_alternative(plain, list(zip(walker.html, walker.html_groups, strict=True))),)
     elif walker.html:
         body, source = "\n".join(html_to_text(h) for h in walker.html), "html"
     else:
@@ -268,4 +284,5 @@ def _assemble(msg: Message, walker: _Walker, defects: list[str], with_headers: b
         content_key=content_key,
         headers_text=headers_text,
         thread_index="".join(str(h.get("thread-index") or "").split()),
+        alternatives=alternatives,
     )

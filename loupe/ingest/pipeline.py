@@ -384,7 +384,7 @@ def default_field_texts(parsed: ParsedMessage) -> dict[str, str]:
         "subject": parsed.subject,
         "from": _people_text(parsed.senders),
         "to": _people_text(parsed.to + parsed.cc + parsed.bcc),
-        "body": parsed.body_text,
+        "body": parsed.search_body,  # with the words only an HTML version has
         "attachments": "\n\n".join(a.text for a in parsed.attachments if a.text),
         "attachment_names": " ; ".join(a.filename for a in parsed.attachments if a.filename),
     }
@@ -411,6 +411,10 @@ def _index_doc(mid: str, parsed: ParsedMessage, outcome: Outcome) -> dict[str, A
         "sender": sorted({a.email for a in parsed.senders if a.email}),
         "recipients": sorted({a.email for a in parsed.to + parsed.cc + parsed.bcc if a.email}),
         "list_id": _list_key(parsed.list_id),
-        "sources": sorted({m.code for m in outcome.codes} | {i.code for i in outcome.insights if i.code}),
+        # source: finds reports and prose; a bare mention counts only once the case established its
+        # code, which one message cannot know, so mention: asks the database (Case.lookup)
+        "sources": sorted(
+            {m.code for m in outcome.codes if m.where != "mention"} | {i.code for i in outcome.insights if i.code}
+        ),
         **{field: sorted({e.normalised for e in outcome.entities if e.kind == k}) for k, field in INDEX_FIELDS.items()},
     }

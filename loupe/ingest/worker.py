@@ -132,7 +132,9 @@ def process_item(
 
 
 def _source_codes(parsed: ParsedMessage, codes: TextRules) -> tuple[CodeMention, ...]:
-    found = _guarded(lambda body: find_codes(parsed.subject, body, codes.patterns, codes.ordinary), parsed.body_text)
+    found = _guarded(
+        lambda body: find_codes(parsed.subject, body, codes.patterns, codes.ordinary, bare=True), parsed.body_text
+    )
     return tuple(found or ())
 
 

@@ -110,10 +110,15 @@ class Evidence:
     speaker: Speaker
     relation: str = ""  # filled when grouped: original, forward, quoted reply, list copy, near duplicate, ...
     list_id: str = ""
+    # as other tools know the message (``ConversationStore.identifiers``); ``in_case.corroborate`` fills both
+    message_id: str | None = None
+    thread: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "message": self.message,
+            "message_id": self.message_id,
+            "thread": self.thread,
             "date": self.date,
             "from": self.sender,
             "subject": self.subject,

@@ -9,7 +9,8 @@ blocks and near-duplicate groups in the database.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import tantivy
@@ -33,6 +34,7 @@ from loupe.quotes.extract import Quote, extract_quotes
 from loupe.quotes.grade import Alignment
 from loupe.quotes.speaker import Speaker, speaker_at
 from loupe.search.paging import ids_matching
+from loupe.store.conversations import MessageIdentifiers
 
 if TYPE_CHECKING:
     from loupe.case import Case
@@ -64,6 +66,7 @@ def corroborate(case: Case, claim_text: str, support: float = SUPPORT, from_mess
     found = candidates(case, index_words(claim_text))
     summaries = case.db.conversations.headlines(found)
     insights = case.db.sources.insight_spans(found)
+    known_as = case.db.conversations.identifiers(found)
     evidence = []
     for message in found:
         body = case.parsed(message, attachment_text=False).body_text
@@ -76,6 +79,8 @@ def corroborate(case: Case, claim_text: str, support: float = SUPPORT, from_mess
         evidence.append(
             Evidence(
                 message=message,
+                message_id=known_as[message]["message_id"],
+                thread=known_as[message]["thread"],
                 date=about.get("date"),
                 sender=_shown(sender),
                 subject=about.get("subject") or "",
@@ -108,11 +113,12 @@ class Place:
     """A message holding a quote's passage, and whose words the passage is there."""
 
     message: str
+    message_id: str | None  # as other tools know it (``ConversationStore.identifiers``)
+    thread: str
     date: str | None
     sender: str
     subject: str
     list_id: str
-    thread: str | None
     speaker: Speaker
     start: int
     end: int
@@ -121,11 +127,12 @@ class Place:
     def as_dict(self) -> dict[str, Any]:
         return {
             "message": self.message,
+            "message_id": self.message_id,
+            "thread": self.thread,
             "date": self.date,
             "from": self.sender,
             "subject": self.subject,
             "list": self.list_id,
-            "thread": self.thread,
             "said_by": _speaker_label(self.speaker),
             "source": self.speaker.code,
             "how": self.speaker.how,
@@ -144,6 +151,7 @@ class QuoteCheck:
     origin: Place | None  # the earliest message holding the passage (its speaker is the original one)
     copies: tuple[str, ...] = ()  # every other message holding the passage
     nearest: tuple[tuple[str, float], ...] = ()  # for "not found": the closest candidates and their scores
+    known_as: Mapping[str, MessageIdentifiers] = field(default_factory=dict)  # the nearest ones' ids elsewhere
 
     def as_dict(self) -> dict[str, Any]:
         a = self.alignment
@@ -160,7 +168,7 @@ class QuoteCheck:
             "match": self.match.as_dict() if self.match else None,
             "origin": self.origin.as_dict() if self.origin else None,
             "copies": list(self.copies),
-            "nearest": [{"message": m, "score": round(s, 3)} for m, s in self.nearest],
+            "nearest": [{"message": m, **self.known_as.get(m, {}), "score": round(s, 3)} for m, s in self.nearest],
         }
 
 
@@ -177,9 +185,10 @@ def check_quote(case: Case, quote: Quote) -> QuoteCheck:
     scored.sort(key=lambda pair: -pair[1].score)
     if not scored or scored[0][1].score < FOUND_THRESHOLD:
         nearest = tuple((m, a.score) for m, a in scored[:3])
-        return QuoteCheck(quote, "not found", scored[0][1] if scored else None, None, None, nearest=nearest)
+        known_as = case.db.conversations.identifiers(m for m, _ in nearest)
+        return QuoteCheck(quote, "not found", scored[0][1] if scored else None, None, None, (), nearest, known_as)
     best_message, best = scored[0]
-    match = _place(case, best_message, bodies[best_message], best.start, best.end)
+    (match,) = _places(case, [(best_message, bodies[best_message], best.start, best.end)])
     holders = _holders(case, edited, bodies[best_message][best.start : best.end], best_message, bodies)
     origin = min(holders, key=lambda p: (p.date or "9999", p.speaker.forwarded, p.message), default=match)
     copies = tuple(sorted(p.message for p in holders if p.message != origin.message))
@@ -198,33 +207,44 @@ def _holders(case: Case, edited: EditedQuote, passage: str, matched: str, bodies
         query = tantivy.Query.term_query(index.schema, "body", words[0])
     else:
         return []
-    places = []
+    spans = []
     for message in sorted({*ids_matching(index.searcher(), query), matched}):
         if message not in bodies:
             bodies[message] = case.parsed(message, attachment_text=False).body_text
         body = bodies[message]
         again = align(edited, body)
         if again is not None and again.score >= FOUND_THRESHOLD:
-            places.append(_place(case, message, body, again.start, again.end))
+            spans.append((message, body, again.start, again.end))
+    return _places(case, spans)
+
+
+def _places(case: Case, spans: list[tuple[str, str, int, int]]) -> list[Place]:
+    """A ``Place`` for each (message, body, start, end): the messages' headlines, insight
+    blocks and identifiers looked up together, not once a message."""
+    messages = [message for message, *_ in spans]
+    headlines = case.db.conversations.headlines(messages)
+    insights = case.db.sources.insight_spans(messages)
+    known_as = case.db.conversations.identifiers(messages)
+    places = []
+    for message, body, start, end in spans:
+        about = headlines[message]
+        sender = _sender(about)
+        places.append(
+            Place(
+                message=message,
+                message_id=known_as[message]["message_id"],
+                thread=known_as[message]["thread"],
+                date=about.get("date"),
+                sender=_shown(sender),
+                subject=about.get("subject") or "",
+                list_id=about.get("list_id") or "",
+                speaker=speaker_at(body, start, sender, insights.get(message, [])),
+                start=start,
+                end=end,
+                passage=body[start:end],
+            )
+        )
     return places
-
-
-def _place(case: Case, message: str, body: str, start: int, end: int) -> Place:
-    about = case.db.conversations.headlines([message])[message]
-    sender = _sender(about)
-    insights = case.db.sources.insight_spans([message]).get(message, [])
-    return Place(
-        message=message,
-        date=about.get("date"),
-        sender=_shown(sender),
-        subject=about.get("subject") or "",
-        list_id=about.get("list_id") or "",
-        thread=case.db.conversations.thread_of(message),
-        speaker=speaker_at(body, start, sender, insights),
-        start=start,
-        end=end,
-        passage=body[start:end],
-    )
 
 
 def _sender(about: dict[str, Any]) -> tuple[str, str]:

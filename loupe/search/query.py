@@ -19,6 +19,7 @@
     person:ann@example.org     mail from or to a person, under any of their addresses
     is:near-duplicate          messages with near-identical copies
     source:MX1                 messages naming informant MX1 (= MX01) where the context says "source"
+    mention:MX1                also bare mentions of MX1 ("ping MX1"), once a report established the code
 
 Errors name the problem and the column, and never silently change the
 query: ``unclosed quote at column 6``.
@@ -58,7 +59,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
 HOOKS: dict[str, str] = {}
 #: Fields answered from the case database rather than the index: the value
 #: is resolved to a set of message ids when the query runs.
-LOOKUPS = ("thread", "person", "entity", "place", "org")
+LOOKUPS = ("thread", "person", "entity", "place", "org", "mention")
 #: The lookups that name an entity (a person, organisation or place the text names), and the kinds each covers.
 ENTITY_LOOKUPS = {"entity": ("person", "organisation", "place"), "place": ("place",), "org": ("organisation",)}
 #: What ``is:`` can ask, with the spellings accepted for each.

@@ -2,7 +2,7 @@
 
 A code's shape proves nothing: ``[A-Z]{2}\\d{1,4}`` also matches MP3, CO2,
 flight AA100, the postcode SE1 and part KT220-4, which staff chat is full of.
-So a token shaped like a code is accepted only in one of three contexts:
+So a token shaped like a code is accepted only where its context says so:
 
 - ``header``: the value of a block label at the start of a line
   (``SOURCE:``, ``Source Code:``, ``CODE:``, ``SOURCE CODE :``), alone or
@@ -12,20 +12,31 @@ So a token shaped like a code is accepted only in one of three contexts:
   MEXICO - ... - MX01", also after ``Re:``/``Fwd:``, and the ``Subject:``
   line of a forwarded message quoted in a body). The word INSIGHT is
   required: " - AB1234" ends many order-confirmation subjects;
-- ``phrase``: "From MX1 -- 2" / "From MX1:" at the head of a line, the
-  handler's "MX1 -- 2:" line, "heard this from MX1", "source US714",
-  "according to MX1", "Mr. MX1", "US714 said". Phrases are the weakest
-  evidence, so here the words around the code must also read as a name:
-  "from MP3 files", "according to CO2 figures" and "The MX5 said to be for
-  sale" fail because a noun follows or a determiner precedes, "flight
-  AA100 said" because of the noun before, and a few tokens whose meaning is
-  universal (``ORDINARY_TOKENS``: MP3, CO2, MI6 ...) are never taken from a
-  phrase, only from a header or a subject, where their context is explicit.
+- ``note``: the handler's "From MX1 -- 2" (subject, line head, a forward's
+  ``Subject:`` line) and "MX1 -- 2:" lines, the firm's own way of passing
+  on a source's words;
+- ``phrase``: "From MX1:" at the head of a line, "heard this from MX1",
+  "source US714", "according to MX1", "Mr. MX1", "US714 said", "MX1 is
+  saying", "As EG3 put it", "ping IL5 on", "ask IR3 what", and, in a
+  roundup of notes, a line that is only "VE07 (by phone):". Phrases are
+  the weakest evidence, so here the words around the code must also read
+  as a name: "from MP3 files", "according to CO2 figures" and "The MX5
+  said to be for sale" fail because a noun follows or a determiner
+  precedes, "flight AA100 said" because of the noun before, and a few
+  tokens whose meaning is universal (``ORDINARY_TOKENS``: MP3, CO2, MI6
+  ...) are never taken from a phrase, only from a header or a subject,
+  where their context is explicit;
+- ``mention`` (only when asked for): any other code-shaped token, a
+  candidate that the store counts only for a code some report established
+  ("MX1 had a similar take", "Both CN12 and EA2 have mentioned").
 
 Everywhere, a token glued to more of a part number or postcode ("KT220-4",
-"EC1 4AB", "ab12@example.org") is rejected. The cost of the rules is
-recall on loose prose ("MX1 thinks" after a determiner, "MX1 and MX2": only
-the first has context); the registry can learn the rest from the blocks.
+"EC1 4AB", "ab12@example.org") is rejected. Rules judge a line as it is,
+then, for what they did not accept, the text as it was written: hard wraps
+undone, quote marks and Outlook's emphasised labels dropped, so "... Mr." /
+"MX4 stated" across a wrap and "*Subject:* Re: From RU09 -- 2" read as one
+(:mod:`loupe.sources.reading`); a bracketed forward subject ("Re: [Fwd: Re:
+FW: From IR3 -- 2]") is unwrapped, not skipped as a list tag.
 
 Each candidate is judged from at most ``_WINDOW`` characters either side,
 within its line, so the scan is linear in the text whatever it holds.
@@ -36,7 +47,10 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Collection, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+from loupe.model import SOURCE_LEVELS
+from loupe.sources.reading import reading_text
 
 #: Two capitals (a country or region) and a number: MX1, MX01, US714, ME301.
 DEFAULT_PATTERNS: tuple[str, ...] = (r"[A-Z]{2}\d{1,4}",)
@@ -66,23 +80,37 @@ _GLUED_AFTER = re.compile(r"^[-/._@#+=&%$\\~]\w")
 # The inward half of a UK postcode ("EC1 4AB").
 _POSTCODE_AFTER = re.compile(rf"^{_S}+\d[A-Z]{{2}}(?!\w)")
 # Subject prefixes: [list] tags, Re:, Fwd:, and their kin in other languages.
-_ONE_PREFIX_TEXT = rf"{_S}*(?:\[[^\]\n]{{0,80}}\]|(?P<word>re|fwd?|aw|tr|wg|sv){_S}*:){_S}*"
+_REPLY_WORDS = r"re|fwd?|aw|tr|wg|sv"
+# A [list] tag is skipped whole; a bracket that opens on "Fwd:" or "Re:" is a forwarded
+# subject wrapped by an old client ("Re: [Fwd: Re: FW: From IR3 -- 2]"): only "[" is skipped.
+_ONE_PREFIX_TEXT = (
+    rf"{_S}*(?:\[(?!{_S}*(?:{_REPLY_WORDS}){_S}*:)[^\]\n]{{0,80}}\]|\[(?={_S}*(?:{_REPLY_WORDS}){_S}*:)"
+    rf"|(?P<word>{_REPLY_WORDS}){_S}*:){_S}*"
+)
 _ONE_PREFIX = re.compile(_ONE_PREFIX_TEXT, _I)
 _PREFIXES = rf"(?:{_ONE_PREFIX_TEXT.replace('?P<word>', '')})*"
-_SUBJECT_LABEL = rf"{_Q}(?:subject{_S}*:{_S}*)?"
+_SUBJECT_LABEL = rf"{_Q}(?:\*?subject{_S}*:\*?{_S}*)?"  # Outlook may emphasise it: "*Subject:*"
 
 _HEADER_BEFORE = re.compile(rf"^{_Q}(?:source(?:{_S}+code)?|code){_S}*:{_S}*$", _I)
 _HEADER_AFTER = re.compile(rf"^(?:{_S}*$|{_S}*[(\[,;]|{_S}+[-–—]{{1,2}}{_S})")
-_SUBJECT_LINE = re.compile(rf"^{_Q}subject{_S}*:", _I)
+_SUBJECT_LINE = re.compile(rf"^{_Q}\*?subject{_S}*:", _I)
 _INSIGHT = re.compile(r"\binsights?\b", _I)
 _SUFFIX_BEFORE = re.compile(rf"(?:{_S}[-–—|/:]{{1,3}}|[,(]){_S}*$")
 _SUFFIX_AFTER = re.compile(rf"^{_S}*[)\]]?{_S}*$")
 _FROM_HEAD = re.compile(rf"^{_SUBJECT_LABEL}{_PREFIXES}from{_S}+$", _I)
 _LINE_HEAD = re.compile(rf"^{_SUBJECT_LABEL}{_PREFIXES}$", _I)
-_NOTE_AFTER = re.compile(rf"^{_S}*-{{1,2}}{_S}*\d{{1,3}}{_S}*:?{_S}*$")
+_NOTE_AFTER = re.compile(rf"^{_S}*-{{1,2}}{_S}*\d{{1,3}}{_S}*:?{_S}*\]*{_S}*$")
+# A line that is only a code and a colon, maybe with a word in brackets: "VE07 (short, by phone):".
+# A source note in a roundup of them, but also an itinerary's "AA100 (DFW-LHR):", so it counts
+# only beside a "From XX1 -- 2:" note in the same text.
+_HEADING_AFTER = re.compile(rf"^{_S}*(?:\([^()\n]{{1,40}}\))?{_S}*:{_S}*$")
 _LEAD = re.compile(
     r"(?:\b(?:heard|hear|learned|learnt|word|news|this|that|report|reports|insight|note|info|information|more"
-    rf"|update|intel|got|came|comes){_S}+from|\bsources?|\binformants?|\baccording{_S}+to){_S}+$",
+    rf"|update|intel|got|came|comes){_S}+from|\bsources?|\binformants?|\baccording{_S}+to"
+    # tasking and contact: "can you ping MX1 on", "ask IR3 what", "check in with AF7", "per MX1,"
+    rf"|\b(?:ping|pinged|pinging|ask|asked|asking|per|task|tasked|debrief|debriefed)"
+    rf"|\b(?:check|checked|checking)(?:{_S}+in)?{_S}+with|\b(?:talk|talked|talking|speak|spoke|spoken)"
+    rf"{_S}+(?:to|with)|\b(?:met|meet|meeting){_S}+with){_S}+$",
     _I,
 )
 _HONORIFIC = re.compile(rf"\b(?:mr|mrs|ms|messrs)\.?{_S}+$", _I)
@@ -91,14 +119,21 @@ _SPEECH = (
     r"|explains|thinks|thought|believes|believed|insists|insisted|warns|warned|confirms|confirmed|denies|denied"
     r"|mentioned|mentions|suggested|suggests|expects|expected|heard|hears"
 )
-_SPEECH_AFTER = re.compile(rf"^{_S}+(?:{_SPEECH})\b", _I)
+#: Speech in more than one word: "MX1 is saying", "As EG3 put it", "EA2 has mentioned".
+_SPEECH_PHRASE = (
+    rf"(?:is|was|has\s+been|had\s+been|keeps){_S}+(?:saying|telling|claiming|insisting|warning|hearing|suggesting)"
+    rf"|(?:has|have|had){_S}+(?:said|told|mentioned|claimed|confirmed|warned|suggested|denied|reported|heard)"
+    rf"|(?:put|puts){_S}+it"
+)
+_SPEECH_AFTER = re.compile(rf"^{_S}+(?:{_SPEECH}|{_SPEECH_PHRASE})\b", _I)
 # What may follow a code named in a phrase: the end of a clause, or a word
 # that cannot be the noun the token would otherwise qualify ("MP3 files").
 _CLAUSE_END = re.compile(rf"^(?:{_S}*$|{_S}*(?:[:;,.!?)\]]|--|[-–—]{_S}))")
 _NAME_FOLLOWS = re.compile(
     rf"^{_S}+(?:and|or|who|whose|which|is|was|has|had|have|will|would|could|can|may|might|did|does|the|a|an"
     rf"|he|she|they|it|there|we|i|in|on|at|about|also|again|now|then|himself|herself|that|this|yesterday|today|tonight"
-    rf"|last|earlier|recently|by|via|over|when|while|after|before|but|so|because|if|{_SPEECH})\b",
+    rf"|last|earlier|recently|by|via|over|when|while|after|before|but|so|because|if|what|whether|how|why|for"
+    rf"|{_SPEECH})\b",
     _I,
 )
 # The word before a code that makes it a thing, not a person (for every phrase
@@ -117,17 +152,22 @@ _DETERMINER_BEFORE = re.compile(
 class CodeMention:
     """One place a text names a coded source.
 
-    ``where`` is the rule that accepted it ("header", "subject", "phrase");
+    ``where`` is the rule that accepted it (a key of :data:`LEVELS`);
     ``part`` is the text it is in ("subject" for the message's Subject
     header, else "body", including a forwarded ``Subject:`` line quoted in
-    the body), and ``start`` an offset into that text.
+    the body), and ``start`` an offset into that text (the original text,
+    also when the rule judged it with hard wraps undone).
     """
 
     code: str  # normalised: MX01 -> MX1
     written: str  # as in the text
-    where: str  # "header" | "subject" | "phrase"
+    where: str  # "header" | "subject" | "note" | "phrase" | "mention"
     start: int
     part: str = "body"  # "subject" | "body"
+
+
+#: How strongly each rule says "this code is a source" (``report``, ``prose`` or ``mention``).
+LEVELS = SOURCE_LEVELS
 
 
 def normalise_code(written: str) -> str:
@@ -164,16 +204,21 @@ def find_codes(
     body: str,
     patterns: Sequence[str] = DEFAULT_PATTERNS,
     ordinary: Collection[str] = ORDINARY_TOKENS,
+    bare: bool = False,
 ) -> list[CodeMention]:
     """Every mention of a coded source in a message, subject first, in text order.
 
     A reply's quote or a forward repeats its original's mentions; they are
     reported like any other (the caller knows what is quoted). Stripped
-    insight copies name no code at all and yield nothing here.
+    insight copies name no code at all and yield nothing here. With
+    ``bare``, every other code-shaped token that is not glued to more of a
+    part number is returned too, as ``where="mention"``: a candidate that
+    counts only once the case has established its code elsewhere (the
+    store decides that; see :data:`LEVELS`).
     """
     rx = compile_patterns(tuple(patterns))
-    found = list(_scan(subject, "subject", rx, ordinary))
-    found.extend(_scan(body, "body", rx, ordinary))
+    found = _judged(subject, "subject", rx, ordinary, bare)
+    found.extend(_judged(body, "body", rx, ordinary, bare))
     return found
 
 
@@ -197,27 +242,101 @@ def strip_subject_prefixes(subject: str) -> tuple[str, bool, bool]:
 
     >>> strip_subject_prefixes("[alpha] Fwd: [secure] INSIGHT - US - x")
     ('INSIGHT - US - x', False, True)
+    >>> strip_subject_prefixes("Re: [Fwd: Re: FW: From IR3 -- 2]")
+    ('From IR3 -- 2', True, False)
     """
     pos = 0
     reply = forward = False
     decided = False
+    brackets = 0
     while (match := _ONE_PREFIX.match(subject, pos)) is not None and match.end() > pos:
         word = (match.group("word") or "").lower()
         if word and not decided:
             reply, forward, decided = word in ("re", "aw", "sv"), word in ("fw", "fwd", "tr", "wg"), True
+        brackets += match.group().strip().startswith("[") and not match.group().strip().endswith("]")
         pos = match.end()
-    return subject[pos:].strip(), reply, forward
+    stem = subject[pos:].strip()
+    while brackets and stem.endswith("]"):  # the closing brackets of "[Fwd: ...]" wrappers
+        stem, brackets = stem[:-1].rstrip(), brackets - 1
+    return stem, reply, forward
 
 
-def _scan(text: str, part: str, rx: re.Pattern[str], ordinary: Collection[str]) -> Iterator[CodeMention]:
+def _judged(text: str, part: str, rx: re.Pattern[str], ordinary: Collection[str], bare: bool) -> list[CodeMention]:
+    """The mentions in one text: judged line by line, then again as the writer wrote it.
+
+    The second reading (hard wraps undone, quote marks and label emphasis
+    dropped: :mod:`loupe.sources.reading`) is made only when the first left
+    a candidate unaccepted, which most mail never does.
+    """
+    found: dict[int, CodeMention] = {}
+    rejected: list[int] = []
+    for mention in _scan(text, part, rx, ordinary):
+        if mention.where:
+            found[mention.start] = mention
+        else:
+            rejected.append(mention.start)
+    if rejected and part == "body":
+        reading = reading_text(text)
+        for mention in _scan(reading.text, part, rx, ordinary):
+            start = reading.original(mention.start)
+            if mention.where and start not in found:
+                found[start] = replace(mention, start=start)
+    if any(m.where == "note" for m in found.values()):  # a roundup of notes: its bare "XX1 (by phone):" heads too
+        for mention in _scan(text, part, rx, ordinary, headings=True):
+            if mention.where and mention.start not in found:
+                found[mention.start] = mention
+    if bare:
+        for mention in _scan(text, part, rx, ordinary, candidates=True):
+            if mention.start not in found:
+                found[mention.start] = replace(mention, where="mention")
+    return [found[start] for start in sorted(found)]
+
+
+def _scan(
+    text: str,
+    part: str,
+    rx: re.Pattern[str],
+    ordinary: Collection[str],
+    headings: bool = False,
+    candidates: bool = False,
+) -> Iterator[CodeMention]:
+    """Each code-shaped token with the rule that accepts it ("" when none does).
+
+    ``headings`` judges by the roundup-heading rule alone; ``candidates``
+    yields only the tokens a bare mention may be: not glued to a longer
+    token, not an ordinary word, not after a noun ("flight AA100").
+    """
     for match in rx.finditer(text):
         start, end = match.span()
         before, after = _before(text, start), _after(text, end)
         written = match.group()
         code = normalise_code(written)
-        where = _context(before, after, part == "subject", code in ordinary)
-        if where is not None:
-            yield CodeMention(code=code, written=written, where=where, start=start, part=part)
+        if headings:
+            where = "phrase" if _heading(before, after, code in ordinary) else None
+        elif candidates:
+            where = "mention" if _candidate(before, after, code in ordinary) else None
+        else:
+            where = _context(before, after, part == "subject", code in ordinary)
+        if where is not None or not (headings or candidates):
+            yield CodeMention(code=code, written=written, where=where or "", start=start, part=part)
+
+
+def _tail(before: str) -> str:
+    return before if len(before) <= _TAIL else "a" + before[-_TAIL:]
+
+
+def _glued(tail: str, after: str) -> bool:
+    return bool(_GLUED_BEFORE.search(tail) or _GLUED_AFTER.match(after) or _POSTCODE_AFTER.match(after))
+
+
+def _heading(before: str, after: str, ordinary: bool) -> bool:
+    """A line that is only the code and a colon ("VE07 (short, by phone):")."""
+    return not ordinary and _LINE_HEAD.match(before) is not None and _HEADING_AFTER.match(after) is not None
+
+
+def _candidate(before: str, after: str, ordinary: bool) -> bool:
+    tail = _tail(before)
+    return not (ordinary or _glued(tail, after) or _NOUN_BEFORE.search(tail))
 
 
 def _before(text: str, start: int) -> str:
@@ -246,8 +365,8 @@ def _context(before: str, after: str, in_subject: bool, ordinary: bool) -> str |
     the longest lead ("information from ") is far shorter, and scanning the
     whole window for each of them made a text dense with candidates slow.
     """
-    tail = before if len(before) <= _TAIL else "a" + before[-_TAIL:]
-    if _GLUED_BEFORE.search(tail) or _GLUED_AFTER.match(after) or _POSTCODE_AFTER.match(after):
+    tail = _tail(before)
+    if _glued(tail, after):
         return None
     if _HEADER_BEFORE.match(before) and _HEADER_AFTER.match(after):
         return "header"
@@ -257,9 +376,9 @@ def _context(before: str, after: str, in_subject: bool, ordinary: bool) -> str |
     if ordinary or _NOUN_BEFORE.search(tail):
         return None
     if _FROM_HEAD.match(before) and _CLAUSE_END.match(after):
-        return "phrase"
+        return "note" if _NOTE_AFTER.match(after) else "phrase"
     if _LINE_HEAD.match(before) and _NOTE_AFTER.match(after):
-        return "phrase"
+        return "note"
     if _LEAD.search(tail) and (_CLAUSE_END.match(after) or _NAME_FOLLOWS.match(after)):
         return "phrase"
     if _HONORIFIC.search(tail):

@@ -66,6 +66,11 @@ FIELD_NAMES: dict[str, str] = {
     "SPECIAL HANDLING": "special_handling",
     "DISTRIBUTION": "distribution",
     "SOURCE HANDLER": "handler",
+    # short and drifting forms seen in list copies: "Reliability : B", "Credibility : 4"
+    "RELIABILITY": "reliability",
+    "SOURCE CREDIBILITY": "credibility",
+    "CREDIBILITY": "credibility",
+    "HANDLER": "handler",
 }
 #: Fields whose value may run over several lines; the others are one token
 #: or a name, so a line after them is the report, not more of the value.
@@ -79,14 +84,16 @@ _I = re.IGNORECASE
 _S = r"[^\S\n]"  # a space within a line, no-break spaces from HTML bodies included
 _Q = r"(?:>|[^\S\n])*"  # the head of a line quoted with ">"
 _LABEL = re.compile(
-    rf"^(?P<quote>{_Q})(?P<label>source{_S}+code|source{_S}+description|source{_S}+reliability|source{_S}+handler"
-    rf"|item{_S}+credibility|special{_S}+handling|attribution|publication|distribution|source|code){_S}*:(?P<value>.*)",
+    rf"^(?P<quote>{_Q})\*?(?P<label>source{_S}+code|source{_S}+description|source{_S}+reliability|source{_S}+handler"
+    rf"|source{_S}+credibility|item{_S}+credibility|special{_S}+handling|attribution|publication|distribution"
+    rf"|reliability|credibility|handler|source|code){_S}*:\*?(?P<value>.*)",
     _I,
 )
 #: Any label at the start of any line: the quick test that a body may hold a block at all.
 _ANY_LABEL = re.compile(_LABEL.pattern, _I | re.MULTILINE)
 _BLANK = re.compile(r"^[\s>]*$")
 _LEAD_QUOTE = re.compile(r"^[\s>]*")
+_RULE = re.compile(r"^[\s>]*(?:[-_=*]{3,}|--)[^\S\n]*$")
 _QUOTED = re.compile(rf"^{_S}*>")
 _FORWARD_SEP = re.compile(
     rf"^{_Q}(?:-{{3,}}{_S}*(?:original message|forwarded message|forwarded by\b.*){_S}*-*"
@@ -150,8 +157,8 @@ def parse_insights(
         return []  # most mail: no block label and nothing shaped like a code (a third of the time saved)
     _stem, reply, forward = strip_subject_prefixes(subject)
     lines = _lines(body)
-    blocks = [b for b in _blocks(lines) if _is_insight(b, patterns) and not (reply and b.forwarded)]
-    subject_mentions = [] if reply else find_codes(subject, "", patterns)
+    blocks = [b for b in _blocks(lines) if _is_insight(b, patterns)]
+    subject_mentions = find_codes(subject, "", patterns)
     subject_code = subject_mentions[-1] if subject_mentions else None
     separators = [line.start for line in lines if _FORWARD_SEP.match(line.text)]
     found: list[Insight] = []
@@ -164,13 +171,17 @@ def parse_insights(
         written = code_at(block.fields.get("code", ""), patterns) or ""
         label = block.labels.get("code", "") if written else ""
         flags: list[str] = []
+        quoted = reply and block.forwarded  # a reply's quote of its parent: read, but a copy
+        named = subject_code if (quoted or not reply) else None  # a reply's own subject names its parent's code
         if "code" in block.fields and not written:
             flags.append(f"code not recognised: {block.fields['code']!r}")
-        if not written and subject_code is not None:
-            written, label = subject_code.written, "subject"
-        elif written and subject_code is not None and subject_code.code != normalise_code(written):
-            flags.append(f"subject names {subject_code.written}, block {written}")
-        if block.forwarded or forward:
+        if not written and named is not None:
+            written, label = named.written, "subject"
+        elif written and named is not None and named.code != normalise_code(written):
+            flags.append(f"subject names {named.written}, block {written}")
+        if quoted:
+            variant = "quoted"
+        elif block.forwarded or forward:
             variant = "forwarded"
         elif label == "subject":
             variant = "subject-only"
@@ -277,6 +288,8 @@ def _blocks(lines: list[_Line]) -> list[_Block]:
             continue
         elif _BLANK.match(line.text):
             current.blank = True
+        elif _RULE.match(line.text):  # a list footer's or signature's rule ends a value: it is not more of it
+            current = None
         elif not current.blank and current.last in FREE_TEXT:
             more = _LEAD_QUOTE.sub("", line.text, count=1).rstrip()
             current.fields[current.last] = f"{current.fields[current.last]}\n{more}".strip()

@@ -31,9 +31,13 @@ _WORD = re.compile(r"[^\W\d_]{3,}")
 
 
 def build_profile(code: str, reports: list[dict[str, Any]], alongside: dict[str, int]) -> dict[str, Any]:
-    """``reports``: rows of ``SourceStore.reports`` (oldest first); ``alongside``: codes in the same messages."""
-    own = [r for r in reports if r["code"] == code]
+    """``reports``: rows of ``SourceStore.reports`` (oldest first), each with its message's
+    ``message_id`` and ``thread`` (``ConversationStore.identifiers``), which the profile passes on
+    so it joins with other tools; ``alongside``: codes in the same messages."""
+    # a reply's quote of a block is read (its fields, its text) but is a copy of its parent, not a report
+    own = [r for r in reports if r["code"] == code and r["variant"] != "quoted"]
     copies = [r for r in reports if r["code"] is None]
+    quoted = [r for r in reports if r["variant"] == "quoted"]
     dated = [r["date"] for r in reports if r["date"]]
     terms: Counter[str] = Counter()
     for r in own:
@@ -44,6 +48,7 @@ def build_profile(code: str, reports: list[dict[str, Any]], alongside: dict[str,
         "code": code,
         "reports": len(own),
         "stripped_copies": len(copies),
+        "quoted_copies": len(quoted),
         "variants": dict(Counter(r["variant"] for r in reports)),
         "first": dated[0] if dated else "",
         "last": dated[-1] if dated else "",
@@ -55,6 +60,8 @@ def build_profile(code: str, reports: list[dict[str, Any]], alongside: dict[str,
             {
                 "date": r["date"] or "",
                 "message": r["message"],
+                "message_id": r["message_id"],
+                "thread": r["thread"],
                 "reliability": r["reliability"],
                 "credibility": r["credibility"],
                 "credibility_scale": r["credibility_scale"],
@@ -73,6 +80,8 @@ def build_profile(code: str, reports: list[dict[str, Any]], alongside: dict[str,
         "messages": [
             {
                 "message": r["message"],
+                "message_id": r["message_id"],
+                "thread": r["thread"],
                 "date": r["date"] or "",
                 "list": r["list_id"],
                 "variant": r["variant"],

@@ -8,8 +8,8 @@ in one transaction so a reader never sees half of them.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from typing import Any
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, TypedDict
 
 from sqlalchemy import Engine, delete, func, insert, select
 
@@ -17,6 +17,13 @@ from loupe.store import schema
 from loupe.store.batching import chunks
 
 BATCH = 5000
+
+
+class MessageIdentifiers(TypedDict):
+    """A message's ids in other tools' terms (``ConversationStore.identifiers``)."""
+
+    message_id: str | None
+    thread: str
 
 
 class ConversationStore:
@@ -72,6 +79,29 @@ class ConversationStore:
             if found is None and conn.scalar(select(m.c.id).where(m.c.id == message)) is not None:
                 found = message
             return found
+
+    def identifiers(self, messages: Iterable[str]) -> dict[str, MessageIdentifiers]:
+        """What other tools know each of these messages by, for JSON outputs that join with them.
+
+        ``message_id`` is the Message-ID header as stored: the first ``<...>`` token without
+        its angle brackets, which is how notmuch's ``id:`` and mu's ``msgid:`` take it, and
+        what ``loupe export --ftm`` writes as an Email's ``messageId`` for Aleph. It is None
+        where the message had none and Loupe derived one from its content
+        (``...@derived.loupe``): no other tool knows that id, and notmuch derives its own
+        (``notmuch-sha1-...``). ``thread`` is Loupe's thread (a message alone is its own; see
+        ``thread_of``), what ``thread:`` searches take. One query per 500 messages; unknown
+        ids are left out.
+        """
+        m, t = schema.messages, schema.threads
+        found: dict[str, MessageIdentifiers] = {}
+        wanted = list(dict.fromkeys(messages))
+        columns = (m.c.id, m.c.message_id, m.c.message_id_derived, func.coalesce(t.c.thread, m.c.id))
+        with self.engine.connect() as conn:
+            for chunk in chunks(wanted, 500):
+                query = select(*columns).outerjoin(t, t.c.message == m.c.id).where(m.c.id.in_(chunk))
+                for message, header, derived, thread in conn.execute(query):
+                    found[message] = {"message_id": None if derived else header, "thread": thread}
+        return found
 
     def thread_members(self, thread: str) -> list[str]:
         t = schema.threads

@@ -12,8 +12,9 @@ import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import Engine, and_, func, or_, select, update
+from sqlalchemy import CompoundSelect, Engine, Select, and_, func, or_, select, update
 
+from loupe.model import LEVEL_ORDER, SOURCE_LEVELS
 from loupe.store import schema
 from loupe.store.batching import chunks
 
@@ -25,6 +26,10 @@ TABLE_ORDERS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "last": lambda s: (s["last"] or "", s["code"]),
     "mentions": lambda s: (-s["messages_mentioning"], s["code"]),
 }
+
+
+#: The rules whose mention establishes a code for the whole case (the ``report`` level).
+_REPORT_RULES = tuple(rule for rule, level in SOURCE_LEVELS.items() if level == "report")
 
 
 class SourceStore:
@@ -55,54 +60,91 @@ class SourceStore:
                     linked += 1
         return linked
 
+    def established(self) -> CompoundSelect[Any]:
+        """The codes some report established: an insight block, an insight subject or a
+        handler's note names them (``model.SOURCE_LEVELS``). A query, to nest in others."""
+        c, i = schema.code_mentions, schema.insights
+        strong = select(c.c.code).where(c.c.where.in_(_REPORT_RULES))
+        return strong.union(select(i.c.code).where(i.c.code.is_not(None)))
+
+    def _counted(self) -> Select[Any]:
+        """(code, message, rule) of every mention that counts: bare ones only for established codes."""
+        c = schema.code_mentions
+        established = self.established().subquery()
+        return select(c.c.code, c.c.message, c.c.where).where(
+            or_(c.c.where != "mention", c.c.code.in_(select(established.c.code)))
+        )
+
+    def named_in(self, code: str | None = None) -> dict[str, dict[str, str]]:
+        """code -> {message: level}: each message counted once, at the strongest level it names
+        the code (an insight of its own, or its stripped copy, is a report)."""
+        i = schema.insights
+        counted = self._counted()
+        blocks = select(func.coalesce(i.c.code, i.c.linked_code), i.c.message)
+        if code is not None:
+            counted = counted.where(schema.code_mentions.c.code == code)
+            blocks = blocks.where(or_(i.c.code == code, i.c.linked_code == code))
+        levels: dict[str, dict[str, str]] = {}
+        with self.engine.connect() as conn:
+            for found, message in conn.execute(blocks):
+                if found is not None:
+                    levels.setdefault(found, {})[message] = "report"
+            for found, message, rule in conn.execute(counted):
+                level = SOURCE_LEVELS.get(rule, "mention")
+                held = levels.setdefault(found, {})
+                current = held.get(message)
+                if current is None or LEVEL_ORDER.index(level) < LEVEL_ORDER.index(current):
+                    held[message] = level
+        return levels
+
     def table(self) -> list[dict[str, Any]]:
-        """Every code with its reports, copies, first and last date, lists."""
-        i, m, c = schema.insights, schema.messages, schema.code_mentions
+        """Every code with its reports, copies, first and last date, lists, and the messages
+        naming it at each level; a code only ever met bare (never established) is no source."""
+        i, m = schema.insights, schema.messages
         code = func.coalesce(i.c.code, i.c.linked_code)
         query = (
             select(
                 code,
-                func.count().filter(i.c.code.is_not(None)),
+                func.count().filter(and_(i.c.code.is_not(None), i.c.variant != "quoted")),
                 func.count().filter(i.c.code.is_(None)),
-                func.min(m.c.date),
-                func.max(m.c.date),
+                func.count().filter(i.c.variant == "quoted"),
                 func.count(func.distinct(m.c.list_id)),
             )
             .join(m, m.c.id == i.c.message)
             .where(code.is_not(None))
             .group_by(code)
         )
-        mentions = select(c.c.code, func.count(func.distinct(c.c.message))).group_by(c.c.code)
         with self.engine.connect() as conn:
-            rows = conn.execute(query).all()
-            mentioned = {code: n for code, n in conn.execute(mentions)}
-        out = [
-            {
-                "code": r[0],
-                "reports": r[1],
-                "stripped_copies": r[2],
-                "first": (r[3] or "")[:10],
-                "last": (r[4] or "")[:10],
-                "lists": r[5],
-                "messages_mentioning": mentioned.get(r[0], 0),
-            }
-            for r in rows
-        ]
-        known = {row["code"] for row in out}
-        for code_only, n in mentioned.items():  # named where the context says source, with no insight block
-            if code_only not in known:
-                out.append(
-                    {
-                        "code": code_only,
-                        "reports": 0,
-                        "stripped_copies": 0,
-                        "first": "",
-                        "last": "",
-                        "lists": 0,
-                        "messages_mentioning": n,
-                    }
-                )
+            blocks = {r[0]: r[1:] for r in conn.execute(query)}
+        named = self.named_in()
+        dates = self._dates({message for messages in named.values() for message in messages})
+        out = []
+        for found, messages in named.items():
+            reports, stripped, quoted, lists = blocks.get(found, (0, 0, 0, 0))
+            when = sorted(dates[message] for message in messages if dates.get(message))
+            out.append(
+                {
+                    "code": found,
+                    "reports": reports,
+                    "stripped_copies": stripped,
+                    "quoted_copies": quoted,
+                    "first": when[0][:10] if when else "",
+                    "last": when[-1][:10] if when else "",
+                    "lists": lists,
+                    "messages_mentioning": len(messages),
+                    "levels": {level: sum(1 for v in messages.values() if v == level) for level in LEVEL_ORDER},
+                }
+            )
         return out
+
+    def _dates(self, messages: set[str]) -> dict[str, str]:
+        m = schema.messages
+        found: dict[str, str] = {}
+        with self.engine.connect() as conn:
+            for chunk in chunks(sorted(messages), 500):
+                for message, date in conn.execute(select(m.c.id, m.c.date).where(m.c.id.in_(chunk))):
+                    found[message] = date or ""
+        return found
 
     def reports(self, code: str) -> list[dict[str, Any]]:
         """Every insight of a code (its stripped copies included), oldest first, with its message."""
@@ -145,21 +187,20 @@ class SourceStore:
             return [(m, a, e, f) for m, a, e, f in conn.execute(query)]
 
     def mentions(self, code: str) -> list[str]:
-        c = schema.code_mentions
-        with self.engine.connect() as conn:
-            return sorted(set(conn.scalars(select(c.c.message).where(c.c.code == code))))
+        """Every message naming the code at any level that counts (``mention:CODE`` searches these)."""
+        return sorted(self.named_in(code).get(code, {}))
 
     def codes_in(self, messages: Sequence[str]) -> dict[str, int]:
         """Codes named in these messages, with how many of them name each."""
-        c = schema.code_mentions
+        counted = self._counted().subquery()
         counts: dict[str, int] = {}
         wanted = list(messages)
         with self.engine.connect() as conn:
             for start in range(0, len(wanted), 500):
                 query = (
-                    select(c.c.code, func.count(func.distinct(c.c.message)))
-                    .where(c.c.message.in_(wanted[start : start + 500]))
-                    .group_by(c.c.code)
+                    select(counted.c.code, func.count(func.distinct(counted.c.message)))
+                    .where(counted.c.message.in_(wanted[start : start + 500]))
+                    .group_by(counted.c.code)
                 )
                 for code, n in conn.execute(query):
                     counts[code] = counts.get(code, 0) + n

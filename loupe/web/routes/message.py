@@ -27,7 +27,7 @@ from loupe.export import raw_message
 from loupe.ingest.emlx import sniff_emlx
 from loupe.ingest.outlook import sniff_msg
 from loupe.ingest.worker import as_rfc822
-from loupe.show import message_view
+from loupe.show import listed, message_view
 from loupe.web.mailhtml import SafeHtml, frame_document, html_parts, inline_images, sanitise
 from loupe.web.openapi import BOOLEAN, INTEGER, STRING, Operation, Param, array, documented, nullable, obj
 from loupe.web.render import api_json, page
@@ -90,7 +90,8 @@ async def message_view_page(request: Request) -> Response:
         mode = "text"
     safe = await run(request, safe_html, data["id"]) if mode == "html" else None
     people = {role: [a for a in data["addresses"] if a["role"] == role] for role in ROLES}
-    return page(request, "message.html", {"m": data, "mode": mode, "safe": safe, "people": people})
+    context = {"m": data, "mode": mode, "safe": safe, "people": people, "listed": listed}
+    return page(request, "message.html", context)
 
 
 async def message_body_frame(request: Request) -> Response:
@@ -184,6 +185,16 @@ MESSAGE = obj(
     children=array(STRING),
     body=STRING,
     headers=STRING,
+    alternatives=array(
+        obj(
+            mimetype=STRING,
+            name=STRING,
+            differs=BOOLEAN,
+            only_here=array(STRING),
+            only_in_plain=array(STRING),
+            text=STRING,
+        )
+    ),
     thread=obj(id=STRING, messages=INTEGER),
     near_duplicates=array(STRING),
     forwarded_authors=array(

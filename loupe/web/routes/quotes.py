@@ -80,11 +80,12 @@ async def form_report(request: Request) -> Response:
 
 PLACE = obj(
     message=STRING,
+    message_id=nullable(STRING),
     date=nullable(STRING),
     **{"from": STRING},
     subject=STRING,
     list=STRING,
-    thread=nullable(STRING),
+    thread=STRING,
     said_by=STRING,
     source=nullable(STRING),
     how=STRING,
@@ -104,10 +105,12 @@ CHECK = obj(
     match=nullable(PLACE),
     origin=nullable(PLACE),
     copies=array(STRING),
-    nearest=array(obj(message=STRING, score=NUMBER)),
+    nearest=array(obj(message=STRING, message_id=nullable(STRING), thread=STRING, score=NUMBER)),
 )
 EVIDENCE = obj(
     message=STRING,
+    message_id=nullable(STRING),
+    thread=STRING,
     date=nullable(STRING),
     **{"from": STRING},
     subject=STRING,

@@ -81,6 +81,7 @@ def results(case: Case, s: SearchRequest) -> dict[str, Any]:
     ids = [hit.id for hit in hits]
     copies = case.db.copies_of(ids)
     notes = case.db.notes.counts(ids)
+    known_as = case.db.conversations.identifiers(ids)  # message_id and thread, as `loupe search --json`
     return {
         "query": s.q,
         "total": total,
@@ -93,6 +94,7 @@ def results(case: Case, s: SearchRequest) -> dict[str, Any]:
         "hits": [
             {
                 **hit_record(hit),
+                **known_as.get(hit.id, {}),
                 "copies": len(copies.get(hit.id, [])),
                 "tags": case.db.tags_of(hit.id),
                 "notes": notes.get(hit.id, 0),
@@ -187,6 +189,8 @@ async def search_view(request: Request) -> Response:
 Q = Param("q", "query", "The query, in Loupe's query language (see `loupe search --help`).", STRING, example="juarez")
 HIT = obj(
     id=STRING,
+    message_id=nullable(STRING),
+    thread=STRING,
     date=nullable(STRING),
     subject=STRING,
     snippet=STRING,

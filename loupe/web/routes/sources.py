@@ -76,6 +76,8 @@ PROFILE: Schema = obj(
         obj(
             date=STRING,
             message=STRING,
+            message_id=nullable(STRING),
+            thread=STRING,
             reliability=STRING,
             credibility=STRING,
             credibility_scale=STRING,
@@ -92,6 +94,8 @@ PROFILE: Schema = obj(
     messages=array(
         obj(
             message=STRING,
+            message_id=nullable(STRING),
+            thread=STRING,
             date=STRING,
             list=STRING,
             variant=STRING,
