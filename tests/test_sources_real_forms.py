@@ -119,7 +119,7 @@ def test_each_form_is_found(forms_case: tuple[Case, Scores]) -> None:
 
 @pytest.mark.parametrize(("number", "code", "context"), [("035", "MX4", "Mr."), ("048", "TR41", "Mr.")])
 def test_mr_at_a_line_end_and_the_code_on_the_next(number: str, code: str, context: str) -> None:
-    """"... Mr." / "MX4 stated ...": the honorific and the code across a hard wrap."""
+    """ "... Mr." / "MX4 stated ...": the honorific and the code across a hard wrap."""
     [(mention, parsed)] = [(m, p) for m, p in _mentions(number) if m.code == code]
     assert mention.where == "phrase"
     assert _at(mention, parsed) == code
@@ -139,7 +139,7 @@ def test_mr_wrap_inside_a_quote() -> None:
     [("037", "IL5", "Can you ping"), ("040", "EG3", "As"), ("050", "EA2", "According to")],
 )
 def test_other_contexts_split_by_a_wrap(number: str, code: str, lead: str) -> None:
-    """"Can you ping" / "IL5 on ...", "As" / "EG3 put it", "According to" / "EA2, ..."."""
+    """ "Can you ping" / "IL5 on ...", "As" / "EG3 put it", "According to" / "EA2, ..."."""
     found = [(m, p) for m, p in _mentions(number) if m.code == code and m.part == "body"]
     assert found and all(m.where == "phrase" for m, _ in found)
     wrapped = [m for m, p in found if p.body_text[: m.start].rstrip(" >").endswith("\n") or m.start == 0]
@@ -167,7 +167,7 @@ def test_a_code_inside_a_bracketed_forward_subject() -> None:
 
 @pytest.mark.parametrize("number", ["006", "033"])
 def test_outlook_emphasised_forward_headers(number: str) -> None:
-    """"*Subject:* Re: From RU09 -- 2" inside the body: the emphasis is dropped, the note read."""
+    """ "*Subject:* Re: From RU09 -- 2" inside the body: the emphasis is dropped, the note read."""
     in_body = [(m, p) for m, p in _mentions(number) if m.part == "body" and m.where == "note"]
     assert in_body, "the emphasised Subject: line was not read"
     mention, parsed = in_body[0]
@@ -187,13 +187,13 @@ def test_outlook_emphasis_is_read_as_plain_labels() -> None:
     [("025", "PK2", "ping PK2"), ("037", "IL5", "IL5 is saying"), ("057", "SY8", "SY8 is saying")],
 )
 def test_prose_beyond_the_listed_verbs(number: str, code: str, words: str) -> None:
-    """"Can you ping PK2 on this report", "IL5 is saying that ..."."""
+    """ "Can you ping PK2 on this report", "IL5 is saying that ..."."""
     found = {p.body_text[max(0, m.start - 5) : m.start + 14] for m, p in _mentions(number) if m.code == code}
     assert any(words in text for text in found), found
 
 
 def test_header_labels_in_any_case_and_spacing() -> None:
-    """"SOURCE CODE : MX04" (019, a space before every colon), "source:" (031), "SOURCE:ME9" (046)."""
+    """ "SOURCE CODE : MX04" (019, a space before every colon), "source:" (031), "SOURCE:ME9" (046)."""
     for number, code in (("019", "MX4"), ("031", "BR2"), ("046", "ME9")):
         [block] = [i for i in _insights(number) if i.variant == "full"]
         assert block.code == code
@@ -219,7 +219,7 @@ def test_bare_mentions_count_only_for_established_codes(forms_case: tuple[Case, 
     assert "CN12" in established and "DB3" not in established
     table = {row["code"]: row for row in case.db.sources.table()}
     assert "DB3" not in table and "MP3" not in table
-    assert table["CN12"]["levels"]["mention"] >= 1 and table["CN12"]["levels"]["report"] >= 1
+    assert table["CN12"]["mention_messages"] >= 1 and table["CN12"]["report_messages"] >= 1
 
 
 def test_source_search_keeps_reports_and_mention_search_adds_the_bare(forms_case: tuple[Case, Scores]) -> None:
@@ -290,3 +290,23 @@ def test_read_text_maps_back_to_the_original(tmp_path: Path) -> None:
         for offset, char in enumerate(reading.text):
             if char not in " \n":
                 assert body[reading.original(offset)] == char, (path.name, offset)
+
+
+def test_sources_page_and_profile_show_each_level(forms_case: tuple[Case, Scores]) -> None:
+    """The browser shows the counts per level, and the profile lists the bare mentions."""
+    from starlette.testclient import TestClient
+
+    from loupe.web.app import create_app
+
+    case, _ = forms_case
+    client = TestClient(create_app(case, allowed_hosts=["testserver"]))
+    row = {r["code"]: r for r in client.get("/api/sources").json()}["CN12"]
+    assert (row["report_messages"], row["mention_messages"]) >= (1, 1)
+    page = client.get("/source/CN12").text
+    assert "Bare mentions, counted because a report established the code" in page
+    assert "mention:CN12" in page and "Named in prose or in passing" in page
+    bare = [m for m, level in case.db.sources.named_in("CN12")["CN12"].items() if level == "mention"]
+    assert all(f"/message/{m}" in page for m in bare)
+    assert client.get("/api/sources/CN12").json()["levels"]["mention"] == len(bare)
+    listing = client.get("/sources").text
+    assert "In prose" in listing and "DB3" not in listing

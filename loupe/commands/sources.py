@@ -28,11 +28,15 @@ SORTS = TABLE_ORDERS
     help="Same as --format json: JSON Lines, one per code (see loupe source for its messages).",
 )
 def sources(case_dir: Path | None, sort: str, fmt: str, as_json: bool) -> None:
-    """Every informant code: reports, stripped copies, first and last date, lists.
+    """Every informant code: reports, copies, the messages naming it at each level, dates, lists.
 
-    A code counts only where the context says "source" (an insight's SOURCE:
-    line, an INSIGHT subject's suffix, "From MX1 -- 2", "source US714 said"),
-    never from its shape alone, so MP3, F16 or a flight number is not one.
+    A code counts only where the context says "source", never from its shape
+    alone, so MP3, F16 or a flight number is not one. The levels, each
+    message counted once at its strongest: "report" (an insight's SOURCE:
+    line, an INSIGHT subject, a handler's "From MX1 -- 2"), "prose" ("source
+    US714 said", "according to MX1", "ping MX1 on"), "bare" (a bare "MX1",
+    counted only for a code a report established). Copies are stripped list
+    copies and replies' quotes of a block: read, never counted as reports.
     MX1 and MX01 are one source. Patterns live in case.toml ([sources]).
 
     Example: loupe sources --sort first --format csv > sources.csv
@@ -48,10 +52,13 @@ def sources(case_dir: Path | None, sort: str, fmt: str, as_json: bool) -> None:
     if not rows:
         click.echo("no coded sources found")
         return
-    click.echo(f"{'code':<8} {'reports':>7} {'copies':>6} {'named in':>8}  first       last        lists")
+    head = f"{'code':<8} {'reports':>7} {'copies':>6} {'named in':>8} {'report':>6} {'prose':>5} {'bare':>5}"
+    click.echo(f"{head}  first       last        lists")
     for r in rows:
+        copies = r["stripped_copies"] + r["quoted_copies"]
         click.echo(
-            f"{r['code']:<8} {r['reports']:>7} {r['stripped_copies']:>6} {r['messages_mentioning']:>8}  "
+            f"{r['code']:<8} {r['reports']:>7} {copies:>6} {r['messages_mentioning']:>8} "
+            f"{r['report_messages']:>6} {r['prose_messages']:>5} {r['mention_messages']:>5}  "
             f"{r['first'] or '-':<10}  {r['last'] or '-':<10}  {r['lists']}"
         )
 
@@ -106,9 +113,12 @@ def _write_reports_csv(profile: dict[str, Any], reports: list[dict[str, Any]], p
 
 
 def _print_profile(p: dict[str, Any]) -> None:
+    levels = p.get("levels", {})
     click.echo(
         f"{p['code']}: {p['reports']} report(s), {p['stripped_copies']} stripped copies, "
-        f"named in {p['messages_mentioning']} message(s); {p['first'][:10] or '-'} .. {p['last'][:10] or '-'}"
+        f"{p['quoted_copies']} quoted copies, named in {p['messages_mentioning']} message(s) "
+        f"({levels.get('report', 0)} in reports, {levels.get('prose', 0)} in prose, "
+        f"{levels.get('mention', 0)} bare); {p['first'][:10] or '-'} .. {p['last'][:10] or '-'}"
     )
     for title, key in (
         ("Descriptions (identification trail)", "descriptions"),
@@ -145,3 +155,8 @@ def _print_profile(p: dict[str, Any]) -> None:
         click.echo(
             f"  {m['date'][:10]}  {m['message'][:10]}  {m['variant']:<12} {m['list'] or '-'}  {m['subject']}{linked}"
         )
+    if p.get("named_in"):
+        click.echo("Named in prose or bare (search them with mention:CODE):")
+        for m in p["named_in"]:
+            level = "bare" if m["level"] == "mention" else m["level"]
+            click.echo(f"  {m['date'][:10] or '-':<10}  {m['message'][:10]}  {level:<12} {m['subject']}")

@@ -132,7 +132,8 @@ class SourceStore:
                     "last": when[-1][:10] if when else "",
                     "lists": lists,
                     "messages_mentioning": len(messages),
-                    "levels": {level: sum(1 for v in messages.values() if v == level) for level in LEVEL_ORDER},
+                    # messages naming it, each at its strongest level (flat, so CSV has a column each)
+                    **{f"{level}_messages": sum(1 for v in messages.values() if v == level) for level in LEVEL_ORDER},
                 }
             )
         return out

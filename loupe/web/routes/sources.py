@@ -55,16 +55,21 @@ SOURCE_ROW = obj(
     code=STRING,
     reports=INTEGER,
     stripped_copies=INTEGER,
+    quoted_copies=INTEGER,
     first=STRING,
     last=STRING,
     lists=INTEGER,
     messages_mentioning=INTEGER,
+    report_messages=INTEGER,
+    prose_messages=INTEGER,
+    mention_messages=INTEGER,
 )
 TRAIL = array(obj(value=STRING, first=STRING, last=STRING, messages=array(STRING)))
 PROFILE: Schema = obj(
     code=STRING,
     reports=INTEGER,
     stripped_copies=INTEGER,
+    quoted_copies=INTEGER,
     variants=mapping(INTEGER),
     first=STRING,
     last=STRING,
@@ -104,6 +109,17 @@ PROFILE: Schema = obj(
         )
     ),
     messages_mentioning=INTEGER,
+    levels=obj(report=INTEGER, prose=INTEGER, mention=INTEGER),
+    named_in=array(
+        obj(
+            message=STRING,
+            message_id=nullable(STRING),
+            thread=STRING,
+            level=STRING,
+            date=STRING,
+            subject=STRING,
+        )
+    ),
 )
 
 
