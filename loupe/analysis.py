@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from loupe.near_duplicates.grouping import group_near_duplicates
-from loupe.people.identities import Edit, Usage, group_addresses
+from loupe.people.identities import PEOPLE_RULES, Edit, Usage, group_addresses, is_relay_name
 from loupe.people.signatures import MAX_ADDRESSES, names_agree
 from loupe.store.database import CaseDatabase
 from loupe.threads.jwz import ThreadInput, thread_messages
@@ -112,21 +112,20 @@ def edit_people(db: CaseDatabase, action: str, keys: Sequence[str], name: str = 
 def refresh_people(db: CaseDatabase) -> list[tuple[str, str, tuple[str, ...]]]:
     """Regroup addresses into persons and lists, replaying the users' edits."""
     usages: dict[str, Usage] = {}
-    for email, name, role, on_list, count in db.people.address_usage():
-        usage = usages.setdefault(email.lower(), Usage(email.lower(), {}, 0, 0, 0))
-        if name:
+    for email, name, role, count in db.people.address_usage():
+        usage = usages.setdefault(email.lower(), Usage(email.lower(), {}, 0, 0))
+        relayed = role == "from" and is_relay_name(name)
+        if name and not relayed:  # "Ann Lee via analysts" names Ann, not the list
             usage.names[name] = usage.names.get(name, 0) + count
-        if role == "from":
-            usage.sent += count
-        else:
+        if role != "from":
             usage.received += count
-            usage.via_list += count if on_list else 0
-    for email, count in db.people.sender_domains().items():
-        if email in usages:
-            usages[email].sender_domains = count
+        elif relayed:
+            usage.relayed += count
+        else:
+            usage.sent += count
     edits = shared_signature_merges(db) + [Edit(a, tuple(emails), name) for a, emails, name in db.people.edits()]
-    grouped = group_addresses(list(usages.values()), edits)
-    db.people.replace_people([(p.name, p.kind, p.emails, "; ".join(p.evidence)) for p in grouped])
+    grouped = group_addresses(list(usages.values()), edits, db.people.list_ids())
+    db.people.replace_people([(p.name, p.kind, p.emails, "; ".join(p.evidence)) for p in grouped], PEOPLE_RULES)
     return [(p.name, p.kind, p.emails) for p in grouped]
 
 

@@ -325,6 +325,15 @@ CASES = [
     ("Can we meet? Nice work. Date: today", []),
     ("It happened in Marion.", [("place", "Marion", "marion")]),  # a small city, after "in"
     ("Marion said so.", []),  # the same word, no "in": unknown
+    # Errors found on real mail (test_entities_real.py), one case each:
+    ("the DF-21D and the UH-60 over Mexico", [("place", "Mexico", "mexico")]),  # designations, not "DF"
+    ("Forwarding to MESA, then to Mesa.", [("place", "Mesa", "mesa")]),  # a desk's name in capitals
+    ("INSIGHT - MEXICO - Plaza fight", [("place", "MEXICO", "mexico")]),  # no "Plaza" (de la Revolución)
+    ("killed in Ciudad\nJuarez on Friday", [("place", "Juarez", "ciudad juarez")]),  # no "Ciudad" (de Villa...)
+    ("Dear Salomon Smith Barney Client:\nYour Salomon Smith Barney trade went to Salomon Smith Barney Access, "
+     "a mark of Salomon Smith Barney Inc.",
+     [("organisation", "Salomon Smith Barney", "salomon smith barney"),
+      ("organisation", "Salomon Smith Barney Inc", "salomon smith barney inc")]),  # a firm, not a person
 ]  # fmt: skip
 
 

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from loupe.people.identities import Edit, Usage, group_addresses, looks_like_list
+from loupe.people.identities import Edit, Usage, group_addresses, is_relay_name, looks_like_list
 
 
-def usage(
-    email: str, names: dict[str, int] | None = None, sent: int = 1, received: int = 1, via_list: int = 0
-) -> Usage:
-    return Usage(email, names or {}, sent, received, via_list)
+def usage(email: str, names: dict[str, int] | None = None, sent: int = 1, received: int = 1, relayed: int = 0) -> Usage:
+    return Usage(email, names or {}, sent, received, relayed)
 
 
 def test_one_person_per_address_and_the_most_used_name() -> None:
@@ -20,12 +18,56 @@ def test_a_nameless_address_is_named_by_itself() -> None:
     assert group_addresses([usage("noreply@x.org")], [])[0].name == "noreply@x.org"
 
 
-def test_lists_are_recognised_by_list_id_share_or_by_name() -> None:
-    assert looks_like_list(usage("alpha@meridian.example", sent=0, received=40, via_list=40))
-    assert not looks_like_list(usage("ann@meridian.example", sent=10, received=40, via_list=10))
-    for address in ("notmuch-request@x.org", "owner-foo@x.org", "fans-l@x.org", "dev-bounces@x.org", "listserv@x.org"):
-        assert looks_like_list(usage(address)), address
+def test_a_list_id_names_its_list_even_in_from() -> None:
+    ids = {"alpha.meridian.example", "notmuch.notmuchmail.org"}
+    assert looks_like_list(usage("alpha@meridian.example", sent=0, received=40), ids)
+    # digests and notices come from the list's own address: still the list
+    assert looks_like_list(usage("notmuch@notmuchmail.org", sent=5, received=50), ids)
+    assert not looks_like_list(usage("alpha@other.example", sent=0, received=40), ids)
+
+
+def test_receiving_list_copies_never_makes_a_person_a_list() -> None:
+    """The received mail's List-Ids say nothing about the recipient: a maintainer Cc'd on
+    every patch, an analyst who reads alpha@, a silent subscriber are people, at any size."""
+    ids = {"linux-kernel.vger.kernel.org", "alpha.meridian.example"}
+    for received in (1, 3, 40, 100_000):
+        assert not looks_like_list(usage("broonie@kernel.org", sent=0, received=received), ids)
+        assert not looks_like_list(usage("ann@meridian.example", sent=received, received=received), ids)
+
+
+def test_list_machinery_is_a_list_even_when_it_writes() -> None:
+    for address in (
+        "notmuch-request@x.org",
+        "owner-foo@x.org",
+        "dev-bounces@x.org",
+        "dev-bounces+ann=x.org@x.org",
+        "freebsd-hackers+owner@freebsd.org",
+        "listserv@x.org",
+    ):
+        assert looks_like_list(usage(address, sent=3)), address
     assert not looks_like_list(usage("carl@x.org"))
+
+
+def test_a_list_like_name_is_a_list_only_while_it_never_writes_as_itself() -> None:
+    for address in ("fans-l@x.org", "smime-dev@rsa.com", "aur-general@archlinux.org", "foo-users@x.org"):
+        assert looks_like_list(usage(address, sent=0)), address
+        assert not looks_like_list(usage(address, sent=2)), address
+
+
+def test_mail_under_other_peoples_names_comes_from_a_relay() -> None:
+    assert is_relay_name("'Ann Lee' via analysts") and is_relay_name(" via RT") and is_relay_name("Ann (via Twitter)")
+    assert not is_relay_name("Maria Via Lactea") and not is_relay_name("Olivia Nunes") and not is_relay_name("")
+    assert looks_like_list(usage("rt-queue@x.org", sent=0, relayed=2))
+
+
+def test_the_users_mark_wins_over_the_rules() -> None:
+    ids = {"analysts.x.org"}
+    usages = [usage("analysts@x.org", sent=0, received=9), usage("ann@x.org", sent=4)]
+    people = {p.emails[0]: p.kind for p in group_addresses(usages, [], ids)}
+    assert people == {"analysts@x.org": "list", "ann@x.org": "person"}
+    edits = [Edit("person", ("analysts@x.org",)), Edit("list", ("ann@x.org",))]
+    people = {p.emails[0]: p.kind for p in group_addresses(usages, edits, ids)}
+    assert people == {"analysts@x.org": "person", "ann@x.org": "list"}
 
 
 def test_edits_merge_split_rename_and_mark_replay_in_order() -> None:

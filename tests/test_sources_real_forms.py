@@ -224,7 +224,7 @@ def test_bare_mentions_count_only_for_established_codes(forms_case: tuple[Case, 
 
 def test_source_search_keeps_reports_and_mention_search_adds_the_bare(forms_case: tuple[Case, Scores]) -> None:
     """``source:CN12`` finds where the context says source; ``mention:CN12`` adds 050's bare mention."""
-    case, s = forms_case
+    case, _ = forms_case
     by_source = set(case.matching_ids("source:CN12"))
     by_mention = set(case.matching_ids("mention:CN12"))
     bare = {m for m, level in case.db.sources.named_in("CN12")["CN12"].items() if level == "mention"}

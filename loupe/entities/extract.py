@@ -94,7 +94,35 @@ def extract_entities(
     [('person', 'Ana'), ('person', 'Salvador Cienfuegos'), ('organisation', 'PGR'), ('place', 'Ciudad Juárez')]
     """
     reader = _Reader(text, gazetteer or default_gazetteer(), acronyms or {})
-    return sorted(reader.entities(), key=lambda e: e.start)
+    return _firms_not_people(sorted(reader.entities(), key=lambda e: e.start))
+
+
+def _firms_not_people(found: list[Entity]) -> list[Entity]:
+    """Read as people, firms the same text names in full: the firm, or nothing.
+
+    A firm named after its founders reads as a person ("Salomon" is a given
+    name), but the text gives it away where it writes the legal form:
+    "Salomon Smith Barney Inc." makes "Your Salomon Smith Barney trade" the
+    firm, and "Dear Salomon Smith Barney Client" or "Salomon Smith Barney
+    Access" (its service) no person, wherever in the text the full name
+    stands. Cores of one word are left alone: a firm "Jackson Ltd" says
+    little about a "Mr. Jackson".
+    """
+    firms: set[str] = set()  # the firms' names without their legal form
+    for e in found:
+        words = e.normalised.split()
+        if e.kind == "organisation" and len(words) > 2 and words[-1] in lexicon.LEGAL_FORMS:
+            firms.add(" ".join(words[:-1]))
+    if not firms:
+        return found
+    kept = []
+    for e in found:
+        if e.kind == "person" and e.normalised in firms:
+            e = Entity("organisation", e.name, e.normalised, e.start)
+        elif e.kind == "person" and any(e.normalised.startswith(core + " ") for core in firms):
+            continue
+        kept.append(e)
+    return kept
 
 
 def message_entities(subject: str, body: str) -> list[Entity]:
@@ -430,8 +458,15 @@ class _Reader:
         return not (known or parts[after].text in self.g.exact_places or parts[after].text in lexicon.KNOWN_ACRONYMS)
 
     def _lone_city_ok(self, parts: list[Part], i: int, population: int) -> bool:
-        """A one-word city: not a common word opening a sentence, not a given name without "in"."""
+        """A one-word city: not a common word opening a sentence, not a given name without "in".
+
+        Nor a common word in capitals: on real mail "Forwarding to MESA" names
+        a desk (Middle East and South Asia), and capitals are how acronyms
+        and list names are written; countries and states are not held to this.
+        """
         key = parts[i].key
+        if key in self.g.common and parts[i].text.isupper():
+            return False
         if key in lexicon.AMBIGUOUS_CITIES:
             return self._locative(parts, i)
         if key in self.g.common and self._initial(parts[i].start):

@@ -168,8 +168,11 @@ def build_gazetteer() -> Gazetteer:
         for prefix in _DROPPED_PREFIXES:
             if key.startswith(prefix) and len(key) > len(prefix) + 3:
                 add(key[len(prefix) :], place, "city-short")
-        head = key.split(" de ")[0]  # "Acapulco de Juárez" is "Acapulco"; a bigger city's own name still wins
-        if head != key and len(head) > 3:
+        # "Acapulco de Juárez" is "Acapulco"; a bigger city's own name still wins. Not when the head is a
+        # common word: "Plaza de la Revolución" and "Ciudad de Villa de Álvarez" made "Plaza" and "Ciudad"
+        # places on real mail ("Plaza fight along the river", "Ciudad" at a line's end before "Juarez").
+        head = key.split(" de ")[0]
+        if head != key and len(head) > 3 and head not in common:
             add(head, place, "city-short")
         if city.population >= ALTERNATES_CITY:
             for alternate in city.alternates:

@@ -55,11 +55,13 @@ CLOSINGS = phrases(
     "gracias; muchas gracias; abrazos; un abrazo"
 )
 
+#: Legal forms ending a firm's name: without them, "Salomon Smith Barney Inc." is "Salomon Smith Barney".
+LEGAL_FORMS = words("inc corp corporation co company llc llp ltd limited plc gmbh ag sa sas bv nv")
 #: Last words of organisations' names: "GlobalWire News", "Kessler & Rowe LLP".
-ORG_SUFFIXES = words(
-    "inc corp corporation co company llc llp ltd limited plc gmbh ag sa sas bv nv group holdings bank institute "
-    "institution university college academy school foundation fund trust association society council committee "
-    "commission agency administration authority bureau department ministry office service services police army "
+ORG_SUFFIXES = LEGAL_FORMS | words(
+    "group holdings bank institute institution university college academy school foundation fund trust "
+    "association society council committee commission agency administration authority bureau department "
+    "ministry office service services police army "
     "navy guard force forces corps command party front movement cartel federation union league alliance network "
     "partners associates capital energy petroleum airlines airways shipping logistics systems technologies "
     "communications media news times post journal herald tribune gazette gazeta review magazine press radio "

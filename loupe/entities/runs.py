@@ -7,6 +7,8 @@ joined by the small words names contain (de, la, of, y, &), and title
 abbreviations whose full stop does not end a sentence ("Gen.", "Sr.").
 Dotted country abbreviations ("U.S.", "EE.UU.") are read undotted,
 padded to their length, so every offset still points into the original.
+A word joined by a hyphen to digits is a designation (a missile, a rifle,
+a helicopter: "DF-21D", "AR-15"), never a name, so no run ends on one.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ _CONNECTORS = "de del la las los of the y and & da do dos das van von der den di
 _CONNECTOR = "(?:" + "|".join(re.escape(c) for c in _CONNECTORS.split()) + ")"
 _RUN = re.compile(  # the look-ahead first lets the engine skip to capitals: a fifth faster
     rf"(?=[{UPPER}])(?<![{LETTERS}0-9_'’.@/\\-]){_TOKEN}(?:[ \t]+(?:{_CONNECTOR}[ \t]+)*{_TOKEN})*"
-    rf"(?![{LETTERS}0-9_@])"
+    rf"(?![{LETTERS}0-9_@]|-[0-9])"  # "DF-21D", "UH-60", "S-300": a designation, not the place "DF"
 )
 _PART = re.compile(rf"{_TOKEN}|(?<![{LETTERS}]){_CONNECTOR}(?![{LETTERS}])")
 _DOTTED = re.compile("|".join(re.escape(k) for k in sorted(lexicon.EXACT_PLACES, key=len, reverse=True) if "." in k))

@@ -20,6 +20,8 @@ from loupe.store import schema
 from loupe.store.batching import chunks
 
 RECEIVING = ("to", "cc", "bcc")
+#: The ``analysis_state`` row holding which version of the list rules filed the stored persons.
+RULES_STATE = "people_rules"
 
 
 #: The orders of the people table (``loupe people --sort``, the web's people page).
@@ -63,18 +65,34 @@ class PeopleStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def address_usage(self) -> list[tuple[str, str, str, bool, int]]:
-        """(email, display name, role, message has a List-Id, messages), aggregated in SQL."""
-        ma, c, m = schema.message_addresses, schema.correspondents, schema.messages
-        on_list = m.c.list_id != ""
+    def address_usage(self) -> list[tuple[str, str, str, int]]:
+        """(email, display name, role, messages), aggregated in SQL (reply-to left out: it names
+        where answers go, not who wrote or received)."""
+        ma, c = schema.message_addresses, schema.correspondents
         query = (
-            select(c.c.email, c.c.name, ma.c.role, on_list, func.count())
-            .select_from(ma.join(c, c.c.id == ma.c.correspondent).join(m, m.c.id == ma.c.message))
+            select(c.c.email, c.c.name, ma.c.role, func.count())
+            .select_from(ma.join(c, c.c.id == ma.c.correspondent))
             .where(c.c.email != "", ma.c.role != "reply-to")
-            .group_by(c.c.email, c.c.name, ma.c.role, on_list)
+            .group_by(c.c.email, c.c.name, ma.c.role)
         )
         with self.engine.connect() as conn:
-            return [(e, n, r, bool(li), k) for e, n, r, li, k in conn.execute(query)]
+            return [(e, n, r, k) for e, n, r, k in conn.execute(query)]
+
+    def list_ids(self) -> set[str]:
+        """Every List-Id of the case, as stored (``notmuch.notmuchmail.org``)."""
+        m = schema.messages
+        with self.engine.connect() as conn:
+            return set(conn.scalars(select(m.c.list_id).where(m.c.list_id != "").distinct()))
+
+    def rules(self) -> int | None:
+        """The version of the list rules the stored persons were filed by: None when the case
+        has none, 1 when they were filed before the version was recorded."""
+        s, p = schema.analysis_state, schema.persons
+        with self.engine.connect() as conn:
+            found = conn.scalar(select(s.c.value).where(s.c.name == RULES_STATE))
+            if found is not None:
+                return int(found)
+            return None if conn.scalar(select(p.c.id).limit(1)) is None else 1
 
     def signature_users(self) -> dict[str, dict[str, set[str]]]:
         """Signature key -> {sender email (lower-cased): display names used with it}."""
@@ -90,26 +108,6 @@ class PeopleStore:
             for key, email, name in conn.execute(query):
                 users.setdefault(key, {}).setdefault(email, set()).add(name)
         return users
-
-    def sender_domains(self) -> dict[str, int]:
-        """Recipient email (lower-cased) -> how many distinct sender domains wrote to it."""
-        f, t = schema.message_addresses.alias("f"), schema.message_addresses.alias("t")
-        cf, ct = schema.correspondents.alias("cf"), schema.correspondents.alias("ct")
-        query = (
-            select(func.lower(ct.c.email), func.lower(cf.c.email))
-            .distinct()
-            .select_from(
-                t.join(ct, ct.c.id == t.c.correspondent)
-                .join(f, f.c.message == t.c.message)
-                .join(cf, cf.c.id == f.c.correspondent)
-            )
-            .where(f.c.role == "from", t.c.role.in_(RECEIVING), ct.c.email != "", cf.c.email != "")
-        )
-        domains: dict[str, set[str]] = {}
-        with self.engine.connect() as conn:
-            for recipient, sender in conn.execute(query):
-                domains.setdefault(recipient, set()).add(sender.rpartition("@")[2])
-        return {email: len(found) for email, found in domains.items()}
 
     def edits(self) -> list[tuple[str, list[str], str]]:
         e = schema.people_edits
@@ -127,8 +125,9 @@ class PeopleStore:
         with self.engine.begin() as conn:
             conn.execute(insert(schema.people_edits), [row])
 
-    def replace_people(self, people: Sequence[tuple[str, str, Sequence[str], str]]) -> None:
-        """(name, kind, emails, evidence) for every person and list of the case."""
+    def replace_people(self, people: Sequence[tuple[str, str, Sequence[str], str]], rules: int) -> None:
+        """(name, kind, emails, evidence) for every person and list of the case, filed by
+        version ``rules`` of the list rules (``people.identities.PEOPLE_RULES``)."""
         p, pa = schema.persons, schema.person_addresses
         persons = [
             {"id": n, "name": name, "kind": kind, "evidence": evidence}
@@ -143,6 +142,8 @@ class PeopleStore:
             for start in range(0, len(addresses), 5000):
                 conn.execute(insert(pa), addresses[start : start + 5000])
             fill_person_counts(conn)
+            conn.execute(delete(schema.analysis_state).where(schema.analysis_state.c.name == RULES_STATE))
+            conn.execute(insert(schema.analysis_state).values(name=RULES_STATE, value=rules))
 
     def resolve(self, key: str) -> int:
         """A person from an address, a person number, or a unique part of a name."""
