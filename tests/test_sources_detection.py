@@ -61,6 +61,18 @@ SOURCES: list[tuple[str, str, str]] = [
     ("", "As usual VE04 thinks the opposition will split.", "VE4"),
     ("", "Mr. MX1 is nervous again.", "MX1"),
     ("", "Mr MX40 called twice this morning.", "MX40"),
+    # issue 13: forms of real mail
+    ("", "Our contact in Monterrey (MX4) says the plaza is quiet.", "MX4"),
+    ("", "Have you heard back from VE101 on the decree?", "VE101"),
+    ("", "On a call with TR41 yesterday he was gloomy.", "TR41"),
+    ("", "MX1 also said the army left.", "MX1"),
+    ("", "IL5 is saying that the freeze will lapse.", "IL5"),
+    ("", "On the plaza fight, Mr.\nMX4 stated that the police were bought.", "MX4"),
+    ("", "> The ministry is split. According to\n> EA2, the timing is political.", "EA2"),
+    ("", "As\nEG3 put it, the chairs were counted.", "EG3"),
+    ("", "*Subject:* Re: From RU09 -- 2", "RU9"),
+    ("Re: [Fwd: Re: FW: From IR3 -- 2]", "", "IR3"),
+    ("", "Nadia - ask IR3 what the merchants are saying.", "IR3"),
 ]
 
 #: (subject, body): shaped like codes, none of them a source.
@@ -102,6 +114,16 @@ LOOKALIKES: list[tuple[str, str]] = [
     ("Flight - AA100", "Boarding at gate B12."),
     ("Your order - QZ7731", "Thanks for shopping."),
     ("Re: MP3 of the call", "From MP3 to transcript takes a day."),
+    # issue 13: the forms of real mail add contexts, and these must stay out of them
+    ("", "The Fed's QE2 suggests more easing is on the way."),
+    ("", "Per FY11, the budget was cut by a tenth."),
+    ("", "Can you ping DB3 before the maintenance window?"),
+    ("", "We had lunch with the AA100 crew at the gate."),
+    ("", "According to the\nEU27 statement, talks resume Monday."),
+    ("", "> Flight\n> AF447 said to have gone down over the Atlantic."),
+    ("", "AF447 (Rio-Paris) went down in June.\nUS1549 (LGA-CLT) landed on the Hudson."),
+    ("Re: [Fwd: itinerary AA1782]", "Seat 14C on AA1782, then TK1980 to Istanbul."),
+    ("", "*Subject:* RE: invoice HQ91 for the group licence"),
 ]
 
 

@@ -136,7 +136,7 @@ def test_mr_wrap_inside_a_quote() -> None:
 
 @pytest.mark.parametrize(
     ("number", "code", "lead"),
-    [("037", "IL5", "Can you ping"), ("040", "EG3", "As"), ("050", "EA2", "According to")],
+    [("040", "EG3", "As"), ("050", "EA2", "According to")],
 )
 def test_other_contexts_split_by_a_wrap(number: str, code: str, lead: str) -> None:
     """ "Can you ping" / "IL5 on ...", "As" / "EG3 put it", "According to" / "EA2, ..."."""
@@ -184,12 +184,24 @@ def test_outlook_emphasis_is_read_as_plain_labels() -> None:
 
 @pytest.mark.parametrize(
     ("number", "code", "words"),
-    [("025", "PK2", "ping PK2"), ("037", "IL5", "IL5 is saying"), ("057", "SY8", "SY8 is saying")],
+    [("037", "IL5", "IL5 is saying"), ("057", "SY8", "SY8 is saying"), ("010", "IR3", "ask IR3 what")],
 )
 def test_prose_beyond_the_listed_verbs(number: str, code: str, words: str) -> None:
-    """ "Can you ping PK2 on this report", "IL5 is saying that ..."."""
+    """"IL5 is saying that ...", "ask IR3 what the merchants are saying"."""
     found = {p.body_text[max(0, m.start - 5) : m.start + 14] for m, p in _mentions(number) if m.code == code}
     assert any(words in text for text in found), found
+
+
+def test_ping_names_an_established_source_in_passing(forms_case: tuple[Case, Scores]) -> None:
+    """"Can you ping PK2 on this report?" (025) and "Can you ping" / "IL5 on ..." (037, across a
+    wrap): staff ping servers too, so "ping" alone makes a bare mention, which counts for PK2
+    because 008's insight established it."""
+    _, s = forms_case
+    assert s.found["025"]["PK2"] == "mention"
+    [parsed] = _messages("037")
+    pinged = [m for m in find_codes(parsed.subject, parsed.body_text, bare=True) if m.where == "mention"]
+    assert [m.code for m in pinged] == ["IL5"]
+    assert parsed.body_text[: pinged[0].start].endswith("Can you ping\n")
 
 
 def test_header_labels_in_any_case_and_spacing() -> None:

@@ -17,7 +17,8 @@ So a token shaped like a code is accepted only where its context says so:
   on a source's words;
 - ``phrase``: "From MX1:" at the head of a line, "heard this from MX1",
   "source US714", "according to MX1", "Mr. MX1", "US714 said", "MX1 is
-  saying", "As EG3 put it", "ping IL5 on", "ask IR3 what", and, in a
+  saying", "As EG3 put it", "ask IR3 what", "our contact (MX4) says",
+  "on a call with TR41", and, in a
   roundup of notes, a line that is only "VE07 (by phone):". Phrases are
   the weakest evidence, so here the words around the code must also read
   as a name: "from MP3 files", "according to CO2 figures" and "The MX5
@@ -28,7 +29,8 @@ So a token shaped like a code is accepted only where its context says so:
   where their context is explicit;
 - ``mention`` (only when asked for): any other code-shaped token, a
   candidate that the store counts only for a code some report established
-  ("MX1 had a similar take", "Both CN12 and EA2 have mentioned").
+  ("MX1 had a similar take", "Both CN12 and EA2 have mentioned", "can you
+  ping PK2 on this": staff ping servers as well as sources).
 
 Everywhere, a token glued to more of a part number or postcode ("KT220-4",
 "EC1 4AB", "ab12@example.org") is rejected. Rules judge a line as it is,
@@ -60,7 +62,10 @@ DEFAULT_PATTERNS: tuple[str, ...] = (r"[A-Z]{2}\d{1,4}",)
 #: "CO2 says" names the thing, not an informant.
 ORDINARY_TOKENS: frozenset[str] = frozenset(
     {"MP3", "MP4", "CO2", "NO2", "SO2", "PS2", "PS3", "PS4", "EU15", "EU25", "EU27", "EU28", "MI5", "MI6"}
-    | {"WW1", "WW2", "IE6", "IE7", "IE8", "IE9", "PM10", "FY2009", "FY2010", "FY2011", "FY2012"}
+    | {"WW1", "WW2", "IE6", "IE7", "IE8", "IE9", "PM10", "QE1", "QE2", "QE3", "QE4"}
+    # fiscal and calendar years: FY11, FY2011, CY10
+    | {f"{prefix}{year:02d}" for prefix in ("FY", "CY") for year in range(100)}
+    | {f"{prefix}{year}" for prefix in ("FY", "CY") for year in range(1990, 2040)}
 )
 
 #: How far either side of a candidate the rules look; a context longer than
@@ -106,9 +111,13 @@ _NOTE_AFTER = re.compile(rf"^{_S}*-{{1,2}}{_S}*\d{{1,3}}{_S}*:?{_S}*\]*{_S}*$")
 _HEADING_AFTER = re.compile(rf"^{_S}*(?:\([^()\n]{{1,40}}\))?{_S}*:{_S}*$")
 _LEAD = re.compile(
     r"(?:\b(?:heard|hear|learned|learnt|word|news|this|that|report|reports|insight|note|info|information|more"
-    rf"|update|intel|got|came|comes){_S}+from|\bsources?|\binformants?|\baccording{_S}+to"
-    # tasking and contact: "can you ping MX1 on", "ask IR3 what", "check in with AF7", "per MX1,"
-    rf"|\b(?:ping|pinged|pinging|ask|asked|asking|per|task|tasked|debrief|debriefed)"
+    rf"|update|intel|got|came|comes|reply|response|email|e-mail|answer|feedback|back){_S}+from"
+    rf"|\bsources?,?|\binformants?,?|\baccording{_S}+to"
+    # a conversation with someone: "on a call with MX1", "lunch with TR41 yesterday"
+    rf"|\b(?:call|calls|meeting|meetings|lunch|dinner|chat|conversation|conversations|discussion)s?{_S}+with"
+    # tasking and contact: "ask IR3 what", "check in with AF7", "per MX1,". Not "ping": staff ping
+    # servers too ("ping DB3 before the window"), so "ping MX1 on this" counts as a bare mention
+    rf"|\b(?:ask|asked|asking|per|task|tasked|debrief|debriefed)"
     rf"|\b(?:check|checked|checking)(?:{_S}+in)?{_S}+with|\b(?:talk|talked|talking|speak|spoke|spoken)"
     rf"{_S}+(?:to|with)|\b(?:met|meet|meeting){_S}+with){_S}+$",
     _I,
@@ -125,7 +134,18 @@ _SPEECH_PHRASE = (
     rf"|(?:has|have|had){_S}+(?:said|told|mentioned|claimed|confirmed|warned|suggested|denied|reported|heard)"
     rf"|(?:put|puts){_S}+it"
 )
-_SPEECH_AFTER = re.compile(rf"^{_S}+(?:{_SPEECH}|{_SPEECH_PHRASE})\b", _I)
+#: A word that may stand between a speaker and the verb: "MX1 also said".
+_ADVERB = r"also|then|now|just|later|again|recently|previously|already|still|initially|originally|apparently"
+_SPEECH_AFTER = re.compile(
+    # not the passive "AF447 said to have gone down", "the part said to be faulty"
+    rf"^{_S}+(?:(?:{_ADVERB}){_S}+)?(?:{_SPEECH}|{_SPEECH_PHRASE})\b(?!{_S}+to{_S}+(?:be|have)\b)",
+    _I,
+)
+# "(MX4)" after a phrase that names a source: "our contact in Monterrey (MX4) says".
+_PAREN_SOURCE_BEFORE = re.compile(
+    rf"\b(?:sources?|contacts?|informants?|insight){_S}[^.;:()\n]{{0,60}}\({_S}*$|\b(?:source|contact)\({_S}*$", _I
+)
+_PAREN_AFTER = re.compile(rf"^{_S}*\)")
 # What may follow a code named in a phrase: the end of a clause, or a word
 # that cannot be the noun the token would otherwise qualify ("MP3 files").
 _CLAUSE_END = re.compile(rf"^(?:{_S}*$|{_S}*(?:[:;,.!?)\]]|--|[-–—]{_S}))")
@@ -144,7 +164,9 @@ _NOUN_BEFORE = re.compile(
     _I,
 )
 _DETERMINER_BEFORE = re.compile(
-    rf"\b(?:the|a|an|this|that|these|those|each|every|its|his|her|their|our|my|your|new|old){_S}+$", _I
+    rf"(?:\b(?:the|a|an|this|that|these|those|each|every|its|his|her|their|our|my|your|new|old)"
+    rf"|\w['’]s){_S}+$",  # a possessive makes it a thing too: "the Fed's QE2 suggests"
+    _I,
 )
 
 
@@ -262,25 +284,32 @@ def strip_subject_prefixes(subject: str) -> tuple[str, bool, bool]:
 
 
 def _judged(text: str, part: str, rx: re.Pattern[str], ordinary: Collection[str], bare: bool) -> list[CodeMention]:
-    """The mentions in one text: judged line by line, then again as the writer wrote it.
+    """The mentions in one text: block labels and subjects line by line, phrases as written.
 
-    The second reading (hard wraps undone, quote marks and label emphasis
-    dropped: :mod:`loupe.sources.reading`) is made only when the first left
-    a candidate unaccepted, which most mail never does.
+    A header or subject rule needs the line as it stands ("SOURCE: MX1" with
+    nothing after it); a phrase needs the sentence, which a hard wrap may cut
+    ("Flight" / "AF447 said ...", "Mr." / "MX4 stated"). So phrases are judged
+    on the reading text (wraps undone, quote marks and label emphasis
+    dropped: :mod:`loupe.sources.reading`), which is built only when the line
+    pass met a candidate it did not take as a report: most mail has none.
     """
     found: dict[int, CodeMention] = {}
-    rejected: list[int] = []
+    unsure = False  # a phrase or a rejection, which the line alone may have misjudged
     for mention in _scan(text, part, rx, ordinary):
-        if mention.where:
+        if LEVELS.get(mention.where) == "report":
             found[mention.start] = mention
         else:
-            rejected.append(mention.start)
-    if rejected and part == "body":
-        reading = reading_text(text)
+            unsure = True
+    if unsure and part == "body":
+        reading = reading_text(text)  # phrases are judged on the sentence, never on a line cut by a wrap
         for mention in _scan(reading.text, part, rx, ordinary):
             start = reading.original(mention.start)
             if mention.where and start not in found:
                 found[start] = replace(mention, start=start)
+    elif unsure:  # a subject is one line already
+        for mention in _scan(text, part, rx, ordinary):
+            if mention.where and mention.start not in found:
+                found[mention.start] = mention
     if any(m.where == "note" for m in found.values()):  # a roundup of notes: its bare "XX1 (by phone):" heads too
         for mention in _scan(text, part, rx, ordinary, headings=True):
             if mention.where and mention.start not in found:
@@ -382,6 +411,8 @@ def _context(before: str, after: str, in_subject: bool, ordinary: bool) -> str |
     if _LEAD.search(tail) and (_CLAUSE_END.match(after) or _NAME_FOLLOWS.match(after)):
         return "phrase"
     if _HONORIFIC.search(tail):
+        return "phrase"
+    if _PAREN_AFTER.match(after) and _PAREN_SOURCE_BEFORE.search(before[-_WINDOW:]):
         return "phrase"
     if _SPEECH_AFTER.match(after) and not _DETERMINER_BEFORE.search(tail):
         return "phrase"
