@@ -187,13 +187,13 @@ def test_outlook_emphasis_is_read_as_plain_labels() -> None:
     [("037", "IL5", "IL5 is saying"), ("057", "SY8", "SY8 is saying"), ("010", "IR3", "ask IR3 what")],
 )
 def test_prose_beyond_the_listed_verbs(number: str, code: str, words: str) -> None:
-    """"IL5 is saying that ...", "ask IR3 what the merchants are saying"."""
+    """ "IL5 is saying that ...", "ask IR3 what the merchants are saying"."""
     found = {p.body_text[max(0, m.start - 5) : m.start + 14] for m, p in _mentions(number) if m.code == code}
     assert any(words in text for text in found), found
 
 
 def test_ping_names_an_established_source_in_passing(forms_case: tuple[Case, Scores]) -> None:
-    """"Can you ping PK2 on this report?" (025) and "Can you ping" / "IL5 on ..." (037, across a
+    """ "Can you ping PK2 on this report?" (025) and "Can you ping" / "IL5 on ..." (037, across a
     wrap): staff ping servers too, so "ping" alone makes a bare mention, which counts for PK2
     because 008's insight established it."""
     _, s = forms_case
