@@ -436,7 +436,7 @@ def test_fuzz_never_raises(body: str, subject: str, when: datetime | None) -> No
 def test_random_text_is_linear() -> None:
     """Dense with code-shaped tokens and labels, and inputs that make a careless regex backtrack
     for ever; offsets stay right. No clock here (a unit test never times itself): how long these
-    take is printed by ``bench/accuracy.py --linearity``."""
+    take is printed by ``bench/pathological_bench.py``."""
     rng = random.Random(5)
     words = ["MX1", "SOURCE:", "From", "--", "2:", "\n", ">", "according to", "said", "INSIGHT -", "the", "x" * 30]
     body = " ".join(rng.choice(words) for _ in range(60_000))
