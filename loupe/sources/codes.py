@@ -48,7 +48,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 
 from loupe.model import SOURCE_LEVELS
@@ -291,63 +291,58 @@ def _judged(text: str, part: str, rx: re.Pattern[str], ordinary: Collection[str]
     ("Flight" / "AF447 said ...", "Mr." / "MX4 stated"). So phrases are judged
     on the reading text (wraps undone, quote marks and label emphasis
     dropped: :mod:`loupe.sources.reading`), which is built only when the line
-    pass met a candidate it did not take as a report: most mail has none.
+    pass met, near a line's edge, a candidate it did not take as a report:
+    most mail has none. Elsewhere the line holds the whole context the rules
+    read (``_TAIL`` before, a word after), so its verdict stands.
     """
-    found: dict[int, CodeMention] = {}
-    unsure = False  # a phrase or a rejection, which the line alone may have misjudged
-    for mention in _scan(text, part, rx, ordinary):
-        if LEVELS.get(mention.where) == "report":
-            found[mention.start] = mention
-        else:
-            unsure = True
-    if unsure and part == "body":
+    first = _scan(text, part, rx, ordinary)
+    found = {c.mention.start: c.mention for c in first if LEVELS.get(c.mention.where) == "report"}
+    unsure = [c for c in first if c.mention.start not in found]  # a phrase or a rejection: the line may mislead
+    if any(c.edge for c in unsure) and part == "body":
         reading = reading_text(text)  # phrases are judged on the sentence, never on a line cut by a wrap
-        for mention in _scan(reading.text, part, rx, ordinary):
-            start = reading.original(mention.start)
-            if mention.where and start not in found:
-                found[start] = replace(mention, start=start)
-    elif unsure:  # a subject is one line already
-        for mention in _scan(text, part, rx, ordinary):
-            if mention.where and mention.start not in found:
-                found[mention.start] = mention
+        for again in _scan(reading.text, part, rx, ordinary):
+            start = reading.original(again.mention.start)
+            if again.mention.where and start not in found:
+                found[start] = replace(again.mention, start=start)
+    else:  # a subject is one line already
+        found.update((c.mention.start, c.mention) for c in unsure if c.mention.where)
     if any(m.where == "note" for m in found.values()):  # a roundup of notes: its bare "XX1 (by phone):" heads too
-        for mention in _scan(text, part, rx, ordinary, headings=True):
-            if mention.where and mention.start not in found:
-                found[mention.start] = mention
+        for c in first:
+            if c.heading and c.mention.start not in found:
+                found[c.mention.start] = replace(c.mention, where="phrase")
     if bare:
-        for mention in _scan(text, part, rx, ordinary, candidates=True):
-            if mention.start not in found:
-                found[mention.start] = replace(mention, where="mention")
+        for c in first:
+            if c.bare and c.mention.start not in found:
+                found[c.mention.start] = replace(c.mention, where="mention")
     return [found[start] for start in sorted(found)]
 
 
-def _scan(
-    text: str,
-    part: str,
-    rx: re.Pattern[str],
-    ordinary: Collection[str],
-    headings: bool = False,
-    candidates: bool = False,
-) -> Iterator[CodeMention]:
-    """Each code-shaped token with the rule that accepts it ("" when none does).
+@dataclass(frozen=True)
+class _Candidate:
+    """A code-shaped token, judged once: the rule that accepts it (``mention.where``, "" when
+    none does), whether it heads a note in a roundup, and whether it may be a bare mention."""
 
-    ``headings`` judges by the roundup-heading rule alone; ``candidates``
-    yields only the tokens a bare mention may be: not glued to a longer
-    token, not an ordinary word, not after a noun ("flight AA100").
-    """
+    mention: CodeMention
+    heading: bool
+    bare: bool
+    edge: bool  # near the start or at the end of its line: a wrap may have cut its context
+
+
+def _scan(text: str, part: str, rx: re.Pattern[str], ordinary: Collection[str]) -> list[_Candidate]:
+    """Every code-shaped token of ``text`` with what each rule says of it; the line around
+    a token is cut once, whatever the number of rules."""
+    found = []
     for match in rx.finditer(text):
         start, end = match.span()
         before, after = _before(text, start), _after(text, end)
         written = match.group()
         code = normalise_code(written)
-        if headings:
-            where = "phrase" if _heading(before, after, code in ordinary) else None
-        elif candidates:
-            where = "mention" if _candidate(before, after, code in ordinary) else None
-        else:
-            where = _context(before, after, part == "subject", code in ordinary)
-        if where is not None or not (headings or candidates):
-            yield CodeMention(code=code, written=written, where=where or "", start=start, part=part)
+        plain = code in ordinary
+        where = _context(before, after, part == "subject", plain) or ""
+        mention = CodeMention(code=code, written=written, where=where, start=start, part=part)
+        edge = len(before) <= _TAIL or not after.strip()
+        found.append(_Candidate(mention, _heading(before, after, plain), _candidate(before, after, plain), edge))
+    return found
 
 
 def _tail(before: str) -> str:
