@@ -113,6 +113,8 @@ _LEAD = re.compile(
     r"(?:\b(?:heard|hear|learned|learnt|word|news|this|that|report|reports|insight|note|info|information|more"
     rf"|update|intel|got|came|comes|reply|response|email|e-mail|answer|feedback|back){_S}+from"
     rf"|\bsources?,?|\binformants?,?|\baccording{_S}+to"
+    # the information is the source's: "This is from TR5.", "that's from MX1"
+    rf"|\b(?:this|that|it)(?:['’]s|{_S}+is|{_S}+was){_S}+from"
     # a conversation with someone: "on a call with MX1", "lunch with TR41 yesterday"
     rf"|\b(?:call|calls|meeting|meetings|lunch|dinner|chat|conversation|conversations|discussion)s?{_S}+with"
     # tasking and contact: "ask IR3 what", "check in with AF7", "per MX1,". Not "ping": staff ping
@@ -141,11 +143,10 @@ _SPEECH_AFTER = re.compile(
     rf"^{_S}+(?:(?:{_ADVERB}){_S}+)?(?:{_SPEECH}|{_SPEECH_PHRASE})\b(?!{_S}+to{_S}+(?:be|have)\b)",
     _I,
 )
-# "(MX4)" after a phrase that names a source: "our contact in Monterrey (MX4) says".
-_PAREN_SOURCE_BEFORE = re.compile(
-    rf"\b(?:sources?|contacts?|informants?|insight){_S}[^.;:()\n]{{0,60}}\({_S}*$|\b(?:source|contact)\({_S}*$", _I
-)
-_PAREN_AFTER = re.compile(rf"^{_S}*\)")
+# A code in apposition to a phrase that names a source: "our contact in Monterrey (MX4) says",
+# "a source in the ministry, VE101, said".
+_APPOSITION_BEFORE = re.compile(rf"\b(?:sources?|contacts?|informants?|insight)\b[^.;:()\n]{{0,60}}(?:\(|,){_S}*$", _I)
+_APPOSITION_AFTER = re.compile(rf"^{_S}*[),]")
 # What may follow a code named in a phrase: the end of a clause, or a word
 # that cannot be the noun the token would otherwise qualify ("MP3 files").
 _CLAUSE_END = re.compile(rf"^(?:{_S}*$|{_S}*(?:[:;,.!?)\]]|--|[-–—]{_S}))")
@@ -407,7 +408,7 @@ def _context(before: str, after: str, in_subject: bool, ordinary: bool) -> str |
         return "phrase"
     if _HONORIFIC.search(tail):
         return "phrase"
-    if _PAREN_AFTER.match(after) and _PAREN_SOURCE_BEFORE.search(before[-_WINDOW:]):
+    if _APPOSITION_AFTER.match(after) and _APPOSITION_BEFORE.search(before):
         return "phrase"
     if _SPEECH_AFTER.match(after) and not _DETERMINER_BEFORE.search(tail):
         return "phrase"
