@@ -34,7 +34,7 @@ def sources(case_dir: Path | None, sort: str, fmt: str, as_json: bool) -> None:
     alone, so MP3, F16 or a flight number is not one. The levels, each
     message counted once at its strongest: "report" (an insight's SOURCE:
     line, an INSIGHT subject, a handler's "From MX1 -- 2"), "prose" ("source
-    US714 said", "according to MX1", "ping MX1 on"), "bare" (a bare "MX1",
+    US714 said", "according to MX1", "ask MX1 what"), "bare" (a bare "MX1",
     counted only for a code a report established). Copies are stripped list
     copies and replies' quotes of a block: read, never counted as reports.
     MX1 and MX01 are one source. Patterns live in case.toml ([sources]).

@@ -25,6 +25,7 @@ from loupe.demo.compose import (
     text_part,
 )
 from loupe.demo.people import DOMAIN, MailingList, Person
+from loupe.demo.truth import NamedCode
 
 _MAILERS = [
     "Microsoft Outlook 12.0",
@@ -70,6 +71,7 @@ class Draft:
     forwarded_author: str | None = None
     forward_of: Draft | None = None
     notes: list[tuple[str, str]] = field(default_factory=list)
+    named: list[NamedCode] = field(default_factory=list)  # codes its own text names in looser forms (forms.py)
 
     @property
     def message_id(self) -> str:

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from loupe.demo.drafts import Draft, quoted
+from loupe.demo.forms import SourceForms
 from loupe.demo.people import LISTS, Cast, Person
 from loupe.demo.sources import CodedSource
 from loupe.demo.texts import CITIES, Prose
@@ -27,11 +28,15 @@ PREFIXES = ["MX"] * 5 + ["US"] * 2 + list(CITIES)
 class Planner:
     """Holds the drafts made so far and the shared state episodes need."""
 
-    def __init__(self, rng: random.Random, cast: Cast, sources: list[CodedSource]) -> None:
+    def __init__(
+        self, rng: random.Random, cast: Cast, sources: list[CodedSource], forms_rng: random.Random | None = None
+    ) -> None:
         self.rng = rng
         self.cast = cast
         self.sources = sources
         self.prose = Prose(rng)
+        # the looser forms that name sources draw from their own random source (forms.py)
+        self.forms = SourceForms(forms_rng or random.Random("forms"), sources)
         self.drafts: list[Draft] = []
         self.groups = 0
         self.insight_events = 0
@@ -50,6 +55,7 @@ class Planner:
             fields["near_group"] = original.near_group
         draft = Draft(number=len(self.drafts) + 1, **fields)
         draft.notes = (notes or []) + self.prose.take_notes()
+        self.forms.take(draft)
         self.drafts.append(draft)
         return draft
 
@@ -85,7 +91,7 @@ class Planner:
             mailing_list=lst,
             when=self.moment(),
             subject=subject.format(t=self.prose.topic(prefix)),
-            body=self.prose.chat(prefix, rng.randrange(2, 6)),
+            body=self.forms.talk(self.prose.chat(prefix, rng.randrange(2, 6)), prefix, people[1].first),
         )
         self.replies(root, people, prefix, min(room - 1, int(rng.expovariate(0.4))))
 
@@ -97,6 +103,7 @@ class Planner:
             parent = thread[-1] if rng.random() < 0.75 else rng.choice(thread)
             sender = rng.choice([p for p in people if p is not parent.sender] or people)
             text = self.prose.chat(prefix, rng.randrange(1, 4))
+            text = self.forms.talk(text, prefix, parent.sender.first, root.source_code)
             body = f"{text}\n\n{quoted(parent)}" if rng.random() < 0.8 else f"{quoted(parent)}\n\n{text}"
             thread.append(
                 self.new(

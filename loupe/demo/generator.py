@@ -74,6 +74,9 @@ def _plan(planner: Planner, target: int) -> None:
     weights = [weight for _, weight in _MIX]
     while len(p.drafts) < target:
         room = target - len(p.drafts)
+        if not opening and p.forms.tasking_due():  # a weekly source tasking now and then (forms.py)
+            p.forms.tasking(p, room)
+            continue
         episode = opening.pop(0) if opening else episodes[p.rng.choices(names, weights)[0]]
         episode(room)
 
@@ -159,7 +162,7 @@ def generate_demo(out_dir: Path, n_messages: int = 10_000, seed: int = 7) -> Dem
     cast = make_cast(rng)
     sources = make_sources(rng, cast)
     bad = malformed_items(random.Random(f"{seed}-malformed"), cast)
-    planner = Planner(rng, cast, sources)
+    planner = Planner(rng, cast, sources, random.Random(f"{seed}-forms"))
     article = plant_sources(planner, random.Random(f"{seed}-article"))
     claims = plant_claims(planner, random.Random(f"{seed}-claims"))
     _plan(planner, n_messages - sum(1 for b in bad if b.draft is not None))

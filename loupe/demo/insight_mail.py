@@ -110,21 +110,34 @@ def insight(p: Planner, room: int, forced: str | None = None) -> None:
         forwarder = p.staff("vp", "analyst", "exec")
         note_subject, note_body = insights.handler_note(ins)
         style = rng.randrange(2)
+        sent = p.later(when, 30, 600)
+        # Outlook's emphasised headers, an old Thunderbird's "[Fwd: ...]", or as before (forms.py)
+        layout = p.forms.note_layout()
+        if layout:
+            note_subject = p.forms.follow_up(note_subject)
+            style = 0  # the bracketed subject is Thunderbird's
         head = "-------- Original Message --------\n" if style == 0 else "Begin forwarded message:\n\n"
         inner = (
             f"{head}Subject: {note_subject}\nDate: {when:%a, %d %b %Y %H:%M:%S} +0000\n"
             f"From: {handler.name} <{handler.address}>\nTo: {forwarder.name} <{forwarder.address}>\n\n{note_body}"
         )
-        p.new(
+        subject, body = f"Fwd: {note_subject}", f"Interesting - see below.\n\n{inner}"
+        if layout == "outlook":
+            subject, body = p.forms.outlook_forward(source, ins.written_code, forwarder, when, note_subject, text)
+        elif layout == "bracketed":
+            subject = p.forms.bracketed(source, ins.written_code, note_subject)
+        forward = p.new(
             plants,
             sender=forwarder,
             to=[],
             mailing_list=LISTS["analysts"],
-            when=p.later(when, 30, 600),
-            subject=f"Fwd: {note_subject}",
-            body=f"Interesting - see below.\n\n{inner}",
+            when=sent,
+            subject=subject,
+            body=body,
             source_code=code,
             variant="forwarded",
             insight={"code_written": ins.written_code},
             forwarded_author=code,
         )
+        if layout == "bracketed":
+            p.forms.bracketed_reply(p, forward, source, ins.written_code, room - 1)

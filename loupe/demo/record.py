@@ -9,6 +9,8 @@ generator with itself).
 from __future__ import annotations
 
 import hashlib
+import re
+from dataclasses import replace
 from datetime import datetime
 
 from loupe.demo.drafts import Draft, local_zone
@@ -16,11 +18,42 @@ from loupe.demo.episodes import Planner
 from loupe.demo.malformed import BadMail
 from loupe.demo.sources import CodedSource
 from loupe.demo.texts import GLOSSARY, LOOKALIKES
-from loupe.demo.truth import BadItem, Copy, DemoTruth, MessageTruth, Planted, SourceTruth, Totals
+from loupe.demo.truth import BadItem, Copy, DemoTruth, MessageTruth, NamedCode, Planted, SourceTruth, Totals
+
+#: The ">" marks a reply puts in front of each quoted line, nested or not.
+_QUOTE_MARKS = re.compile(r"^(?:>[^\S\n]?)+", re.MULTILINE)
+
+
+def named_codes(drafts: list[Draft]) -> dict[int, list[NamedCode]]:
+    """Draft number -> the codes its text names in the looser forms (``forms.py``).
+
+    Its own, and those of the message it quotes or forwards whose words it
+    still carries (a reply quotes only the first lines of its parent), marked
+    ``quoted``. Drafts come in the order they were made, parents first.
+    """
+    named: dict[int, list[NamedCode]] = {}
+    for d in drafts:
+        found = list(d.named)
+        plain: str | None = None
+        for origin in (d.parent, d.forward_of):
+            for item in named.get(origin.number, []) if origin is not None else []:
+                if item.part != "body":
+                    continue
+                plain = _QUOTE_MARKS.sub("", d.body) if plain is None else plain
+                if item.text in plain:
+                    found.append(replace(item, quoted=True))
+        if found:
+            named[d.number] = found
+    return named
 
 
 def _message(
-    d: Draft, copies: list[Copy], date: str | None = "ok", malformed: str | None = None, embedded_in: str | None = None
+    d: Draft,
+    copies: list[Copy],
+    date: str | None = "ok",
+    malformed: str | None = None,
+    embedded_in: str | None = None,
+    named: list[NamedCode] | None = None,
 ) -> MessageTruth:
     if date == "ok":
         date = d.when.astimezone(local_zone(d.sender, d.when)).isoformat()
@@ -53,6 +86,7 @@ def _message(
         ],
         embedded_in=embedded_in,
         malformed=malformed,
+        named_codes=named or [],
     )
 
 
@@ -86,9 +120,10 @@ def build_truth(
     ordered += [(b.when, 90_000 + i, b) for i, b in enumerate(bad)]
     ordered.sort(key=lambda e: (e[0], e[1]))
     malformed: list[BadItem] = []
+    named = named_codes(planner.drafts)
     for _when, _n, entry in ordered:
         if isinstance(entry, Draft):
-            messages.append(_message(entry, copies[entry.message_id]))
+            messages.append(_message(entry, copies[entry.message_id], named=named.get(entry.number)))
             notes.append((entry.message_id, entry.notes))
             continue
         assert entry.copy is not None

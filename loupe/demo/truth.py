@@ -33,6 +33,31 @@ class Copy:
 
 
 @dataclass
+class NamedCode:
+    """A code a message names in one of the looser forms real mail shows (``loupe/demo/forms.py``).
+
+    Insight blocks, INSIGHT subjects and handler notes are recorded by ``source_code`` and
+    ``insight``; this records the rest, one entry per place. ``level`` is what Loupe should make
+    of it (``loupe.model.SOURCE_LEVELS``): "report" (a handler's note in an emphasised forward
+    header or a bracketed forward subject), "prose" (the words around it say it is a source) or
+    "mention" (a bare code, which counts only because reports elsewhere in the archive name it).
+    ``form`` is "wrapped" (the context and the code on two lines of a hard-wrapped paragraph),
+    "outlook-forward" (``*Subject:* Re: From MX1 -- 2``), "bracketed-subject" (``Re: [Fwd: From
+    MX1 -- 2]``) or "loose-prose" ("Can you ping MX1 on this report?", a tasking list). ``text``
+    is the words as planted, line breaks included, in ``part`` ("subject" or "body"); ``quoted``
+    is true when the message carries them in a reply's ``>`` quote of the message that planted them.
+    """
+
+    code: str  # normalised: MX01 -> MX1
+    written: str  # as in the text
+    level: str  # "report" | "prose" | "mention"
+    form: str  # "wrapped" | "outlook-forward" | "bracketed-subject" | "loose-prose"
+    text: str
+    part: str = "body"
+    quoted: bool = False
+
+
+@dataclass
 class MessageTruth:
     """One generated message and what later features should find in it."""
 
@@ -55,6 +80,7 @@ class MessageTruth:
     attachments: list[dict[str, str]] = field(default_factory=list)
     embedded_in: str | None = None  # set for a message attached to another as message/rfc822
     malformed: str | None = None  # what is wrong with it, if anything
+    named_codes: list[NamedCode] = field(default_factory=list)  # codes named in looser forms, by place
 
 
 @dataclass
