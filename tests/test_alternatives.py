@@ -149,7 +149,7 @@ def test_the_message_page_shows_that_the_versions_differ_with_both(mail_case: Ca
     response = client.get(f"/message/{mid}")
     assert response.status_code == 200
     page = response.text
-    assert 'class="blocked alternatives"' in page
+    assert '<details class="alternatives" open>' in page
     assert "The plain-text and HTML versions of this message differ" in page
     plain = unescape(page.split('<pre class="preview alternative-plain">', 1)[1].split("</pre>", 1)[0])
     other = unescape(page.split('<pre class="preview alternative-other">', 1)[1].split("</pre>", 1)[0])
