@@ -322,3 +322,17 @@ def test_sources_page_and_profile_show_each_level(forms_case: tuple[Case, Scores
     assert client.get("/api/sources/CN12").json()["levels"]["mention"] == len(bare)
     listing = client.get("/sources").text
     assert "In prose" in listing and "DB3" not in listing
+
+
+def test_a_forwarded_block_is_the_sources_report_not_the_forwarders() -> None:
+    """030: an Outlook forward (emphasised headers) of a full block: a forwarded report of AF7."""
+    [block] = _insights("030")
+    assert (block.code, block.variant, block.code_label) == ("AF7", "forwarded", "SOURCE")
+    assert block.reliability == _expected()["030"]["fields"]["AF7"]["SOURCE RELIABILITY"]
+
+
+@pytest.mark.parametrize(("number", "code"), [("006", "RU9"), ("033", "IQ14")])
+def test_forwarded_handler_notes_speak_for_the_source(number: str, code: str) -> None:
+    """"FW: Re: From RU09 -- 2": the note's words are the source's, forwarded by staff."""
+    [note] = _insights(number)
+    assert (note.code, note.variant, note.code_label) == (code, "forwarded", "note")
