@@ -333,6 +333,6 @@ def test_a_forwarded_block_is_the_sources_report_not_the_forwarders() -> None:
 
 @pytest.mark.parametrize(("number", "code"), [("006", "RU9"), ("033", "IQ14")])
 def test_forwarded_handler_notes_speak_for_the_source(number: str, code: str) -> None:
-    """"FW: Re: From RU09 -- 2": the note's words are the source's, forwarded by staff."""
+    """ "FW: Re: From RU09 -- 2": the note's words are the source's, forwarded by staff."""
     [note] = _insights(number)
     assert (note.code, note.variant, note.code_label) == (code, "forwarded", "note")
