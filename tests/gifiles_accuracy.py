@@ -23,19 +23,9 @@ from typing import Any
 from loupe.case import Case
 from loupe.ingest.pipeline import ingest
 from loupe.sources.codes import find_codes, normalise_code
+from loupe.sources.insights import FIELD_NAMES  # expected.json's labels are the parser's canonical ones
 from loupe.store import schema
 
-#: Block labels as expected.json writes them -> the parser's field names.
-FIELD_NAMES = {
-    "ATTRIBUTION": "attribution",
-    "SOURCE DESCRIPTION": "description",
-    "PUBLICATION": "publication",
-    "SOURCE RELIABILITY": "reliability",
-    "ITEM CREDIBILITY": "credibility",
-    "SPECIAL HANDLING": "special_handling",
-    "SOURCE HANDLER": "handler",
-    "DISTRIBUTION": "distribution",
-}
 #: The rows of the per-form table, in the order the issue names them; other forms follow.
 FORM_ROWS = ("header", "subject", "prose", "wrapped", "forwarded")
 _EMAIL = re.compile(r"(\d{3})\.eml")
