@@ -77,6 +77,8 @@ SOURCES: list[tuple[str, str, str]] = [
     ("Re: [Fwd: Re: FW: From IR3 -- 2]", "", "IR3"),
     ("", "Nadia - ask IR3 what the merchants are saying.", "IR3"),
     ("", "This is from TR5. He was at the meeting.", "TR5"),
+    ("INSIGHT - ME1 - Gulf reactions to the sanctions vote", "", "ME1"),
+    ("[alpha] INSIGHT - CHINA - lending squeeze (CN65)", "", "CN65"),
     ("", "A source in the ministry, VE101, said the decree is ready.", "VE101"),
 ]
 
@@ -130,6 +132,8 @@ LOOKALIKES: list[tuple[str, str]] = [
     ("Re: [Fwd: itinerary AA1782]", "Seat 14C on AA1782, then TK1980 to Istanbul."),
     ("", "*Subject:* RE: invoice HQ91 for the group licence"),
     ("", "The backup is from DB3, the old server."),
+    ("INSIGHT - EU27 - the summit communique", "Nothing new."),
+    ("Weekly - DB3 - maintenance window", "Saturday."),
     ("", "Sources of delay: AA100, TK1980 and BA287 all left late."),
 ]
 

@@ -9,7 +9,8 @@ So a token shaped like a code is accepted only where its context says so:
   followed by a bracket, comma or dash, never by more words ("Code: XY20
   expires Friday" is a coupon);
 - ``subject``: the last token of an insight subject ("[alpha] INSIGHT -
-  MEXICO - ... - MX01", also after ``Re:``/``Fwd:``, and the ``Subject:``
+  MEXICO - ... - MX01", "... (MX01)"), or a whole dash-separated segment of
+  one ("INSIGHT - MX1 - cartels"), also after ``Re:``/``Fwd:``, and the ``Subject:``
   line of a forwarded message quoted in a body). The word INSIGHT is
   required: " - AB1234" ends many order-confirmation subjects;
 - ``note``: the handler's "From MX1 -- 2" (subject, line head, a forward's
@@ -102,6 +103,9 @@ _SUBJECT_LINE = re.compile(rf"^{_Q}\*?subject{_S}*:", _I)
 _INSIGHT = re.compile(r"\binsights?\b", _I)
 _SUFFIX_BEFORE = re.compile(rf"(?:{_S}[-–—|/:]{{1,3}}|[,(]){_S}*$")
 _SUFFIX_AFTER = re.compile(rf"^{_S}*[)\]]?{_S}*$")
+# A whole segment of an insight subject, not its end: "INSIGHT - MX1 - cartel violence".
+_SEGMENT_BEFORE = re.compile(rf"{_S}[-–—|]{{1,3}}{_S}*$")
+_SEGMENT_AFTER = re.compile(rf"^{_S}*[-–—|]{{1,3}}{_S}")
 _FROM_HEAD = re.compile(rf"^{_SUBJECT_LABEL}{_PREFIXES}from{_S}+$", _I)
 _LINE_HEAD = re.compile(rf"^{_SUBJECT_LABEL}{_PREFIXES}$", _I)
 _NOTE_AFTER = re.compile(rf"^{_S}*-{{1,2}}{_S}*\d{{1,3}}{_S}*:?{_S}*\]*{_S}*$")
@@ -397,6 +401,9 @@ def _context(before: str, after: str, in_subject: bool, ordinary: bool) -> str |
         return "header"
     subject_line = in_subject or _SUBJECT_LINE.match(before) is not None
     if subject_line and _SUFFIX_BEFORE.search(tail) and _SUFFIX_AFTER.match(after) and _INSIGHT.search(before):
+        return "subject"
+    segment = _SEGMENT_BEFORE.search(tail) and _SEGMENT_AFTER.match(after)
+    if subject_line and segment and not ordinary and _INSIGHT.search(before):  # not "INSIGHT - EU27 - summit"
         return "subject"
     if ordinary or _NOUN_BEFORE.search(tail):
         return None
