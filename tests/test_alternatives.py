@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from html import unescape
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -168,3 +169,26 @@ def test_the_message_page_has_no_notice_when_the_versions_agree(
 ) -> None:
     page = client.get(f"/message/{mail_case.db.resolve(message_id)}").text
     assert "alternatives" not in page and "versions of this message differ" not in page
+
+
+def test_a_copy_whose_html_alone_was_changed_is_another_message(tmp_path: Path) -> None:
+    """Copies of one mail collapse; a copy whose HTML says something else does not: its words
+    would otherwise be lost to search, hidden behind its twin's identical plain text."""
+    original = (MAIL / "alternative_html_hides_words.eml").read_bytes()
+    doctored = original.replace(b"Kestrel ledger", b"Osprey ledger")
+    assert doctored != original
+    folder = tmp_path / "mail"
+    folder.mkdir()
+    for name, data in (("a.eml", original), ("b.eml", original), ("c.eml", doctored)):
+        (folder / name).write_bytes(data)
+    case = Case.open(tmp_path / "case", create=True)
+    try:
+        ingest(case, [folder], workers=1)
+        counts = case.db.status_counts()
+        assert (counts.indexed, counts.duplicate) == (2, 1)
+        assert len(case.matching_ids("kestrel")) == len(case.matching_ids("osprey")) == 1
+    finally:
+        case.close()
+    same = (MAIL / "alternative_versions_agree.eml").read_bytes()
+    reformatted = same.replace(b"<p>", b"<p >")  # versions that agree: HTML markup is not what was written
+    assert reformatted != same and parse_message(same).content_key == parse_message(reformatted).content_key

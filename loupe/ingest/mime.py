@@ -238,8 +238,9 @@ def _assemble(msg: Message, walker: _Walker, defects: list[str], with_headers: b
     # What makes two copies "the same message": what its people wrote and
     # to whom. Transport headers (Received, X-Folder, Delivered-To) and MIME
     # packaging are left out, so copies of one mail from several mailboxes
-    # collapse; a copy with more recipients (Cc, Bcc) or a different body
-    # stays a message of its own. Every copy's original bytes are kept.
+    # collapse; a copy with more recipients (Cc, Bcc), a different body or a
+    # different HTML version stays a message of its own. Every copy's
+    # original bytes are kept.
     key_material = "\x1f".join(
         [
             ids[0] if ids else "",
@@ -250,6 +251,10 @@ def _assemble(msg: Message, walker: _Walker, defects: list[str], with_headers: b
             subject,
             body,
             *attachment_hashes,
+            # an HTML version with words the plain text lacks is part of what was written: a copy
+            # whose HTML alone was changed is another message, indexed, never folded as a duplicate
+            # (mail whose versions agree keeps the key it always had)
+            *(a.text for a in alternatives if a.adds_words),
         ]
     )
     content_key = hashlib.sha256(key_material.encode("utf-8", "surrogatepass")).hexdigest()
