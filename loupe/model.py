@@ -15,7 +15,9 @@ from enum import StrEnum
 #: message; every stored row records the version that produced it, so a parser
 #: fix can later redo only the rows it affects.
 #: 2: the HTML beside a plain-text body is read too (``ParsedMessage.alternatives``).
-PARSER_VERSION = 2
+#: 3: a message without List-Id takes one from a list's envelope (``Sender: owner-foo@host``), and
+#:    an HTML version with words the plain text lacks is part of the content key.
+PARSER_VERSION = 3
 
 #: How strongly each code-finding rule (``code_mentions.where``) says "this code is a source":
 #: a ``report`` (an insight block's code line, an insight subject, a handler's "From MX1 -- 2"
@@ -155,7 +157,7 @@ class ParsedMessage:
     date_flag: DateFlag
     in_reply_to: tuple[str, ...]
     references: tuple[str, ...]
-    list_id: str
+    list_id: str  # the List-Id header, or for an older list one made from its envelope (Sender: owner-foo@)
     body_text: str
     body_source: str  # "plain", "html", "none": where body_text came from
     attachments: tuple[Attachment, ...]

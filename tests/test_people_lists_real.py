@@ -112,7 +112,7 @@ def test_no_person_is_filed_as_a_list_and_no_list_as_a_person(together: dict[str
         print(figures(name, together))
         persons_as_lists, lists_as_persons = misfiled(name, together)
         assert persons_as_lists == [], name
-        # only lists that nothing Loupe stores names (a Sender header) may stay persons
+        # only lists that nothing Loupe reads names may stay persons (the annotation lists none now)
         assert set(lists_as_persons) <= set(a["cannot_see"]), name
 
 

@@ -178,3 +178,40 @@ def parse_message_ids(value: str | None) -> tuple[str, ...]:
     for item in ids:
         seen.setdefault(item.strip(), None)
     return tuple(seen)
+
+
+#: The address list software sends a list's mail from: ``owner-mhtml@``, ``smime-dev-request@``,
+#: ``alpha-bounces+ann=x.org@`` (Mailman's VERP), ``foo-owner@``.
+_LIST_ENVELOPE = re.compile(
+    r"^(?:owner-(?P<owner>[^@\s]+)|(?P<name>[^@\s]+?)-(?:owner|request|bounces?)(?:\+[^@\s]*)?)@(?P<host>[^@\s]+)$",
+    re.IGNORECASE,
+)
+
+
+def list_id_of(list_id: str | None, sender: str | None, return_path: str | None) -> str:
+    """The message's List-Id, or where it has none, the list its ``Sender:`` or ``Return-Path:`` names.
+
+    Lists older than RFC 2919 (1999) and some still running mark their mail
+    only so: ``Sender: owner-mhtml@SEGATE.SUNET.SE`` is the MHTML list's,
+    and the identifier made of it (``<mhtml.segate.sunet.se>``) has the
+    shape a List-Id would have, so the list is searched, counted and told
+    apart from people like any other. The original headers are kept as they were.
+
+    >>> list_id_of(None, "owner-mhtml@SEGATE.SUNET.SE", None)
+    '<mhtml.segate.sunet.se>'
+    >>> list_id_of("Alpha <alpha.example.org>", "alpha-bounces@example.org", None)
+    'Alpha <alpha.example.org>'
+    >>> list_id_of(None, "ann@example.org", "<alpha-bounces+ann=example.org@example.org>")
+    '<alpha.example.org>'
+    >>> list_id_of(None, "Ann Lee <ann@example.org>", None)
+    ''
+    """
+    given = decode_value(list_id)
+    if given:
+        return given
+    for header in (sender, return_path):
+        for address in parse_addresses(header):
+            match = _LIST_ENVELOPE.match(address.email)
+            if match is not None:
+                return f"<{(match['owner'] or match['name']).lower()}.{match['host'].lower()}>"
+    return ""

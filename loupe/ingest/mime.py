@@ -27,6 +27,7 @@ from loupe.ingest.alternatives import html_alternative
 from loupe.ingest.attachments import Extracted, ExtractLimits, extract_text
 from loupe.ingest.headers import (
     decode_value,
+    list_id_of,
     parse_addresses,
     parse_date,
     parse_message_ids,
@@ -279,7 +280,7 @@ def _assemble(msg: Message, walker: _Walker, defects: list[str], with_headers: b
         date_flag=date_flag,
         in_reply_to=in_reply_to,
         references=references,
-        list_id=decode_value(h.get("list-id")),
+        list_id=list_id_of(h.get("list-id"), h.get("sender"), h.get("return-path")),
         body_text=body,
         body_source=source,
         attachments=tuple(walker.attachments),

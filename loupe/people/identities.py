@@ -26,10 +26,12 @@ list copies, and so does every analyst of a leak whose internal mail goes
 through alpha@; on a 3,000-message amplification of real list mail every
 correspondent passed it and the people page was empty, as reported at
 1,000,000), and "never writes and receives only list copies" (three silent people
-Cc'd on list mail in the real corpora, next to the list's own address). Lists
-that no stored header names stay persons until the user marks them: pre-2919
-lists named only by ``Sender: owner-foo@`` (Loupe keeps neither Sender nor
-List-Post), bug-tracker addresses. ``tests/test_people_lists_real.py``
+Cc'd on list mail in the real corpora, next to the list's own address). A list
+older than List-Id (RFC 2919) is named by its envelope, ``Sender:
+owner-foo@host``, which ingest reads as the List-Id ``<foo.host>``
+(``ingest.headers.list_id_of``). Lists that nothing names stay persons until
+the user marks them (bug-tracker addresses, a list whose copies the leak
+does not hold). ``tests/test_people_lists_real.py``
 measures this on hand-annotated real list mail.
 
 Everything else is the user's call, recorded as edits (merge, split, rename,
