@@ -78,6 +78,11 @@ SOURCES: list[tuple[str, str, str]] = [
     ("", "Nadia - ask IR3 what the merchants are saying.", "IR3"),
     ("", "This is from TR5. He was at the meeting.", "TR5"),
     ("INSIGHT - ME1 - Gulf reactions to the sanctions vote", "", "ME1"),
+    ("", "ME1, who is close to the party, expects a walkout.", "ME1"),
+    ("", "ME1 (a Lebanese politician) said the cabinet will fall.", "ME1"),
+    ("", "Just got off the phone with TR5. He is worried.", "TR5"),
+    ("", "Our contact TR325 relayed that the army is restless.", "TR325"),
+    ("", "US714 stated that the bill is dead.", "US714"),
     ("[alpha] INSIGHT - CHINA - lending squeeze (CN65)", "", "CN65"),
     ("", "A source in the ministry, VE101, said the decree is ready.", "VE101"),
 ]
@@ -134,6 +139,9 @@ LOOKALIKES: list[tuple[str, str]] = [
     ("", "The backup is from DB3, the old server."),
     ("INSIGHT - EU27 - the summit communique", "Nothing new."),
     ("Weekly - DB3 - maintenance window", "Saturday."),
+    ("", "Please contact HR1 by Friday about the forms."),
+    ("", "DB3, which hosts the archive, stated its disk is full."),
+    ("", "The MP3 (from the press call) said nothing new."),
     ("", "Sources of delay: AA100, TK1980 and BA287 all left late."),
 ]
 

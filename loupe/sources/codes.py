@@ -117,10 +117,12 @@ _LEAD = re.compile(
     r"(?:\b(?:heard|hear|learned|learnt|word|news|this|that|report|reports|insight|note|info|information|more"
     rf"|update|intel|got|came|comes|reply|response|email|e-mail|answer|feedback|back){_S}+from"
     rf"|\bsources?,?|\binformants?,?|\baccording{_S}+to"
+    # a contact, the noun only ("please contact HR1 by Friday" is the verb)
+    rf"|\b(?:our|my|his|her|their|the|a|your){_S}+(?:contacts?|friends?|guys?|man|woman)"
     # the information is the source's: "This is from TR5.", "that's from MX1"
     rf"|\b(?:this|that|it)(?:['’]s|{_S}+is|{_S}+was){_S}+from"
     # a conversation with someone: "on a call with MX1", "lunch with TR41 yesterday"
-    rf"|\b(?:call|calls|meeting|meetings|lunch|dinner|chat|conversation|conversations|discussion)s?{_S}+with"
+    rf"|\b(?:call|calls|phone|meeting|meetings|lunch|dinner|chat|conversation|conversations|discussion)s?{_S}+with"
     # tasking and contact: "ask IR3 what", "check in with AF7", "per MX1,". Not "ping": staff ping
     # servers too ("ping DB3 before the window"), so "ping MX1 on this" counts as a bare mention
     rf"|\b(?:ask|asked|asking|per|task|tasked|debrief|debriefed)"
@@ -133,6 +135,8 @@ _SPEECH = (
     r"said|says|say|told|tells|reports|reported|adds|added|claims|claimed|notes|noted|writes|wrote|explained"
     r"|explains|thinks|thought|believes|believed|insists|insisted|warns|warned|confirms|confirmed|denies|denied"
     r"|mentioned|mentions|suggested|suggests|expects|expected|heard|hears"
+    r"|stated|states|relayed|relays|argued|argues|stressed|emphasized|emphasised|revealed|replied|responded"
+    r"|commented|predicted|acknowledged|admitted|asserted|speculated|hinted|recounted|cautioned|fears|feared"
 )
 #: Speech in more than one word: "MX1 is saying", "As EG3 put it", "EA2 has mentioned".
 _SPEECH_PHRASE = (
@@ -143,10 +147,13 @@ _SPEECH_PHRASE = (
 #: A word that may stand between a speaker and the verb: "MX1 also said".
 _ADVERB = r"also|then|now|just|later|again|recently|previously|already|still|initially|originally|apparently"
 _SPEECH_AFTER = re.compile(
-    # not the passive "AF447 said to have gone down", "the part said to be faulty"
-    rf"^{_S}+(?:(?:{_ADVERB}){_S}+)?(?:{_SPEECH}|{_SPEECH_PHRASE})\b(?!{_S}+to{_S}+(?:be|have)\b)",
+    # "MX1 also said", "ME1 (a Lebanese politician) said"; not the passive "AF447 said to have gone down"
+    rf"^(?:{_S}*\([^()\n]{{1,60}}\))?{_S}+(?:(?:{_ADVERB}){_S}+)?(?:{_SPEECH}|{_SPEECH_PHRASE})\b"
+    rf"(?!{_S}+to{_S}+(?:be|have)\b)",
     _I,
 )
+#: Only people are "who": "ME1, who is close to the party, ..." (a thing would be "which").
+_WHO_AFTER = re.compile(rf"^,?{_S}+who\b", _I)
 # A code in apposition to a phrase that names a source: "our contact in Monterrey (MX4) says",
 # "a source in the ministry, VE101, said".
 _APPOSITION_BEFORE = re.compile(rf"\b(?:sources?|contacts?|informants?|insight)\b[^.;:()\n]{{0,60}}(?:\(|,){_S}*$", _I)
@@ -416,6 +423,8 @@ def _context(before: str, after: str, in_subject: bool, ordinary: bool) -> str |
     if _HONORIFIC.search(tail):
         return "phrase"
     if _APPOSITION_AFTER.match(after) and _APPOSITION_BEFORE.search(before):
+        return "phrase"
+    if _WHO_AFTER.match(after):
         return "phrase"
     if _SPEECH_AFTER.match(after) and not _DETERMINER_BEFORE.search(tail):
         return "phrase"
