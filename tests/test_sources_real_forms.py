@@ -336,3 +336,18 @@ def test_forwarded_handler_notes_speak_for_the_source(number: str, code: str) ->
     """ "FW: Re: From RU09 -- 2": the note's words are the source's, forwarded by staff."""
     [note] = _insights(number)
     assert (note.code, note.variant, note.code_label) == (code, "forwarded", "note")
+
+
+@pytest.mark.parametrize(
+    "label",
+    ["SOURCE RELIABILTY", "Source Descripton", "ITEM CREDIBILTY", "Special handeling", "ATTRIBUTON", "Publicaton"]
+    + ["SOURCE  HANDLR", "item reliability", "Source Credibility", "DISTRIBUTON"],
+)
+def test_labels_typed_by_hand_are_read_by_their_stem(label: str) -> None:
+    """Labels were typed by hand for years: a mistyped tail still names its field."""
+    from loupe.sources.insights import FIELD_NAMES, canonical_label
+
+    name = FIELD_NAMES[canonical_label(label)]
+    body = f"SOURCE: MX1\n{label}: as written\n"
+    [block] = parse_insights("INSIGHT - MEXICO - x - MX1", body, None)
+    assert (block.code, block.fields[name]) == ("MX1", "as written")

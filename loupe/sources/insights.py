@@ -83,12 +83,47 @@ DISTINCTIVE = frozenset({"attribution", "description", "publication", "reliabili
 _I = re.IGNORECASE
 _S = r"[^\S\n]"  # a space within a line, no-break spaces from HTML bodies included
 _Q = r"(?:>|[^\S\n])*"  # the head of a line quoted with ">"
+#: Labels as typed by hand, year after year: any case and spacing, and the tail of a long word
+#: mistyped ("SOURCE RELIABILTY", "SOURCE DESCRIPTON"): each is known by its stem.
 _LABEL = re.compile(
-    rf"^(?P<quote>{_Q})\*?(?P<label>source{_S}+code|source{_S}+description|source{_S}+reliability|source{_S}+handler"
-    rf"|source{_S}+credibility|item{_S}+credibility|special{_S}+handling|attribution|publication|distribution"
-    rf"|reliability|credibility|handler|source|code){_S}*:\*?(?P<value>.*)",
+    rf"^(?P<quote>{_Q})\*?(?P<label>(?:source|item){_S}+(?:code|descri\w*|reliab\w*|credib\w*|hand\w*)"
+    rf"|special{_S}+hand\w*|attrib\w*|publica\w*|distrib\w*|reliab\w*|credib\w*|handler|source|code)"
+    rf"{_S}*:\*?(?P<value>.*)",
     _I,
 )
+#: A label's stems -> its canonical spelling in ``FIELD_NAMES``.
+_STEMS = (
+    ("SOURCE CODE", "SOURCE CODE"),
+    ("SOURCE DESCRI", "SOURCE DESCRIPTION"),
+    ("SOURCE RELIAB", "SOURCE RELIABILITY"),
+    ("SOURCE CREDIB", "SOURCE CREDIBILITY"),
+    ("SOURCE HAND", "SOURCE HANDLER"),
+    ("ITEM RELIAB", "SOURCE RELIABILITY"),
+    ("ITEM CREDIB", "ITEM CREDIBILITY"),
+    ("ITEM DESCRI", "SOURCE DESCRIPTION"),
+    ("ITEM HAND", "SOURCE HANDLER"),
+    ("ITEM CODE", "SOURCE CODE"),
+    ("SPECIAL HAND", "SPECIAL HANDLING"),
+    ("ATTRIB", "ATTRIBUTION"),
+    ("PUBLICA", "PUBLICATION"),
+    ("DISTRIB", "DISTRIBUTION"),
+    ("RELIAB", "RELIABILITY"),
+    ("CREDIB", "CREDIBILITY"),
+)
+
+
+def canonical_label(label: str) -> str:
+    """The canonical spelling of a block label as written, for ``FIELD_NAMES``.
+
+    >>> canonical_label("Source  reliabilty"), canonical_label("CODE"), canonical_label("Attribution")
+    ('SOURCE RELIABILITY', 'CODE', 'ATTRIBUTION')
+    """
+    spaced = " ".join(label.split()).upper()
+    if spaced in FIELD_NAMES:
+        return spaced
+    return next((name for stem, name in _STEMS if spaced.startswith(stem)), spaced)
+
+
 #: Any label at the start of any line: the quick test that a body may hold a block at all.
 _ANY_LABEL = re.compile(_LABEL.pattern, _I | re.MULTILINE)
 _BLANK = re.compile(r"^[\s>]*$")
@@ -275,7 +310,7 @@ def _blocks(lines: list[_Line]) -> list[_Block]:
         match = _LABEL.match(line.text)
         if match is not None:
             label = " ".join(match.group("label").split())
-            name = FIELD_NAMES[label.upper()]
+            name = FIELD_NAMES[canonical_label(label)]
             if current is not None and name in current.fields:
                 current = None  # a label seen twice: the next block begins
             if current is None:
