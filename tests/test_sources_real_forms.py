@@ -340,8 +340,10 @@ def test_forwarded_handler_notes_speak_for_the_source(number: str, code: str) ->
 
 @pytest.mark.parametrize(
     "label",
-    ["SOURCE RELIABILTY", "Source Descripton", "ITEM CREDIBILTY", "Special handeling", "ATTRIBUTON", "Publicaton"]
-    + ["SOURCE  HANDLR", "item reliability", "Source Credibility", "DISTRIBUTON"],
+    [
+        *("SOURCE RELIABILTY", "Source Descripton", "ITEM CREDIBILTY", "Special handeling", "ATTRIBUTON"),
+        *("Publicaton", "SOURCE  HANDLR", "item reliability", "Source Credibility", "DISTRIBUTON"),
+    ],
 )
 def test_labels_typed_by_hand_are_read_by_their_stem(label: str) -> None:
     """Labels were typed by hand for years: a mistyped tail still names its field."""
