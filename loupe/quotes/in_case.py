@@ -75,21 +75,14 @@ def corroborate(case: Case, claim_text: str, support: float = SUPPORT, from_mess
             continue
         about = summaries[message]
         sender = _sender(about)
-        speaker = speaker_at(body, start, sender, insights.get(message, ()))
         evidence.append(
             Evidence(
-                message=message,
-                message_id=known_as[message]["message_id"],
-                thread=known_as[message]["thread"],
-                date=about.get("date"),
-                sender=_shown(sender),
-                subject=about.get("subject") or "",
+                **_described(message, about, known_as),
                 passage=" ".join(body[start:end].split()),
                 start=start,
                 end=end,
                 score=score,
-                speaker=speaker,
-                list_id=about.get("list_id") or "",
+                speaker=speaker_at(body, start, sender, insights.get(message, ())),
             )
         )
     person_of = case.db.people.persons_of([e.speaker.address for e in evidence if e.speaker.address])
@@ -231,13 +224,7 @@ def _places(case: Case, spans: list[tuple[str, str, int, int]]) -> list[Place]:
         sender = _sender(about)
         places.append(
             Place(
-                message=message,
-                message_id=known_as[message]["message_id"],
-                thread=known_as[message]["thread"],
-                date=about.get("date"),
-                sender=_shown(sender),
-                subject=about.get("subject") or "",
-                list_id=about.get("list_id") or "",
+                **_described(message, about, known_as),
                 speaker=speaker_at(body, start, sender, insights.get(message, [])),
                 start=start,
                 end=end,
@@ -245,6 +232,20 @@ def _places(case: Case, spans: list[tuple[str, str, int, int]]) -> list[Place]:
             )
         )
     return places
+
+
+def _described(message: str, about: dict[str, Any], known_as: dict[str, Any]) -> dict[str, Any]:
+    """What a found passage's message is known by (Loupe's id, Message-ID, thread) and its
+    headline, as both ``Evidence`` and ``Place`` carry them."""
+    return {
+        "message": message,
+        "message_id": known_as[message]["message_id"],
+        "thread": known_as[message]["thread"],
+        "date": about.get("date"),
+        "sender": _shown(_sender(about)),
+        "subject": about.get("subject") or "",
+        "list_id": about.get("list_id") or "",
+    }
 
 
 def _sender(about: dict[str, Any]) -> tuple[str, str]:
