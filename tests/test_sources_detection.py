@@ -83,6 +83,8 @@ SOURCES: list[tuple[str, str, str]] = [
     ("", "Just got off the phone with TR5. He is worried.", "TR5"),
     ("", "Our contact TR325 relayed that the army is restless.", "TR325"),
     ("", "US714 stated that the bill is dead.", "US714"),
+    ("", "I emailed ME1 this morning and he replied within the hour.", "ME1"),
+    ("", "Reached out to VE101 about the decree; nothing yet.", "VE101"),
     ("[alpha] INSIGHT - CHINA - lending squeeze (CN65)", "", "CN65"),
     ("", "A source in the ministry, VE101, said the decree is ready.", "VE101"),
 ]

@@ -125,7 +125,8 @@ _LEAD = re.compile(
     rf"|\b(?:call|calls|phone|meeting|meetings|lunch|dinner|chat|conversation|conversations|discussion)s?{_S}+with"
     # tasking and contact: "ask IR3 what", "check in with AF7", "per MX1,". Not "ping": staff ping
     # servers too ("ping DB3 before the window"), so "ping MX1 on this" counts as a bare mention
-    rf"|\b(?:ask|asked|asking|per|task|tasked|debrief|debriefed)"
+    rf"|\b(?:ask|asked|asking|per|task|tasked|debrief|debriefed|emailed|texted|messaged|contacted)"
+    rf"|\breached{_S}+out{_S}+to"
     rf"|\b(?:check|checked|checking)(?:{_S}+in)?{_S}+with|\b(?:talk|talked|talking|speak|spoke|spoken)"
     rf"{_S}+(?:to|with)|\b(?:met|meet|meeting){_S}+with){_S}+$",
     _I,
