@@ -344,18 +344,17 @@ class Case:
         apart), oldest first, with the level, and what other tools know each message by."""
         weaker = [message for message, level in levels.items() if level != "report"]
         known_as = self.db.conversations.identifiers(weaker)
-        rows = []
-        for message in weaker:
-            record = self.db.message(message)
-            rows.append(
-                {
-                    "message": message,
-                    **known_as.get(message, {"message_id": None, "thread": message}),
-                    "level": levels[message],
-                    "date": record["date"] or "",
-                    "subject": record["subject"],
-                }
-            )
+        about = self.db.conversations.headlines(weaker)
+        rows = [
+            {
+                "message": message,
+                **known_as[message],
+                "level": levels[message],
+                "date": about[message]["date"] or "",
+                "subject": about[message]["subject"],
+            }
+            for message in weaker
+        ]
         return sorted(rows, key=lambda r: (r["date"], r["message"]))
 
     def own_text(self, message_id: str) -> str:

@@ -22,6 +22,7 @@ from typing import Any
 
 from loupe.case import Case
 from loupe.ingest.pipeline import ingest
+from loupe.model import LEVEL_ORDER
 from loupe.sources.codes import find_codes, normalise_code
 from loupe.sources.insights import FIELD_NAMES  # expected.json's labels are the parser's canonical ones
 from loupe.store import schema
@@ -112,14 +113,13 @@ def score(case: Case, corpus: Path) -> Scores:
     expected = {e: set(entry["codes"]) for e, entry in emails.items()}
     email_of = _email_of_messages(case)
     found: dict[str, dict[str, str]] = defaultdict(dict)
-    order = ("report", "prose", "mention")
     for code, messages in case.db.sources.named_in().items():
         for message, level in messages.items():
             email = email_of.get(message)
             if email is None:
                 continue
             held = found[email].get(code)
-            if held is None or order.index(level) < order.index(held):
+            if held is None or LEVEL_ORDER.index(level) < LEVEL_ORDER.index(held):
                 found[email][code] = level
     scores = Scores(expected=expected, found=dict(found), emails=emails)
     messages_of: dict[str, list[str]] = defaultdict(list)

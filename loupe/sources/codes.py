@@ -42,7 +42,8 @@ undone, quote marks and Outlook's emphasised labels dropped, so "... Mr." /
 FW: From IR3 -- 2]") is unwrapped, not skipped as a list tag.
 
 Each candidate is judged from at most ``_WINDOW`` characters either side,
-within its line, so the scan is linear in the text whatever it holds.
+within its line (its logical line, when wraps are undone), so the scan is
+linear in the text whatever it holds.
 """
 
 from __future__ import annotations
@@ -141,7 +142,7 @@ _SPEECH = (
 )
 #: Speech in more than one word: "MX1 is saying", "As EG3 put it", "EA2 has mentioned".
 _SPEECH_PHRASE = (
-    rf"(?:is|was|has\s+been|had\s+been|keeps){_S}+(?:saying|telling|claiming|insisting|warning|hearing|suggesting)"
+    rf"(?:is|was|has{_S}+been|had{_S}+been|keeps){_S}+(?:saying|telling|claiming|insisting|warning|hearing|suggesting)"
     rf"|(?:has|have|had){_S}+(?:said|told|mentioned|claimed|confirmed|warned|suggested|denied|reported|heard)"
     rf"|(?:put|puts){_S}+it"
 )
@@ -187,7 +188,7 @@ _DETERMINER_BEFORE = re.compile(
 class CodeMention:
     """One place a text names a coded source.
 
-    ``where`` is the rule that accepted it (a key of :data:`LEVELS`);
+    ``where`` is the rule that accepted it (a key of ``model.SOURCE_LEVELS``);
     ``part`` is the text it is in ("subject" for the message's Subject
     header, else "body", including a forwarded ``Subject:`` line quoted in
     the body), and ``start`` an offset into that text (the original text,
@@ -199,10 +200,6 @@ class CodeMention:
     where: str  # "header" | "subject" | "note" | "phrase" | "mention"
     start: int
     part: str = "body"  # "subject" | "body"
-
-
-#: How strongly each rule says "this code is a source" (``report``, ``prose`` or ``mention``).
-LEVELS = SOURCE_LEVELS
 
 
 def normalise_code(written: str) -> str:
@@ -249,7 +246,7 @@ def find_codes(
     ``bare``, every other code-shaped token that is not glued to more of a
     part number is returned too, as ``where="mention"``: a candidate that
     counts only once the case has established its code elsewhere (the
-    store decides that; see :data:`LEVELS`).
+    store decides that; see ``model.SOURCE_LEVELS``).
     """
     rx = compile_patterns(tuple(patterns))
     found = _judged(subject, "subject", rx, ordinary, bare)
@@ -309,7 +306,7 @@ def _judged(text: str, part: str, rx: re.Pattern[str], ordinary: Collection[str]
     read (``_TAIL`` before, a word after), so its verdict stands.
     """
     first = _scan(text, part, rx, ordinary)
-    found = {c.mention.start: c.mention for c in first if LEVELS.get(c.mention.where) == "report"}
+    found = {c.mention.start: c.mention for c in first if SOURCE_LEVELS.get(c.mention.where) == "report"}
     unsure = [c for c in first if c.mention.start not in found]  # a phrase or a rejection: the line may mislead
     if any(c.edge for c in unsure) and part == "body":
         reading = reading_text(text)  # phrases are judged on the sentence, never on a line cut by a wrap
@@ -317,7 +314,7 @@ def _judged(text: str, part: str, rx: re.Pattern[str], ordinary: Collection[str]
             start = reading.original(again.mention.start)
             if again.mention.where and start not in found:
                 found[start] = replace(again.mention, start=start)
-    else:  # a subject is one line already
+    else:  # a subject is one line already, and a body's candidates sit mid-line: the line's verdict stands
         found.update((c.mention.start, c.mention) for c in unsure if c.mention.where)
     if any(m.where == "note" for m in found.values()):  # a roundup of notes: its bare "XX1 (by phone):" heads too
         for c in first:

@@ -14,7 +14,7 @@ from typing import Any, TypedDict
 from sqlalchemy import Engine, delete, func, insert, select
 
 from loupe.store import schema
-from loupe.store.batching import chunks
+from loupe.store.batching import by_message, chunks
 
 BATCH = 5000
 
@@ -133,14 +133,7 @@ class ConversationStore:
         return found
 
     def _by_message(self, key: Any, value: Any, messages: Sequence[str]) -> dict[str, Any]:
-        """``value`` for each of these messages (``key`` is the message column), 500 at a time."""
-        found: dict[str, Any] = {}
-        wanted = list(messages)
-        with self.engine.connect() as conn:
-            for start in range(0, len(wanted), 500):
-                query = select(key, value).where(key.in_(wanted[start : start + 500]))
-                found.update({k: v for k, v in conn.execute(query)})
-        return found
+        return by_message(self.engine, key, value, messages)
 
     # -- near duplicates -----------------------------------------------------------
     def signatures(self) -> Iterator[tuple[str, bytes]]:

@@ -16,7 +16,7 @@ from sqlalchemy import CompoundSelect, Engine, Select, and_, func, or_, select, 
 
 from loupe.model import LEVEL_ORDER, SOURCE_LEVELS
 from loupe.store import schema
-from loupe.store.batching import chunks
+from loupe.store.batching import by_message, chunks
 
 #: The orders of the sources table (``loupe sources --sort``, the web's sources page).
 TABLE_ORDERS: dict[str, Callable[[dict[str, Any]], Any]] = {
@@ -117,7 +117,10 @@ class SourceStore:
         with self.engine.connect() as conn:
             blocks = {r[0]: r[1:] for r in conn.execute(query)}
         named = self.named_in()
-        dates = self._dates({message for messages in named.values() for message in messages})
+        m = schema.messages
+        dates = by_message(
+            self.engine, m.c.id, m.c.date, {message for messages in named.values() for message in messages}
+        )
         out = []
         for found, messages in named.items():
             reports, stripped, quoted, lists = blocks.get(found, (0, 0, 0, 0))
@@ -137,15 +140,6 @@ class SourceStore:
                 }
             )
         return out
-
-    def _dates(self, messages: set[str]) -> dict[str, str]:
-        m = schema.messages
-        found: dict[str, str] = {}
-        with self.engine.connect() as conn:
-            for chunk in chunks(sorted(messages), 500):
-                for message, date in conn.execute(select(m.c.id, m.c.date).where(m.c.id.in_(chunk))):
-                    found[message] = date or ""
-        return found
 
     def reports(self, code: str) -> list[dict[str, Any]]:
         """Every insight of a code (its stripped copies included), oldest first, with its message."""
@@ -195,12 +189,11 @@ class SourceStore:
         """Codes named in these messages, with how many of them name each."""
         counted = self._counted().subquery()
         counts: dict[str, int] = {}
-        wanted = list(messages)
         with self.engine.connect() as conn:
-            for start in range(0, len(wanted), 500):
+            for chunk in chunks(list(messages), 500):
                 query = (
                     select(counted.c.code, func.count(func.distinct(counted.c.message)))
-                    .where(counted.c.message.in_(wanted[start : start + 500]))
+                    .where(counted.c.message.in_(chunk))
                     .group_by(counted.c.code)
                 )
                 for code, n in conn.execute(query):
