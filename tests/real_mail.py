@@ -13,6 +13,7 @@ exactly as in a reporter's case.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Collection, Hashable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -60,3 +61,12 @@ def _relative(locator: str, root: Path) -> str:
         if locator.startswith(prefix):
             return locator[len(prefix) :]
     return locator
+
+
+def assert_all_judged(extracted: Collection[Hashable], judged: Collection[Hashable], annotation: str) -> None:
+    """Every extraction has a reader's verdict in ``annotation``, and every verdict is still extracted:
+    a changed rule shows as a failure naming what to read and judge, never as a silent shift."""
+    new = [key for key in extracted if key not in judged]
+    gone = [key for key in judged if key not in extracted]
+    assert not new, f"read these in their messages and judge them in {annotation}: {new}"
+    assert not gone, f"no longer extracted (a rule changed): remove or re-judge them: {gone}"

@@ -24,7 +24,7 @@ import pytest
 from loupe.entities import message_entities
 from loupe.entities.lexicon import fold
 from tests.conftest import FIXTURES
-from tests.real_mail import RealMessage, read_corpus
+from tests.real_mail import RealMessage, assert_all_judged, read_corpus
 
 ANNOTATION = json.loads((FIXTURES / "entities_real_annotated.json").read_text("utf-8"))
 CORPORA: list[str] = ANNOTATION["corpora"]
@@ -66,10 +66,7 @@ def test_the_annotation_is_well_formed() -> None:
 
 
 def test_every_extraction_is_judged(extracted: list[Key]) -> None:
-    new = [key for key in extracted if key not in JUDGED]
-    gone = [key for key in JUDGED if key not in extracted]
-    assert not new, f"read these in their messages and judge them in entities_real_annotated.json: {new}"
-    assert not gone, f"no longer extracted (a rule changed): remove or re-judge them: {gone}"
+    assert_all_judged(extracted, JUDGED, "entities_real_annotated.json")
 
 
 def test_misses_noted_are_still_missed(extracted: list[Key]) -> None:
