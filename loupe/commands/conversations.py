@@ -102,15 +102,30 @@ def _plain(summary: dict[str, Any]) -> dict[str, Any]:
 @click.command()
 @click.argument("message")
 @case_option
-@click.option("--json", "as_json", is_flag=True, help="JSON Lines, one near duplicate per line.")
-def similar(message: str, case_dir: Path | None, as_json: bool) -> None:
+@click.option("--json", "as_json", is_flag=True, help="JSON Lines, one message per line.")
+@click.option(
+    "--meaning",
+    is_flag=True,
+    help="Messages making the same point in other words (by meaning vectors), beyond near duplicates.",
+)
+def similar(message: str, case_dir: Path | None, as_json: bool, meaning: bool) -> None:
     """Messages that are near-identical to MESSAGE: list copies, forwards,
     stripped copies, re-sends. (Exact copies are one message already; see
     `loupe show` for their locations.) Every such message: is:near-duplicate
 
-    Example: loupe similar 3f9a2c
+    With --meaning: messages that say the same thing in other words, each
+    with the two passages that meet and how close they are (cosine, 1 is
+    the same meaning).
+
+    Example: loupe similar 3f9a2c --meaning
     """
     case = _open(case_dir)
+    if meaning:
+        try:
+            _print_same_point(case, case.db.resolve(message), as_json)
+        finally:
+            case.close()
+        return
     try:
         key = case.db.resolve(message)
         others = case.db.conversations.near_duplicates_of(key)
@@ -130,3 +145,27 @@ def similar(message: str, case_dir: Path | None, as_json: bool) -> None:
     for m in sorted(others, key=lambda m: (summaries[m].get("date") or "~", m)):
         o = summaries[m]
         click.echo(f"  {m[:10]}  {(o.get('date') or '')[:10]}  {o.get('sender')}  {o.get('subject')}")
+
+
+def _print_same_point(case: Case, key: str, as_json: bool) -> None:
+    from loupe.meaning.similar import says_the_same
+
+    found = says_the_same(case, key)
+    summaries = {k: _flat(v) for k, v in case.db.summaries([key, *(f.message for f in found)]).items()}
+    if as_json:
+        for f in found:
+            click.echo(json.dumps({"id": f.message, **f.as_dict(), **_plain(summaries[f.message])}, ensure_ascii=False))
+        return
+    s = summaries[key]
+    click.echo(f"{key[:10]}  {(s.get('date') or '')[:10]}  {s.get('sender')}  {s.get('subject')}")
+    if not found:
+        click.echo("no other message says the same thing by meaning")
+        return
+    click.echo(f"{len(found)} message(s) say the same thing in other words:")
+    for f in found:
+        o = summaries[f.message]
+        click.echo(
+            f"  {f.message[:10]}  {(o.get('date') or '')[:10]}  {f.cosine:.2f}  {o.get('sender')}  {o.get('subject')}"
+        )
+        click.echo(f"      theirs: {f.passage[:110]}")
+        click.echo(f"      ours:   {f.ours[:110]}")

@@ -16,7 +16,7 @@ from loupe.case import Case
 from loupe.cli import _open, case_option
 from loupe.errors import Ambiguous, NotFound
 from loupe.quotes.article import load_article
-from loupe.quotes.corroborate import SUPPORT, Corroboration
+from loupe.quotes.corroborate import SUPPORT, Corroboration, Evidence
 from loupe.quotes.in_case import check_quotes
 from loupe.quotes.in_case import corroborate as run_corroboration
 from loupe.quotes.report import render_html
@@ -93,6 +93,9 @@ def _print_quotes(checks: list[dict[str, Any]]) -> None:
                 click.echo(f"       best match {c['match']['message']}; in {len(c['copies'])} other messages")
         for n in c["nearest"]:
             click.echo(f"       nearest: {n['message']} ({n['score']:.2f})")
+        for n in c["closest_in_meaning"]:
+            click.echo(f"       closest in meaning (other words, NOT the quote): {n['message']} ({n['cosine']:.2f})")
+            click.echo(f"         {n['passage'][:100]}")
 
 
 @click.command()
@@ -110,13 +113,22 @@ def _print_quotes(checks: list[dict[str, Any]]) -> None:
     default=SUPPORT,
     show_default=True,
     type=click.FloatRange(0.05, 1.0),
-    help="Share of the claim's (rarity-weighted) words a passage must hold to support it.",
+    help="Share of the claim's (rarity-weighted) words a passage must hold to support it by words.",
 )
-def corroborate(claim: tuple[str, ...], case_dir: Path | None, as_json: bool, support: float) -> None:
+@click.option(
+    "--lexical",
+    is_flag=True,
+    help="By words only, as before meaning vectors (no meaning, no contradictions or questions set apart): to compare.",
+)
+def corroborate(claim: tuple[str, ...], case_dir: Path | None, as_json: bool, support: float, lexical: bool) -> None:
     """How many independent origins say CLAIM, each with its evidence.
 
     CLAIM is a sentence, a passage, or the id of a message (its own words,
-    without what it quotes). Messages that only copy an origin count with it:
+    without what it quotes). Passages are found by words and by meaning
+    (other words for the same thing); each shows which found it. Passages
+    denying the claim are listed apart as contradictions, and passages only
+    asking whether it is true are listed too; neither is counted.
+    Messages that only copy an origin count with it:
     list re-posts and other near duplicates, forwards, replies quoting it,
     stripped copies of an insight; an origin is a coded source or a person
     (all their addresses).
@@ -127,7 +139,7 @@ def corroborate(claim: tuple[str, ...], case_dir: Path | None, as_json: bool, su
     try:
         given = " ".join(claim)
         text = _claim_text(case, given)
-        result = run_corroboration(case, text, support, from_message=text != given)
+        result = run_corroboration(case, text, support, from_message=text != given, lexical=lexical)
     finally:
         case.close()
     if as_json:
@@ -151,12 +163,30 @@ def _claim_text(case: Case, given: str) -> str:
 
 def _print(result: Corroboration) -> None:
     plural = "origin" if result.independent == 1 else "origins"
+    how = "by words and meaning" if result.mode == "hybrid" else "by words only"
     click.echo(f"{result.claim!r}")
     click.echo(
-        f"{result.independent} independent {plural}; {result.supporting} supporting messages of {result.examined} read"
+        f"{result.independent} independent {plural} ({how}); "
+        f"{result.supporting} supporting messages of {result.examined} read"
     )
     for number, origin in enumerate(result.origins, start=1):
         click.echo(f"\n{number}. {origin.label}")
-        for e in origin.evidence:
-            date = (e.date or "undated")[:10]
-            click.echo(f"   {date}  {e.message[:12]}  {e.relation:<16} {e.score:.2f}  {e.passage[:90]}")
+        _print_evidence(origin.evidence)
+    if result.contradictions:
+        count = len(result.contradictions)
+        click.echo(f"\nContradictions: {count} {'origin denies' if count == 1 else 'origins deny'} it (not counted)")
+        for origin in result.contradictions:
+            click.echo(f"  - {origin.label}")
+            _print_evidence(origin.evidence)
+    if result.questions:
+        click.echo(f"\nAsked, not said: {len(result.questions)} messages ask whether it is true (not counted)")
+        _print_evidence(result.questions)
+
+
+def _print_evidence(evidence: tuple[Evidence, ...]) -> None:
+    """One line a message: date, id, how it carries the words, what found it and how close, the passage."""
+    for e in evidence:
+        date = (e.date or "undated")[:10]
+        found = e.found_by if e.meaning is not None else "words"
+        close = f"w{e.score:.2f}" + (f" m{e.meaning:.2f}" if e.meaning is not None else "")
+        click.echo(f"   {date}  {e.message[:12]}  {e.relation or e.stance:<16} {found:<7} {close:<11} {e.passage[:90]}")

@@ -10,6 +10,13 @@ claim's key words, so lexical similarity finds them all), each copied a few
 of those ways; and decoys share some of the claim's words without supporting
 it, so counting keyword hits over-counts.
 
+``PARAPHRASED_CLAIMS`` are for corroboration by meaning: there each origin
+says the same thing in other words (near synonyms, rewordings: "army" as
+"military", "meets" as "holds meetings"), sharing none of the claim's content
+words but its proper names, and no two origins of a claim word it alike. Their
+decoys are of two recorded kinds: a denial (the claim's own words, said to be
+untrue) and "shared words" (most of the claim's words, saying something else).
+
 Everything is planned as ordinary drafts through ``Planner.new``, so it is
 rendered, routed and recorded like the rest of the archive: coded sources'
 reports carry the same insight blocks, variants and truth fields as
@@ -51,6 +58,18 @@ class ClaimSpec:
     prefix: str  # the region the filler around each statement is about
     origins: tuple[OriginSpec, ...]
     decoys: tuple[str, ...]
+    decoy_kinds: tuple[str, ...] = ()  # aligned with ``decoys``; empty: every decoy is of kind SHARED_WORDS
+    wording: str = "shared"  # "shared": origins use the claim's key words; "paraphrased": none of them
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        """Each decoy's kind, in the order of ``decoys``."""
+        return self.decoy_kinds or (SHARED_WORDS,) * len(self.decoys)
+
+
+#: Decoy kinds: a message stating the claim only to deny it, or one reusing most of its words to say something else.
+DENIAL = "denial"
+SHARED_WORDS = "shared words"
 
 
 # fmt: off
@@ -111,6 +130,179 @@ CLAIMS = (
                        "the books say they left full.", ("stripped copy", "list re-post", "forward", "quoted reply")),
         ),
         ("Gravel for the new highway near Monterrey is late because the quarry flooded in the rains.",),
+    ),
+)
+# fmt: on
+
+
+def paraphrased(claim: str, prefix: str, origins: tuple[OriginSpec, ...], *decoys: tuple[str, str]) -> ClaimSpec:
+    """A claim whose origins word it without its content words; ``decoys`` are (kind, text) pairs."""
+    return ClaimSpec(
+        claim, prefix, origins, tuple(text for _, text in decoys), tuple(kind for kind, _ in decoys), "paraphrased"
+    )
+
+
+# Claims that only corroboration by meaning can count: each origin states the claim in its own words,
+# sharing none of the claim's content words (compared by English stem, stop words out) but its proper
+# names, and no two origins of a claim word it alike. Each claim has one denial decoy (the claim's own
+# words, denied) and one "shared words" decoy (most of its words, saying something else).
+# fmt: off
+PARAPHRASED_CLAIMS = (
+    paraphrased(
+        "party officials in Caracas buy votes with free groceries before the election", "VE",
+        (
+            OriginSpec("VE9", "food for ballots in the capital",
+                       "In Caracas the ruling movement's organisers hand out food parcels to residents in exchange "
+                       "for their ballots ahead of polling day.", ("stripped copy", "quoted reply")),
+            OriginSpec("VE101", "how the campaign pays",
+                       "Government campaigners in Caracas pay households in rice, flour and beans to back the "
+                       "regime's candidates at the polls.", ("stripped copy",)),
+            OriginSpec("gwhitfield@civic-defense.example", "What our observers saw in Caracas",
+                       "Our monitors in Caracas saw campaign workers for the ruling coalition purchase support with "
+                       "boxes of provisions during the campaign.", ("forward",)),
+            OriginSpec("analyst", "Caracas canvassers",
+                       "A neighbour in Caracas tells me pro-government canvassers are distributing sacks of staple "
+                       "foods to poor families to win their support at the polls.", ("list re-post",)),
+        ),
+        (DENIAL, "The ruling party denies that its officials in Caracas buy votes with free groceries before the "
+                 "election."),
+        (SHARED_WORDS, "Opposition party officials in Caracas say grocery prices doubled since the last election, "
+                       "and many families now buy meat only once a month."),
+    ),
+    paraphrased(
+        "a paramilitary group charges farmers a fee on every harvest around Popayan", "CO",
+        (
+            OriginSpec("CO8", "the hills above Popayan",
+                       "Armed men in the hills outside Popayan make growers pay a cut of each crop they bring down "
+                       "to market.", ("stripped copy", "forward")),
+            OriginSpec("CO150", "extortion in the countryside",
+                       "Right-wing gunmen in the Popayan countryside demand a levy from rural landholders whenever "
+                       "their crops come in.", ("stripped copy",)),
+            OriginSpec("handler", "Popayan smallholders",
+                       "My contact in Popayan says the local militia makes peasant cultivators pay a tax on what "
+                       "they reap.", ("re-send",)),
+        ),
+        (DENIAL, "The governor's office says there is no evidence that a paramilitary group charges farmers a fee on "
+                 "every harvest around Popayan."),
+        (SHARED_WORDS, "Farmers around Popayan formed a group to ask the state to cut the fee it charges on every "
+                       "harvest stored in public silos."),
+    ),
+    paraphrased(
+        "dockworkers at Buenaventura load cocaine onto banana ships", "CO",
+        (
+            OriginSpec("CO3", "the fruit freighters",
+                       "Stevedores in Buenaventura stow drugs in the holds of the fruit freighters bound for "
+                       "Europe.", ("stripped copy", "list re-post")),
+            OriginSpec("CO21", "plantain crates",
+                       "Port labourers at Buenaventura are hiding narcotics among crates of plantains on vessels "
+                       "sailing north.", ("forward",)),
+            OriginSpec("cmayhew@harbourline-shipping.example", "A worry about our Buenaventura calls",
+                       "Our agents hear that longshoremen in Buenaventura stash coke in the cargo of our fruit "
+                       "carriers before departure.", ("quoted reply",)),
+        ),
+        (SHARED_WORDS, "Dockworkers at Buenaventura stopped loading banana ships for two days after a cocaine seizure "
+                       "led to mass arrests."),
+        (DENIAL, "The port authority says rumours that dockworkers at Buenaventura load cocaine onto banana ships "
+                 "are false."),
+    ),
+    paraphrased(
+        "the electricity company in Maracaibo cuts power to opposition neighbourhoods as punishment", "VE",
+        (
+            OriginSpec("VE12", "who sits in the dark",
+                       "The state utility leaves Maracaibo districts that back the government's critics in the "
+                       "dark, to teach them a lesson.", ("stripped copy",)),
+            OriginSpec("opritchard@bluestone-energy.example", "Maracaibo grid",
+                       "Grid engineers tell us the blackouts in Maracaibo are aimed at anti-government areas in "
+                       "retaliation for the protests.", ("forward",)),
+        ),
+        (DENIAL, "The electricity company in Maracaibo denies it cuts power to opposition neighbourhoods as "
+                 "punishment for the protests."),
+        (SHARED_WORDS, "The electricity company in Maracaibo says opposition neighbourhoods will get power back "
+                       "first once crews finish repairs on the cut lines."),
+    ),
+    paraphrased(
+        "the mayor of Nuevo Laredo steers public works contracts to firms owned by his brother", "MX",
+        (
+            OriginSpec("MX201", "paving deals",
+                       "In Nuevo Laredo, the municipal president hands paving and drainage deals to businesses that "
+                       "belong to a sibling.", ("stripped copy", "quoted reply")),
+            OriginSpec("MX12", "city hall tenders",
+                       "Nuevo Laredo's city hall awards its construction tenders to companies controlled by "
+                       "relatives of the town's leader.", ("forward",)),
+        ),
+        (SHARED_WORDS, "The mayor of Nuevo Laredo says his brother lost public works contracts to firms owned by "
+                       "out-of-state investors."),
+        (DENIAL, "It is not true that the mayor of Nuevo Laredo steers public works contracts to firms owned by his "
+                 "brother, his office said."),
+    ),
+    paraphrased(
+        "immigration agents in Tapachula sell transit visas to people smugglers", "MX",
+        (
+            OriginSpec("MX40", "permits for coyotes",
+                       "Migration officers in Tapachula are taking cash from coyotes in return for travel permits "
+                       "for their clients.", ("forward",)),
+            OriginSpec("pvaughn@northfield-univ.example", "From our Tapachula interviews",
+                       "Migrants we interviewed in Tapachula said border officials issue passage documents to "
+                       "trafficking gangs for money.", ()),
+        ),
+        (DENIAL, "The immigration institute says there is no evidence that its agents in Tapachula sell transit "
+                 "visas to people smugglers."),
+        (SHARED_WORDS, "Immigration agents in Tapachula arrested people smugglers who tried to sell forged transit "
+                       "visas at the bus station."),
+    ),
+    paraphrased(
+        "militias of former police officers control pirate cable television in the favelas of Rio", "BR",
+        (
+            OriginSpec("hashcombe@globalwire-news.example", "Rio piece, background",
+                       "In Rio's shantytowns, gangs of ex-cops run bootleg TV hookups and make every household pay "
+                       "for them.", ("forward",)),
+            OriginSpec("watch", "Rio slums",
+                       "A colleague in Rio says vigilante squads of retired policemen sell unlicensed satellite TV "
+                       "in the slums.", ("list re-post", "quoted reply")),
+        ),
+        (SHARED_WORDS, "Former police officers in Rio want militias out of the favelas so residents can get legal "
+                       "cable television at a fair price."),
+        (DENIAL, "The state security secretary denies that militias of former police officers control pirate cable "
+                 "television in the favelas of Rio."),
+    ),
+    paraphrased(
+        "inmates at Tocoron prison run kidnappings by phone", "VE",
+        (
+            OriginSpec("VE4", "calls from the cells",
+                       "Convicts inside Tocoron jail organise abductions using mobile handsets smuggled past the "
+                       "guards.", ("stripped copy",)),
+            OriginSpec("analyst", "Tocoron",
+                       "Men serving sentences in Tocoron direct hostage-takings across the region over cellphones, "
+                       "a victim's relative told me.", ("re-send",)),
+        ),
+        (DENIAL, "The prisons ministry says reports that inmates at Tocoron prison run kidnappings by phone are "
+                 "false, since signals there are jammed."),
+        (SHARED_WORDS, "Inmates at Tocoron prison staged a protest demanding phone access, days after guards foiled "
+                       "the kidnapping of a warden."),
+    ),
+    paraphrased(
+        "gun shops in Phoenix sell rifles to straw buyers for the cartel", "US",
+        (
+            OriginSpec("US88", "where the weapons start",
+                       "Firearms dealers in Phoenix supply assault weapons to front purchasers who move them south "
+                       "for Mexican traffickers.", ("stripped copy", "forward", "quoted reply")),
+        ),
+        (SHARED_WORDS, "Gun shops in Phoenix must now report buyers of several rifles in a week, a rule aimed at "
+                       "cartel straw purchases."),
+        (DENIAL, "Federal agents found no evidence that gun shops in Phoenix sell rifles to straw buyers for the "
+                 "cartel."),
+    ),
+    paraphrased(
+        "energy regulators in Brasilia leaked sealed bids in the oil auction to a favoured producer", "BR",
+        (
+            OriginSpec("BR6", "the licensing round",
+                       "Officials at the Brasilia petroleum agency gave a preferred firm the secret offers of its "
+                       "rivals in the drilling licence sale.", ("stripped copy",)),
+        ),
+        (SHARED_WORDS, "Energy regulators in Brasilia postponed the oil auction after a favoured producer complained "
+                       "that sealed bids had leaked to the press."),
+        (DENIAL, "The energy regulator in Brasilia denies that it leaked sealed bids in the oil auction to a "
+                 "favoured producer."),
     ),
 )
 # fmt: on
@@ -261,6 +453,8 @@ class PlannedClaim:
             k=len({o.origin for o in origins}),
             origins=origins,
             decoys=[d.message_id for d in self.decoys],
+            wording=self.spec.wording,
+            decoy_kinds=list(self.spec.kinds),
         )
 
 
@@ -396,6 +590,10 @@ class _Claims:
 
 
 def plant_claims(p: Planner, rng: random.Random) -> list[PlannedClaim]:
-    """Draft every claim in ``CLAIMS``: their origins, copies and decoys."""
+    """Draft every claim in ``CLAIMS``, then in ``PARAPHRASED_CLAIMS``: their origins, copies and decoys.
+
+    ``CLAIMS`` come first, so they are drafted exactly as they were before the paraphrased ones existed.
+    """
     claims = _Claims(p, rng)
-    return [claims.plan(spec, FIRST_DAY + timedelta(days=rng.randrange(SPAN_DAYS - 120))) for spec in CLAIMS]
+    specs = (*CLAIMS, *PARAPHRASED_CLAIMS)
+    return [claims.plan(spec, FIRST_DAY + timedelta(days=rng.randrange(SPAN_DAYS - 120))) for spec in specs]

@@ -156,8 +156,9 @@ def _prepare(out_dir: Path) -> None:
 
 def generate_demo(out_dir: Path, n_messages: int = 10_000, seed: int = 7) -> DemoTruth:
     """Write the demo archive and truth.json under ``out_dir``; return the truth."""
-    if n_messages < 100:
-        raise ValueError("n_messages must be at least 100 (the damaged items alone take a dozen)")
+    if n_messages < 200:
+        # the article's emails, the planted claims and the damaged items alone take about 120
+        raise ValueError("n_messages must be at least 200 (the planted article, claims and damaged items take 120)")
     rng = random.Random(seed)
     cast = make_cast(rng)
     sources = make_sources(rng, cast)

@@ -229,13 +229,22 @@ class ClaimOrigin:
 
 @dataclass
 class ClaimTruth:
-    """A claim made by ``k`` independent origins; ``decoys`` share words with it but do not support it."""
+    """A claim made by ``k`` independent origins; ``decoys`` share words with it but do not support it.
+
+    ``wording`` is "shared" when every origin states the claim with its key words (lexical
+    matching finds them) and "paraphrased" when none does: the origins share no content word with
+    the claim but its proper names, so only matching by meaning finds them. ``decoy_kinds`` is
+    aligned with ``decoys``: "shared words" (the claim's words in a sentence saying something
+    else) or "denial" (the claim's words, stated to be untrue).
+    """
 
     id: str
     claim: str  # as a user would type it
     k: int
     origins: list[ClaimOrigin]
-    decoys: list[str] = field(default_factory=list)
+    decoys: list[str] = field(default_factory=list)  # Message-IDs
+    wording: str = "shared"  # "shared" | "paraphrased"
+    decoy_kinds: list[str] = field(default_factory=list)  # "shared words" | "denial", one per decoy
 
 
 @dataclass

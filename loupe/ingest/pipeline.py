@@ -35,6 +35,9 @@ from loupe.entities.gazetteer import install as install_gazetteer
 from loupe.entities.gazetteer import pickled_gazetteer
 from loupe.ingest.containers import Item, WalkContext, walk
 from loupe.ingest.worker import Outcome, TextRules, process_chunk
+from loupe.meaning.build import MeaningProgress
+from loupe.meaning.build import refresh as refresh_meaning
+from loupe.meaning.model import DIMENSIONS
 from loupe.model import Address, ParsedMessage, RawItem
 from loupe.sources.codes import ORDINARY_TOKENS
 from loupe.store.compression import DICTIONARY_SAMPLES, BlobCompressor, train_dictionary
@@ -132,11 +135,29 @@ def ingest(
             on_progress(summary, 0)
         summary.analysis = refresh(case.db)
         summary.phase = ""
+    if settings.meaning:
+        summary.phase = "meaning: embedding and indexing passages"
+        if on_progress is not None:
+            on_progress(summary, 0)
+        refresh_meaning(case, _meaning_progress(summary, on_progress))
+        summary.phase = ""
     if summary.indexed or summary.duplicate or summary.quarantined:
         case.db.compact()
     summary.seconds = time.monotonic() - started
     case.db.finish_run(summary.run, summary.as_dict())
     return summary
+
+
+def _meaning_progress(summary: RunSummary, on_progress: ProgressCallback | None) -> MeaningProgress | None:
+    """The meaning phase's steps shown in the ingest bar's phase text."""
+    if on_progress is None:
+        return None
+
+    def show(done: int, total: int, what: str) -> None:
+        summary.phase = f"meaning: {what} {done:,}/{total:,}"
+        on_progress(summary, 0)
+
+    return show
 
 
 def _train_dictionary(case: Case, items: Iterator[Item]) -> Iterator[Item]:
@@ -154,7 +175,9 @@ def _train_dictionary(case: Case, items: Iterator[Item]) -> Iterator[Item]:
 def _parse_all(items: Iterator[Item], dictionary: bytes | None, settings: Any, workers: int) -> Iterator[list[Outcome]]:
     """Outcomes in input order, parsed in-process or by a bounded process pool."""
     limits = settings.extract_limits
-    codes = TextRules(settings.source_patterns, ORDINARY_TOKENS | set(settings.source_ordinary), settings.entities)
+    codes = TextRules(
+        settings.source_patterns, ORDINARY_TOKENS | set(settings.source_ordinary), settings.entities, settings.meaning
+    )
     if workers <= 1:
         for chunk in iter(lambda: list(islice(items, CHUNK_ITEMS)), []):
             yield from process_chunk(chunk, dictionary, limits, codes)
@@ -206,6 +229,8 @@ class _BatchWriter:
             "code_mentions": [],
             "glossary_pairs": [],
             "entity_names": [],
+            "passages": [],
+            "meaning_messages": [],
         }
         for outcome in outcomes:
             row = {
@@ -290,6 +315,11 @@ def _message_row(mid: str, parsed: ParsedMessage, outcome: Outcome, parent: str 
     }
 
 
+def _vector_rows(vectors: bytes) -> list[bytes]:
+    """The worker's int8 matrix as one 256-byte row a passage."""
+    return [vectors[i : i + DIMENSIONS] for i in range(0, len(vectors), DIMENSIONS)]
+
+
 def _conversation_rows(
     mid: str, parsed: ParsedMessage, outcome: Outcome, extra: dict[str, list[dict[str, Any]]]
 ) -> None:
@@ -300,6 +330,10 @@ def _conversation_rows(
         extra["near_signatures"].append({"message": mid, "minhash": outcome.signature})
     if outcome.signature_key is not None:
         extra["signature_keys"].append({"message": mid, "key": outcome.signature_key})
+    if outcome.meaning:
+        extra["meaning_messages"].append({"message": mid, "passages": len(outcome.passages)})
+        for (start, end), row in zip(outcome.passages, _vector_rows(outcome.vectors), strict=True):
+            extra["passages"].append({"message": mid, "start": start, "end": end, "vector": row})
     for code, where in sorted({(m.code, m.where) for m in outcome.codes}):
         extra["code_mentions"].append({"message": mid, "code": code, "where": where})
     for entity in outcome.entities:

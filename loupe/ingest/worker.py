@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from loupe.aliases.glossary import Pair, find_pairs
 from loupe.entities import Entity, message_entities
@@ -19,6 +19,8 @@ from loupe.ingest.emlx import emlx_to_rfc822, sniff_emlx
 from loupe.ingest.mime import parse_message
 from loupe.ingest.msg import msg_to_rfc822
 from loupe.ingest.outlook import OutlookError, sniff_msg
+from loupe.meaning.build import message_passages
+from loupe.meaning.model import ModelMissing
 from loupe.model import PARSER_VERSION, BadItem, ItemKind, ParsedMessage, RawItem
 from loupe.near_duplicates.signature import signature
 from loupe.people.signatures import signature_key
@@ -53,6 +55,9 @@ class Outcome:
     insights: tuple[Insight, ...] = ()  # insight blocks (reports from coded sources)
     glossary: tuple[Pair, ...] = ()  # abbreviations the text glosses
     entities: tuple[Entity, ...] = ()  # people, organisations and places named, the first mention of each
+    passages: tuple[tuple[int, int], ...] = ()  # the author's own passages (``loupe.meaning``), body offsets
+    vectors: bytes = b""  # their meaning vectors, int8 rows of 256; empty when meaning is off
+    meaning: bool = False  # whether passages were cut (a message may have none and still be done)
 
 
 @dataclass(frozen=True)
@@ -63,6 +68,7 @@ class TextRules:
     patterns: tuple[str, ...] = DEFAULT_PATTERNS
     ordinary: frozenset[str] = ORDINARY_TOKENS
     entities: bool = True
+    meaning: bool = True
 
 
 def process_item(
@@ -119,6 +125,7 @@ def process_item(
                 insights=_insights(parsed, codes),
                 glossary=tuple(_guarded(find_pairs, parsed.body_text) or ()),
                 entities=_entities(parsed) if codes.entities else (),
+                **(_meaning(parsed) if codes.meaning else {}),
             )
         )
         for number, (data, kind) in enumerate(children, start=1):
@@ -129,6 +136,17 @@ def process_item(
                 reason = f"embedded more than {MAX_EMBEDDING_DEPTH} messages deep; kept as its parent's attachment"
                 outcomes.append(failed(reason, child, compressor.compress(data)))
     return outcomes
+
+
+def _meaning(parsed: ParsedMessage) -> dict[str, Any]:
+    """The author's passages and their vectors, as ``Outcome`` fields (none when the body cannot be cut)."""
+    try:
+        spans, codes = message_passages(parsed.body_text)
+    except ModelMissing:
+        raise  # an installation fault stops the ingest with its reason; it is not this message's
+    except Exception:  # an extra: a bug in cutting must not lose the message
+        return {"meaning": True}
+    return {"passages": tuple(spans), "vectors": codes.tobytes(), "meaning": True}
 
 
 def _source_codes(parsed: ParsedMessage, codes: TextRules) -> tuple[CodeMention, ...]:

@@ -71,6 +71,11 @@ def index_words(text: str) -> list[str]:
     return sorted(set(_WORDS.analyze(text)))
 
 
+def stems(text: str) -> list[str]:
+    """A text's content words by English stem, stop words out, as claims and passages are compared."""
+    return list(_STEMS.analyze(text))
+
+
 def index_words_in_order(text: str) -> list[str]:
     """Every word of a text as the index holds it, in order (stop words kept: for a phrase query)."""
     return list(_ALL_WORDS.analyze(text))
@@ -113,6 +118,9 @@ class Evidence:
     # as other tools know the message (``ConversationStore.identifiers``); ``in_case.corroborate`` fills both
     message_id: str | None = None
     thread: str | None = None
+    found_by: str = "words"  # "words", "meaning" or "both" (``loupe.meaning.score``)
+    meaning: float | None = None  # cosine of the passage to the claim; None when not compared (``--lexical``)
+    stance: str = "says"  # "says", "denies" or "asks" (``loupe.meaning.stance``)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -124,6 +132,9 @@ class Evidence:
             "subject": self.subject,
             "passage": self.passage,
             "score": round(self.score, 3),
+            "meaning": None if self.meaning is None else round(self.meaning, 3),
+            "found_by": self.found_by,
+            "stance": self.stance,
             "relation": self.relation,
             "speaker": self.speaker.how,
             "list": self.list_id,
@@ -149,6 +160,9 @@ class Corroboration:
     examined: int  # candidate messages read
     supporting: int  # messages found to support it
     weights: dict[str, float] = field(default_factory=dict)
+    contradictions: tuple[Origin, ...] = ()  # origins of passages denying the claim: never support
+    questions: tuple[Evidence, ...] = ()  # passages only asking whether it is true: no evidence either way
+    mode: str = "lexical"  # "hybrid" (words and meaning) or "lexical" (words only)
 
     @property
     def independent(self) -> int:
@@ -157,11 +171,14 @@ class Corroboration:
     def as_dict(self) -> dict[str, Any]:
         return {
             "claim": self.claim,
+            "mode": self.mode,
             "independent_origins": self.independent,
             "supporting_messages": self.supporting,
             "examined": self.examined,
             "words": {w: round(x, 2) for w, x in sorted(self.weights.items())},
             "origins": [o.as_dict() for o in self.origins],
+            "contradictions": [o.as_dict() for o in self.contradictions],
+            "questions": [e.as_dict() for e in self.questions],
         }
 
 
@@ -191,6 +208,16 @@ def best_passage(claim: Claim, body: str) -> tuple[float, int, int]:
             if score > best[0] + 1e-9 or (score > best[0] - 1e-9 and score > 0 and j - i + 1 < best_size):
                 best, best_size = (score, spans[i][0], spans[j][1]), j - i + 1
     return best
+
+
+def window_support(claim: Claim, text: str) -> float:
+    """The support one text gives the claim, as ``best_passage`` scores a window."""
+    counted = {stem: w for stem, w in claim.weights.items() if w > 0}
+    if not counted:
+        return 0.0
+    seen = set(_STEMS.analyze(text))
+    held = [stem for stem in counted if stem in seen]
+    return min(sum(counted[s] for s in held) / sum(counted.values()), len(held) / len(counted))
 
 
 def same_text(a: str, b: str) -> bool:

@@ -16,6 +16,9 @@ from typing import TYPE_CHECKING, Any
 import tantivy
 
 from loupe.folding import fold
+from loupe.meaning.index import PassageIndex
+from loupe.meaning.model import embed
+from loupe.meaning.score import MEANING_CANDIDATES, MEANING_FLOOR, ClaimReading, judge
 from loupe.quotes.align import FOUND_THRESHOLD, align
 from loupe.quotes.article import Article
 from loupe.quotes.corroborate import (
@@ -51,9 +54,15 @@ def candidates(case: Case, words: list[str], limit: int = CANDIDATES) -> list[st
     return [str(searcher.doc(address)["id"][0]) for _score, address in result.hits]
 
 
-def corroborate(case: Case, claim_text: str, support: float = SUPPORT, from_message: bool = False) -> Corroboration:
+def corroborate(
+    case: Case, claim_text: str, support: float = SUPPORT, from_message: bool = False, lexical: bool = False
+) -> Corroboration:
     """Who says ``claim_text`` in the case, grouped by independent origin.
 
+    By words and by meaning together (``loupe.meaning.score``) when the case
+    has meaning vectors; by words alone with ``lexical`` (or when it has
+    none). Passages denying the claim are grouped apart as contradictions,
+    and passages only asking about it are listed, neither counted.
     ``from_message``: the claim is a message's own words, so that message
     is not counted when weighing them (a word only it uses is its wording).
     """
@@ -64,33 +73,70 @@ def corroborate(case: Case, claim_text: str, support: float = SUPPORT, from_mess
         claim_text, lambda word: max(searcher.doc_freq("body", word) - own, 0), int(searcher.num_docs) - own
     )
     found = candidates(case, index_words(claim_text))
+    hybrid = not lexical and case.db.meaning.count() > 0
+    reading = ClaimReading.of(claim) if hybrid else None
+    near = meaning_candidates(case, reading) if reading is not None else {}
+    found = list(dict.fromkeys([*found, *near]))
     summaries = case.db.conversations.headlines(found)
     insights = case.db.sources.insight_spans(found)
     known_as = case.db.conversations.identifiers(found)
     evidence = []
     for message in found:
-        body = case.parsed(message, attachment_text=False).body_text
-        score, start, end = best_passage(claim, body)
-        if score < support or message not in summaries:
+        if message not in summaries:
             continue
+        body = case.parsed(message, attachment_text=False).body_text
+        if reading is None:
+            score, start, end = best_passage(claim, body)
+            if score < support:
+                continue
+            passage, how = " ".join(body[start:end].split()), dict[str, Any]()
+        else:
+            judged = judge(reading, body, support, near.get(message))
+            if judged is None:
+                continue
+            score, start, end, passage = judged.words, judged.start, judged.end, judged.passage
+            how = dict[str, Any](found_by=judged.found_by, meaning=judged.meaning, stance=judged.stance)
         about = summaries[message]
-        sender = _sender(about)
         evidence.append(
             Evidence(
                 **_described(message, about, known_as),
-                passage=" ".join(body[start:end].split()),
+                passage=passage,
                 start=start,
                 end=end,
                 score=score,
-                speaker=speaker_at(body, start, sender, insights.get(message, ())),
+                speaker=speaker_at(body, start, _sender(about), insights.get(message, ())),
+                **how,
             )
         )
+    saying = [e for e in evidence if e.stance == "says"]
+    denying = [e for e in evidence if e.stance == "denies"]
     person_of = case.db.people.persons_of([e.speaker.address for e in evidence if e.speaker.address])
     named = case.db.people.persons_named([e.speaker.name for e in evidence if e.speaker.name and not e.speaker.address])
     person_of |= {fold(name): found for name, found in named.items()}
     group_of = case.db.conversations.near_duplicate_group_of([e.message for e in evidence])
-    origins = group_origins(evidence, person_of, group_of)
-    return Corroboration(claim_text, tuple(origins), len(found), len(evidence), claim.weights)
+    return Corroboration(
+        claim_text,
+        tuple(group_origins(saying, person_of, group_of)),
+        len(found),
+        len(saying),
+        claim.weights,
+        contradictions=tuple(group_origins(denying, person_of, group_of)),
+        questions=tuple(e for e in evidence if e.stance == "asks"),
+        mode="lexical" if reading is None else "hybrid",
+    )
+
+
+def meaning_candidates(case: Case, reading: ClaimReading) -> dict[str, tuple[int, int]]:
+    """Messages holding a passage near the claim by meaning, each with its nearest passage's span."""
+    index = PassageIndex(case.root, case.db.meaning)
+    (hits,) = index.search(reading.vector[None, :], MEANING_CANDIDATES)
+    close = [(passage, cosine) for passage, cosine in hits if cosine >= MEANING_FLOOR]
+    stored = case.db.meaning.passages(p for p, _ in close)
+    spans: dict[str, tuple[int, int]] = {}
+    for passage, _cosine in close:  # best first: a message keeps its nearest passage
+        if passage in stored:
+            spans.setdefault(stored[passage].message, (stored[passage].start, stored[passage].end))
+    return spans
 
 
 # -- quote check --------------------------------------------------------------------------
@@ -145,6 +191,8 @@ class QuoteCheck:
     copies: tuple[str, ...] = ()  # every other message holding the passage
     nearest: tuple[tuple[str, float], ...] = ()  # for "not found": the closest candidates and their scores
     known_as: Mapping[str, MessageIdentifiers] = field(default_factory=dict)  # the nearest ones' ids elsewhere
+    # for "not found" and "altered": passages closest in meaning (other words, NOT the quote): (message, cosine, text)
+    closest_in_meaning: tuple[tuple[str, float, str], ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         a = self.alignment
@@ -162,6 +210,9 @@ class QuoteCheck:
             "origin": self.origin.as_dict() if self.origin else None,
             "copies": list(self.copies),
             "nearest": [{"message": m, **self.known_as.get(m, {}), "score": round(s, 3)} for m, s in self.nearest],
+            "closest_in_meaning": [
+                {"message": m, "cosine": round(c, 3), "passage": text} for m, c, text in self.closest_in_meaning
+            ],
         }
 
 
@@ -179,13 +230,42 @@ def check_quote(case: Case, quote: Quote) -> QuoteCheck:
     if not scored or scored[0][1].score < FOUND_THRESHOLD:
         nearest = tuple((m, a.score) for m, a in scored[:3])
         known_as = case.db.conversations.identifiers(m for m, _ in nearest)
-        return QuoteCheck(quote, "not found", scored[0][1] if scored else None, None, None, (), nearest, known_as)
+        closest = closest_in_meaning(case, quote.text)
+        return QuoteCheck(
+            quote, "not found", scored[0][1] if scored else None, None, None, (), nearest, known_as, closest
+        )
     best_message, best = scored[0]
     (match,) = _places(case, [(best_message, bodies[best_message], best.start, best.end)])
     holders = _holders(case, edited, bodies[best_message][best.start : best.end], best_message, bodies)
     origin = min(holders, key=lambda p: (p.date or "9999", p.speaker.forwarded, p.message), default=match)
     copies = tuple(sorted(p.message for p in holders if p.message != origin.message))
-    return QuoteCheck(quote, best.verdict, best, match, origin, copies)
+    closest = closest_in_meaning(case, quote.text) if best.verdict == "altered" else ()
+    return QuoteCheck(quote, best.verdict, best, match, origin, copies, closest_in_meaning=closest)
+
+
+#: Passages offered as "closest in meaning" to a quote not found verbatim, and the least cosine for one.
+CLOSEST_SHOWN = 3
+CLOSEST_FLOOR = 0.5
+
+
+def closest_in_meaning(case: Case, text: str) -> tuple[tuple[str, float, str], ...]:
+    """Up to ``CLOSEST_SHOWN`` passages (one a message) nearest the quote by meaning: where a
+    paraphrase may come from. Never the quoted words: a reporter must see them labelled so."""
+    if case.db.meaning.count() == 0:
+        return ()
+    vector = embed([" ".join(text.split())])
+    (hits,) = PassageIndex(case.root, case.db.meaning).search(vector, 50)
+    stored = case.db.meaning.passages(p for p, c in hits if c >= CLOSEST_FLOOR)
+    found: dict[str, tuple[str, float, str]] = {}
+    for passage, cosine in hits:
+        place = stored.get(passage)
+        if place is None or place.message in found:
+            continue
+        body = case.parsed(place.message, attachment_text=False).body_text
+        found[place.message] = (place.message, cosine, " ".join(body[place.start : place.end].split()))
+        if len(found) >= CLOSEST_SHOWN:
+            break
+    return tuple(found.values())
 
 
 def _holders(case: Case, edited: EditedQuote, passage: str, matched: str, bodies: dict[str, str]) -> list[Place]:

@@ -101,6 +101,16 @@ def _quote(check: dict[str, Any]) -> str:
     if check["nearest"]:
         near = "".join(f"<li><code>{escape(n['message'])}</code> score {n['score']:.2f}</li>" for n in check["nearest"])
         parts.append(f"<p>Nearest candidates (none close enough):</p><ul>{near}</ul>")
+    if check.get("closest_in_meaning"):
+        close = "".join(
+            f"<li><code>{escape(c['message'])}</code> closeness {c['cosine']:.2f}: "
+            f"<q>{escape(c['passage'][:300])}</q></li>"
+            for c in check["closest_in_meaning"]
+        )
+        parts.append(
+            "<p><strong>Closest in meaning (other words, not the quoted words):</strong> "
+            f"where a paraphrase may come from.</p><ul>{close}</ul>"
+        )
     parts.append("</section>")
     return "\n".join(parts)
 

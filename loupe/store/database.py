@@ -23,6 +23,7 @@ from loupe.store import schema
 from loupe.store.batching import chunks
 from loupe.store.conversations import ConversationStore
 from loupe.store.entities import EntityStore, insert_new_names
+from loupe.store.meaning import MeaningStore
 from loupe.store.notes import NoteStore, create_notes_table
 from loupe.store.people import PeopleStore, fill_person_counts
 from loupe.store.sources import SourceStore
@@ -80,6 +81,12 @@ def _add_person_counts(conn: Connection) -> None:
     fill_person_counts(conn)
 
 
+def _add_meaning(conn: Connection) -> None:
+    """Passages and their meaning vectors; an existing case gets them at its next ingest (``meaning.build``)."""
+    for table in schema.MEANING_TABLES:
+        table.create(conn, checkfirst=True)
+
+
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0001_initial", _create_tables),
     ("0002_saved_searches", _add_saved_searches),
@@ -90,6 +97,7 @@ MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0007_entities", _add_entities),
     ("0008_notes", create_notes_table),
     ("0009_person_counts", _add_person_counts),
+    ("0010_meaning", _add_meaning),
 ]
 
 
@@ -132,6 +140,7 @@ class CaseDatabase:
         self.sources = SourceStore(self.engine)
         self.entities = EntityStore(self.engine)
         self.notes = NoteStore(self.engine)
+        self.meaning = MeaningStore(self.engine)
 
     def close(self) -> None:
         self.engine.dispose()

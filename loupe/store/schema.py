@@ -366,6 +366,30 @@ entity_edits = Table(
 
 ENTITY_TABLES = (entity_names, entity_edits)
 
+#: Passages of each message's own text and their meaning vectors (``loupe.meaning``): derived data.
+#: ``id`` is also the passage's key in the nearest-neighbour index (``meaning.usearch``).
+passages = Table(
+    "passages",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("message", String(40), nullable=False),
+    Column("start", Integer, nullable=False, doc="offsets in the message body"),
+    Column("end", Integer, nullable=False),
+    Column("vector", LargeBinary, nullable=False, doc="256 int8 components of the unit vector x 127"),
+)
+Index("passages_by_message", passages.c.message)
+
+#: Messages whose own text has been cut and embedded (with no passage when it is too short).
+meaning_messages = Table(
+    "meaning_messages",
+    metadata,
+    Column("message", String(40), primary_key=True),
+    Column("passages", Integer, nullable=False),
+    sqlite_with_rowid=False,
+)
+
+MEANING_TABLES = (passages, meaning_messages)
+
 CONVERSATION_TABLES = (
     analysis_state,
     thread_indexes,

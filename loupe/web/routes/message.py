@@ -27,6 +27,7 @@ from loupe.export import raw_message
 from loupe.ingest.emlx import sniff_emlx
 from loupe.ingest.outlook import sniff_msg
 from loupe.ingest.worker import as_rfc822
+from loupe.meaning.similar import says_the_same
 from loupe.show import listed, message_view
 from loupe.web.mailhtml import SafeHtml, frame_document, html_parts, inline_images, sanitise
 from loupe.web.openapi import BOOLEAN, INTEGER, STRING, Operation, Param, array, documented, nullable, obj
@@ -34,6 +35,8 @@ from loupe.web.render import api_json, page
 from loupe.web.security import MAIL_FRAME_CSP
 from loupe.web.workbench import run
 
+#: Messages listed under "Says the same thing" (``loupe similar ID --meaning`` lists more).
+SAME_POINT_SHOWN = 5
 #: Characters of an attachment's text shown on the page (the download has it all).
 PREVIEW_CHARS = 3000
 ROLES = ("from", "to", "cc", "bcc", "reply-to")
@@ -50,7 +53,9 @@ def message_data(case: Case, key: str) -> dict[str, Any]:
         row["text_preview"] = text[:PREVIEW_CHARS]
     view["notes"] = case.db.notes.of(mid)
     view["has_html"] = bool(_html(case, mid))
+    view["same_point"] = [point.as_dict() for point in says_the_same(case, mid, limit=SAME_POINT_SHOWN)]
     relatives = [*view["near_duplicates"], *view["children"], *([view["parent"]] if view["parent"] else [])]
+    relatives += [point["message"] for point in view["same_point"]]
     view["related"] = {k: _summary(v) for k, v in case.db.summaries(relatives).items()}
     return view
 
@@ -197,6 +202,7 @@ MESSAGE = obj(
     ),
     thread=obj(id=STRING, messages=INTEGER),
     near_duplicates=array(STRING),
+    same_point=array(obj(message=STRING, cosine={"type": "number"}, passage=STRING, ours=STRING)),
     forwarded_authors=array(
         obj(author_name=STRING, author_email=STRING, date=nullable(STRING), date_text=STRING, depth=INTEGER)
     ),

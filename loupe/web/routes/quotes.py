@@ -35,8 +35,13 @@ def checked_article(case: Case, data: bytes, name: str) -> dict[str, Any]:
     return {"title": article.title or name or "article", "checks": [c.as_dict() for c in check_quotes(case, article)]}
 
 
-def corroboration(case: Case, claim: str) -> dict[str, Any]:
-    return corroborate(case, claim).as_dict()
+def corroboration(case: Case, claim: str, lexical: bool = False) -> dict[str, Any]:
+    return corroborate(case, claim, lexical=lexical).as_dict()
+
+
+def _lexical(request: Request) -> bool:
+    """``?lexical=1``: by words only, as ``loupe corroborate --lexical``."""
+    return request.query_params.get("lexical", "") in ("1", "true", "on")
 
 
 async def _article_from_form(request: Request) -> tuple[bytes, str]:
@@ -58,7 +63,8 @@ async def quotes_page(request: Request) -> Response:
     claim = request.query_params.get("claim", "").strip()
     context: dict[str, Any] = {"claim": claim, "report": None, "article": "", "corroboration": None}
     if claim:
-        context["corroboration"] = await run(request, corroboration, claim)
+        context["corroboration"] = await run(request, corroboration, claim, _lexical(request))
+    context["lexical"] = _lexical(request)
     return page(request, "quotes.html", context)
 
 
@@ -106,6 +112,7 @@ CHECK = obj(
     origin=nullable(PLACE),
     copies=array(STRING),
     nearest=array(obj(message=STRING, message_id=nullable(STRING), thread=STRING, score=NUMBER)),
+    closest_in_meaning=array(obj(message=STRING, cosine=NUMBER, passage=STRING)),
 )
 EVIDENCE = obj(
     message=STRING,
@@ -116,17 +123,23 @@ EVIDENCE = obj(
     subject=STRING,
     passage=STRING,
     score=NUMBER,
+    meaning=nullable(NUMBER),
+    found_by=STRING,
+    stance=STRING,
     relation=STRING,
     speaker=STRING,
     list=STRING,
 )
 CORROBORATION = obj(
     claim=STRING,
+    mode=STRING,
     independent_origins=INTEGER,
     supporting_messages=INTEGER,
     examined=INTEGER,
     words={"type": "object", "additionalProperties": NUMBER},
     origins=array(obj(origin=STRING, key=STRING, evidence=array(EVIDENCE))),
+    contradictions=array(obj(origin=STRING, key=STRING, evidence=array(EVIDENCE))),
+    questions=array(EVIDENCE),
 )
 
 
@@ -169,6 +182,7 @@ async def api_quotes(request: Request) -> Response:
                 required=True,
                 example="a gravel quarry near Monterrey launders money for the cartel",
             ),
+            Param("lexical", "query", "1: by words only (no meaning), to compare.", STRING, example="1"),
         ),
         errors=(400,),
     )
@@ -177,7 +191,7 @@ async def api_corroborate(request: Request) -> Response:
     claim = request.query_params.get("claim", "").strip()
     if not claim:
         raise HTTPException(400, "claim is required")
-    return api_json(await run(request, corroboration, claim))
+    return api_json(await run(request, corroboration, claim, _lexical(request)))
 
 
 ROUTES = [

@@ -1,0 +1,94 @@
+"""The embedding model: wordllama's 256-dimension token table, read from the installed wheel.
+
+Why wordllama: its wheel carries its weights (``weights/l2_supercat_256.
+safetensors``, 32,000 Llama-2 word pieces x 256, float16) and tokenizer, so
+meaning is compared offline, on the CPU, at about 20,000 passages a second
+on one core: a passage's vector is the mean of its pieces' vectors. Other
+embedders on PyPI either fetch their weights from a model hub at run time
+(model2vec, fastembed, sentence-transformers), which Loupe may not do, or run
+a transformer (tens of milliseconds a passage on a laptop: hours for a
+million messages). The price of a bag of word pieces: word order and
+negation are invisible ("X bribes Y" = "Y bribes X"; "denies that X" is
+close to "X"), so ``score`` and ``contradiction`` add what it cannot see.
+
+``WordLlama.load(disable_download=True)`` looks for the shipped tokenizer in
+a folder the wheel does not have (``tokenizer/``, not ``tokenizers/``) and
+would then try the network; the two files are read here directly and handed
+to the library's own ``WordLlamaInference``.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib.resources import files
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
+
+if TYPE_CHECKING:
+    from wordllama.inference import WordLlamaInference  # type: ignore[import-untyped]
+
+#: Vector width (the shipped table's).
+DIMENSIONS = 256
+#: Which table and tokenizer of the wheel; recorded with each case's vectors so a change is seen.
+MODEL_NAME = "wordllama l2_supercat_256"
+#: int8 rows hold a unit vector's components scaled by this (no component of a unit vector exceeds 1).
+INT8_SCALE = 127.0
+
+Vectors = npt.NDArray[np.float32]
+Codes = npt.NDArray[np.int8]
+
+
+class ModelMissing(RuntimeError):
+    """The wheel's weights or tokenizer are not installed (a broken install, not bad mail)."""
+
+
+@cache
+def _model() -> WordLlamaInference:
+    """Load once per process (32 MiB as float32); every worker process loads its own."""
+    import logging
+
+    from safetensors import safe_open
+    from tokenizers import Tokenizer
+
+    root = logging.getLogger()
+    level, handlers = root.level, list(root.handlers)
+    from wordllama.inference import WordLlamaInference  # its import calls logging.basicConfig(INFO): undone below
+
+    root.setLevel(level)
+    for handler in root.handlers[:]:
+        if handler not in handlers:
+            root.removeHandler(handler)
+    package = files("wordllama")
+    weights = package / "weights" / "l2_supercat_256.safetensors"
+    tokenizer = package / "tokenizers" / "l2_supercat_tokenizer_config.json"
+    if not (weights.is_file() and tokenizer.is_file()):
+        raise ModelMissing(f"wordllama's shipped files are missing: {weights}, {tokenizer}; reinstall wordllama")
+    with safe_open(str(weights), framework="np") as table:
+        embedding = table.get_tensor("embedding.weight")
+    return WordLlamaInference(embedding, Tokenizer.from_file(str(tokenizer)))
+
+
+def embed(texts: list[str]) -> Vectors:
+    """Unit vectors (float32, one row a text); an empty text gets a zero row."""
+    if not texts:
+        return np.zeros((0, DIMENSIONS), dtype=np.float32)
+    raw = np.asarray(_model().embed(texts, norm=False, batch_size=128), dtype=np.float32)
+    norms = np.linalg.norm(raw, axis=1, keepdims=True)
+    unit: Vectors = np.divide(raw, norms, out=np.zeros_like(raw), where=norms > 0)
+    return unit
+
+
+def to_codes(vectors: Vectors) -> Codes:
+    """Unit vectors as int8 rows: a quarter of the float32 size, cosine error about 0.002."""
+    codes: Codes = np.clip(np.rint(vectors * INT8_SCALE), -127, 127).astype(np.int8)
+    return codes
+
+
+def from_codes(codes: Codes) -> Vectors:
+    """int8 rows back to unit vectors (renormalised: rounding shortens them a little)."""
+    vectors = codes.astype(np.float32)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    unit: Vectors = np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 0)
+    return unit

@@ -1,0 +1,187 @@
+"""A message's own text, cut into passages of a few sentences, each with its place in the body.
+
+Only what the author added is cut: ``split_reply`` (talon and our steps)
+takes out ``>`` quotes, "On ... wrote:" and Outlook header blocks and the
+signature, and everything from the first forwarded message on
+(``threads.forwards``) is left out too, which belong to their own authors and are found
+in *their* messages. Hard-wrapped lines are read as the sentences they are
+(a 72-column wrap is not a sentence break); a blank line is a paragraph
+break, which no passage crosses.
+
+A passage is up to ``PASSAGE_SENTENCES`` sentences and ``PASSAGE_WORDS``
+words: long enough that a claim's reworded substance spread over two
+sentences sits in one passage, short enough that the mean of its word
+pieces is still about one thing. Passages of fewer than ``MIN_WORDS`` words
+("Thanks,", "See below.") are not kept: they match everything a little;
+nor are passages that are not prose (``is_prose``: patches, diffstats,
+tables of figures, signatures with phone numbers), which a bag of word
+pieces finds alike whatever they are about.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+#: Sentences a passage holds at most.
+PASSAGE_SENTENCES = 2
+#: Words a passage holds at most (a run-on sentence is one passage on its own).
+PASSAGE_WORDS = 80
+#: Shorter passages are greetings, sign-offs and labels.
+MIN_WORDS = 5
+#: A message's own text past this many characters is not cut (a pasted report is read in its first part).
+MAX_CHARS = 20_000
+
+#: A sentence: up to its final mark (kept) and the spaces after it; a paragraph break also ends one.
+_SENTENCE = re.compile(r"\S.*?(?:[.!?]+[\"')\]]*(?=\s)|(?=\n[^\S\n]*\n)|$)", re.DOTALL)
+_PARAGRAPH = re.compile(r"\n[^\S\n]*\n")
+#: A word of prose: letters (any script), with an apostrophe or hyphen inside and punctuation after.
+_PROSE_WORD = re.compile(r"^[(\"'“‘¿¡]*[^\W\d_]+(?:['’-][^\W\d_]+)*[.,;:!?)\"'”’]*$")
+#: Share of a passage's tokens that must be words of prose.
+PROSE_SHARE = 0.7
+
+
+@dataclass(frozen=True)
+class Passage:
+    start: int  # offsets in the body
+    end: int
+    text: str  # the passage read as one line (wraps undone)
+
+
+def own_spans(body: str) -> list[tuple[int, int]]:
+    """(start, end) of each line of ``body`` its author wrote (``split_reply``'s new text), in order."""
+    from loupe.threads.forwards import find_blocks
+    from loupe.threads.quoting import split_reply  # talon: imported once a process, on first use
+
+    new = split_reply(body[:MAX_CHARS]).new
+    # talon leaves a forwarded message in the new text (it is not a quotation); it is its author's
+    forwards = [block.start for block in find_blocks(body[:MAX_CHARS]) if block.kind == "forward"]
+    limit = min(forwards, default=len(body))
+    spans: list[tuple[int, int]] = []
+    at = 0
+    for line in new.splitlines():
+        if not line.strip():
+            spans.append((at, at))  # a blank line: a paragraph break in the own text
+            continue
+        found = body.find(line, at)
+        if found < 0:
+            continue
+        if found >= limit:
+            break
+        spans.append((found, found + len(line)))
+        at = found + len(line)
+    return spans
+
+
+def own_passages(body: str) -> list[Passage]:
+    """The passages of what the body's author wrote (see the module docstring)."""
+    passages: list[Passage] = []
+    for paragraph in _paragraphs(body, own_spans(body)):
+        passages.extend(_cut(paragraph))
+    return passages
+
+
+def window_passages(body: str, sentences: int) -> list[Passage]:
+    """Every run of up to ``sentences`` consecutive sentences of a whole body (quotes included).
+
+    The query-time reading: a claim is compared with windows as wide as it
+    is, wherever they stand, and the speaker of the best one is read from
+    where it stands (a quoted passage is its quoted author's)."""
+    lines, at = [], 0
+    for line in body[:MAX_CHARS].split("\n"):
+        lines.append((at, at + len(line)))
+        at += len(line) + 1
+    out: list[Passage] = []
+    for paragraph in _paragraphs(body, lines, unquote=True):
+        units = _sentences(paragraph)
+        for i in range(len(units)):
+            for j in range(i, min(i + sentences, len(units))):
+                text = " ".join(u[2] for u in units[i : j + 1])
+                if len(text.split()) >= MIN_WORDS or j == i:
+                    out.append(Passage(units[i][0], units[j][1], text))
+    return [p for p in out if len(p.text.split()) >= 3]
+
+
+# -- reading -----------------------------------------------------------------------------
+
+#: A piece of read text: (body start, body end, text) for each line joined into a paragraph.
+_Piece = tuple[int, int, str]
+_QUOTE_MARKS = re.compile(r"^(?:[^\S\n]*>)+[^\S\n]?")
+
+
+def _paragraphs(body: str, spans: list[tuple[int, int]], unquote: bool = False) -> list[list[_Piece]]:
+    """Lines grouped into paragraphs (a blank line, or a change of quote depth, ends one)."""
+    paragraphs: list[list[_Piece]] = []
+    current: list[_Piece] = []
+    depth = 0
+    for start, end in spans:
+        line = body[start:end]
+        marks = _QUOTE_MARKS.match(line) if unquote else None
+        level = marks.group().count(">") if marks else 0
+        if marks:
+            start += marks.end()
+            line = line[marks.end() :]
+        if not line.strip() or level != depth:
+            if current:
+                paragraphs.append(current)
+            current = []
+            depth = level
+        if line.strip():
+            lead = len(line) - len(line.lstrip())
+            current.append((start + lead, end, line.strip()))
+    if current:
+        paragraphs.append(current)
+    return paragraphs
+
+
+def _sentences(paragraph: list[_Piece]) -> list[_Piece]:
+    """A paragraph's sentences, each with its body offsets, read across the wraps."""
+    text = " ".join(piece[2] for piece in paragraph)
+    offsets: list[tuple[int, int]] = []  # (text offset, body offset) where each piece begins
+    at = 0
+    for start, _end, piece in paragraph:
+        offsets.append((at, start))
+        at += len(piece) + 1
+
+    def to_body(offset: int) -> int:
+        base_text, base_body = max((o for o in offsets if o[0] <= offset), default=(0, paragraph[0][0]))
+        return base_body + (offset - base_text)
+
+    found = []
+    for match in _SENTENCE.finditer(text):
+        sentence = match.group().strip()
+        if sentence:
+            start = match.start()
+            found.append((to_body(start), to_body(start + len(sentence) - 1) + 1, sentence))
+    return found
+
+
+def _cut(paragraph: list[_Piece]) -> list[Passage]:
+    """Consecutive sentences joined up to the passage limits; short leftovers join the passage before."""
+    passages: list[Passage] = []
+    group: list[_Piece] = []
+    words = 0
+    for sentence in _sentences(paragraph):
+        count = len(sentence[2].split())
+        if group and (len(group) >= PASSAGE_SENTENCES or words + count > PASSAGE_WORDS):
+            passages.append(_joined(group))
+            group, words = [], 0
+        group.append(sentence)
+        words += count
+    if group:
+        if passages and words < MIN_WORDS:
+            last = passages.pop()
+            passages.append(Passage(last.start, group[-1][1], f"{last.text} {' '.join(s[2] for s in group)}"))
+        else:
+            passages.append(_joined(group))
+    return [p for p in passages if len(p.text.split()) >= MIN_WORDS and is_prose(p.text)]
+
+
+def is_prose(text: str) -> bool:
+    """Mostly words, not code, paths, numbers or markup (``PROSE_SHARE`` of its tokens)."""
+    tokens = text.split()
+    return bool(tokens) and sum(bool(_PROSE_WORD.match(t)) for t in tokens) >= PROSE_SHARE * len(tokens)
+
+
+def _joined(group: list[_Piece]) -> Passage:
+    return Passage(group[0][0], group[-1][1], " ".join(s[2] for s in group))

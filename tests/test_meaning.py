@@ -1,0 +1,216 @@
+"""Meaning vectors: passages of the author's own text, the shipped model, the store and the index."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from loupe.case import Case
+from loupe.ingest.pipeline import ingest
+from loupe.meaning.build import refresh
+from loupe.meaning.index import INDEX_FILE, PassageIndex
+from loupe.meaning.model import embed, from_codes, to_codes
+from loupe.meaning.passages import is_prose, own_passages, window_passages
+from loupe.meaning.score import ClaimReading, names
+from loupe.meaning.similar import says_the_same
+from loupe.meaning.stance import stance
+from loupe.quotes.corroborate import Claim
+from tests.conftest import corpus
+
+REPLY = """Hi all,
+
+The shipments now leave Veracruz at night, after the
+customs shift changes. Two clerks are paid to look away.
+
+Thanks,
+Ann
+
+On Mon, 3 May 2010, Bob Reyes wrote:
+> The shipments leave in the morning, as far as I know.
+> Nobody at customs has been paid.
+"""
+
+FORWARD = """FYI, see below: this matches what our man in the port told us last week.
+
+---------- Forwarded message ----------
+From: Carla Diaz <carla@example.org>
+Date: Tue, 4 May 2010 10:00:00 -0500
+Subject: port
+
+The harbour master signs off on every container without opening it.
+"""
+
+
+def test_passages_are_the_authors_own_text_not_what_it_quotes_or_forwards() -> None:
+    texts = [p.text for p in own_passages(REPLY)]
+    assert texts == [
+        "The shipments now leave Veracruz at night, after the customs shift changes. Two clerks are paid to look away."
+    ]
+    forwarded = " ".join(p.text for p in own_passages(FORWARD))
+    assert "our man in the port" in forwarded
+    assert "harbour master" not in forwarded  # Carla's words, found in Carla's own message if the case has it
+
+
+def test_a_passage_points_at_its_place_in_the_body() -> None:
+    (passage,) = own_passages(REPLY)
+    assert " ".join(REPLY[passage.start : passage.end].split()) == passage.text
+
+
+def test_query_windows_read_quotes_too_and_stay_within_a_paragraph() -> None:
+    windows = [w.text for w in window_passages(REPLY, 2)]
+    assert "The shipments leave in the morning, as far as I know. Nobody at customs has been paid." in windows
+    assert not any("Thanks" in w and "shipments" in w for w in windows)  # a blank line ends a paragraph
+    for w in window_passages(REPLY, 2):
+        assert " ".join(REPLY[w.start : w.end].replace(">", " ").split()) == w.text
+
+
+@pytest.mark.parametrize(
+    ("text", "prose"),
+    [
+        ("The army commander meets the cartel's lawyers at a ranch outside the city.", True),
+        ("El gobernador de Sinaloa recibe sobornos, según nuestra fuente.", True),
+        ("Signed-off-by: Jan <jan at example.com> --- lib/database.cc | 21 ++++++++------- 1 files changed", False),
+        ("diff --git a/Makefile b/Makefile index 96aaa73..023b2ec 100644 --- a/Makefile +++ b/Makefile", False),
+    ],
+)
+def test_only_prose_is_embedded(text: str, prose: bool) -> None:
+    assert is_prose(text) is prose
+
+
+def test_vectors_are_unit_length_and_survive_int8() -> None:
+    vectors = embed(["fuel stolen from the pipeline", "", "gasolina robada del ducto"])
+    assert vectors.shape == (3, 256)
+    assert np.allclose(np.linalg.norm(vectors[[0, 2]], axis=1), 1.0, atol=1e-5)
+    assert not vectors[1].any()  # an empty text has no direction
+    back = from_codes(to_codes(vectors))
+    assert float(back[0] @ vectors[0]) > 0.999
+
+
+def test_meaning_ranks_a_paraphrase_above_an_unrelated_sentence_in_english_and_spanish() -> None:
+    claim, paraphrase, unrelated = embed(
+        [
+            "the army commander meets cartel lawyers at a ranch",
+            "the military officer holds meetings with the gang's attorneys on a farm",
+            "fuel prices went up again this month and the drivers may strike",
+        ]
+    )
+    assert claim @ paraphrase > claim @ unrelated + 0.2
+    es_claim, es_paraphrase, es_unrelated = embed(
+        [
+            "el gobernador de Sinaloa recibe sobornos de los narcotraficantes",
+            "los traficantes pagan cada mes al gobernador de Sinaloa",
+            "los precios del combustible en Reynosa subieron otra vez este mes",
+        ]
+    )
+    assert es_claim @ es_paraphrase > es_claim @ es_unrelated + 0.2
+
+
+@pytest.mark.parametrize(
+    ("passage", "expected"),
+    [
+        ("The governor of Sinaloa takes money from the smugglers, two aides say.", "says"),
+        ("The governor of Sinaloa denies that he takes bribes from smugglers.", "denies"),
+        ("It is not true that the governor takes bribes, his office said.", "denies"),
+        ("The governor does not take bribes from anyone.", "denies"),
+        ("There is no evidence that the governor takes bribes.", "denies"),
+        ("Is it true that the governor of Sinaloa takes bribes from smugglers?", "asks"),
+        ("Can anyone confirm whether the governor takes bribes?", "asks"),
+        ("No doubt the governor takes bribes from the smugglers.", "says"),
+        ("Valid for C but not for C++, the compiler says of the governor's bribes.", "says"),
+        ("El gobernador niega haber recibido sobornos de los contrabandistas.", "denies"),
+        ("No es cierto que el gobernador reciba sobornos.", "denies"),
+        ("¿Es verdad que el gobernador recibe sobornos?", "asks"),
+    ],
+)
+def test_stance(passage: str, expected: str) -> None:
+    assert stance(passage, "the governor of Sinaloa takes bribes from smugglers") == expected
+
+
+def test_a_claim_that_itself_denies_is_supported_by_a_denial() -> None:
+    assert stance("The minister denies any link to the port.", "the minister denies a link to the port") == "says"
+
+
+def test_names_are_the_claims_capitalised_words_and_codes() -> None:
+    assert names("the army commander in Culiacan meets MX7's lawyers") == ("culiacan", "mx7")
+    assert names("Reynosa fuel is stolen") == ()  # the first word is capitalised by grammar, not as a name
+
+
+def _ingested(root: Path, meaning: bool) -> Case:
+    case = Case.open(root, create=True)
+    case = dataclasses.replace(case, settings=dataclasses.replace(case.settings, meaning=meaning))
+    ingest(case, [corpus("notmuch-default")], workers=1)
+    return case
+
+
+def test_ingest_embeds_every_indexed_message_and_indexes_the_passages(tmp_path: Path) -> None:
+    case = _ingested(tmp_path / "case", meaning=True)
+    try:
+        messages = case.db.message_ids()
+        assert case.db.meaning.messages_done() == len(messages)
+        assert case.db.meaning.count() > len(messages)  # a few passages a message
+        index = PassageIndex(case.root, case.db.meaning)
+        assert index.is_current()
+        (hits,) = index.search(embed(["too many open files when searching a big mail store"]), 5)
+        assert len(hits) == 5 and hits[0][1] >= hits[-1][1]
+    finally:
+        case.close()
+
+
+def test_meaning_off_then_on_backfills_from_the_originals(tmp_path: Path) -> None:
+    case = _ingested(tmp_path / "case", meaning=False)
+    try:
+        assert case.db.meaning.count() == 0
+        assert not (case.root / INDEX_FILE).exists()
+        embedded = refresh(case, workers=1)
+        assert embedded == len(case.db.message_ids()) == case.db.meaning.messages_done()
+        assert PassageIndex(case.root, case.db.meaning).is_current()
+        assert refresh(case, workers=1) == 0  # nothing left to do
+    finally:
+        case.close()
+
+
+def test_a_stale_or_missing_index_file_is_rebuilt_from_the_rows(tmp_path: Path) -> None:
+    case = _ingested(tmp_path / "case", meaning=True)
+    try:
+        index = PassageIndex(case.root, case.db.meaning)
+        (case.root / INDEX_FILE).unlink()
+        assert not index.is_current()
+        assert index.update() == case.db.meaning.count()
+        (case.root / INDEX_FILE).write_bytes(b"not an index")  # overwritten, state file still agreeing
+        (hits,) = PassageIndex(case.root, case.db.meaning).search(embed(["the archive is broken"]), 3)
+        assert len(hits) == 3
+        case.db.meaning.clear()
+        index.reset()
+        refresh(case, workers=1)
+        assert index.is_current()
+        (hits,) = index.search(embed(["the archive of the mailing list is broken"]), 3)
+        assert len(hits) == 3
+    finally:
+        case.close()
+
+
+def test_says_the_same_thing_lists_other_wordings_not_copies(tmp_path: Path) -> None:
+    case = _ingested(tmp_path / "case", meaning=True)
+    try:
+        found = {}
+        for message in sorted(case.db.message_ids()):
+            for point in says_the_same(case, message):
+                found[(message, point.message)] = point
+        assert found, "the notmuch list thanks its new users in several wordings"
+        for (message, other), point in found.items():
+            assert other != message
+            assert other not in case.db.conversations.near_duplicates_of(message)
+            assert point.cosine >= 0.62
+            assert len(point.passage.split()) >= 8 and len(point.ours.split()) >= 8
+    finally:
+        case.close()
+
+
+def test_claim_reading_keeps_the_claims_words_and_vector() -> None:
+    claim = Claim.weighed("a gravel quarry near Monterrey launders money", lambda word: 1, 10)
+    reading = ClaimReading.of(claim)
+    assert reading.text == claim.text and reading.names == ("monterrey",)
+    assert abs(float(np.linalg.norm(reading.vector)) - 1.0) < 1e-5
