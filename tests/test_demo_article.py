@@ -214,7 +214,8 @@ def test_claims_have_k_independent_origins_and_their_copies(
         for origin, statement in zip(origins, statements, strict=True):
             source = mails[origin["message_id"]]
             record = by_id[origin["message_id"]]
-            assert len(key & set(statement.split())) >= 3, (claim["id"], origin["origin"])
+            if claim.get("wording", "shared") == "shared":  # paraphrased ones share only names: see their own test
+                assert len(key & set(statement.split())) >= 3, (claim["id"], origin["origin"])
             assert statement in source.words
             if origin["kind"] == "source":
                 assert record["source_code"] == origin["origin"] and record["insight_variant"] == "full"

@@ -64,9 +64,18 @@ def test_quotes_api_and_errors(client: TestClient, demo_case: tuple[Case, dict[s
 def test_corroboration_on_the_page_and_api(client: TestClient, demo_case: tuple[Case, dict[str, Any]]) -> None:
     _, truth = demo_case
     for claim in truth["claims"]:
+        if claim.get("wording", "shared") != "shared":
+            continue  # the paraphrased ones are judged in test_corroborate_meaning_demo.py
         html = client.get("/quotes", params={"claim": claim["claim"]}).text
         plural = "" if claim["k"] == 1 else "s"
         assert f'<strong class="origins-count">{claim["k"]} independent origin{plural}</strong>' in html
         answer = client.get("/api/corroborate", params={"claim": claim["claim"]}).json()
         assert answer["independent_origins"] == claim["k"]
     assert client.get("/api/corroborate").status_code == 400
+    # C9: both its origins are found by meaning alone (the mayor's brother's firms, in other words)
+    paraphrased = next(c for c in truth["claims"] if c["id"] == "C9" and c["wording"] == "paraphrased")
+    html = client.get("/quotes", params={"claim": paraphrased["claim"]}).text
+    assert 'class="num found-by">meaning' in html and "by words and meaning" in html
+    assert "Contradictions:" in html  # its planted denial, set apart
+    words_only = client.get("/api/corroborate", params={"claim": paraphrased["claim"], "lexical": "1"}).json()
+    assert words_only["mode"] == "lexical"

@@ -49,6 +49,8 @@ WRAPPED_SHARE = 0.02
 LOOSE_SHARE = 0.03
 #: Shares of forwarded handler notes sent by Outlook and by an old Thunderbird, and of the
 #: latter that someone answers.
+#: The first notes alternate Outlook and bracketed layouts, so even a small demo has five of each.
+LAID_OUT_NOTES = 10
 OUTLOOK_SHARE = 0.25
 BRACKETED_SHARE = 0.25
 BRACKETED_REPLY_SHARE = 0.5
@@ -222,8 +224,8 @@ class SourceForms:
     def note_layout(self) -> str:
         """How a forwarded handler note travels: "outlook", "bracketed" or "" (as insight_mail.py always did)."""
         self.notes += 1
-        if self.notes <= 2:
-            return ("outlook", "bracketed")[self.notes - 1]
+        if self.notes <= LAID_OUT_NOTES:  # every demo holds both layouts, whatever else it plants
+            return ("outlook", "bracketed")[(self.notes - 1) % 2]
         roll = self.rng.random()
         return "outlook" if roll < OUTLOOK_SHARE else "bracketed" if roll < OUTLOOK_SHARE + BRACKETED_SHARE else ""
 

@@ -34,17 +34,22 @@ from loupe.folding import fold
 from loupe.meaning.model import Vectors, embed
 from loupe.meaning.passages import Passage, window_passages
 from loupe.meaning.stance import Stance, sentences, stance
-from loupe.quotes.corroborate import Claim, best_passage, window_support
+from loupe.quotes.corroborate import _STEMS, _WORDS, Claim, best_passage, window_support
 
 #: Cosine from which a window naming what the claim names says the claim.
-MEANING_SUPPORT = 0.45
+MEANING_SUPPORT = 0.40
+#: Least cosine between what the claim says that the window lacks and what the window says instead
+#: (``residual_meaning``): a restatement, not another sentence about the same place.
+RESIDUAL_SUPPORT = 0.26
 #: Share of the claim's names a window must hold for ``MEANING_SUPPORT`` to be enough.
 NAMES_HELD = 0.5
 #: Cosine from which a window says the claim whatever it names.
 MEANING_ALONE = 0.55
-#: Nearest passages asked of the index per claim, and the cosine below which they are not read.
+#: Nearest passages asked of the index per claim, the cosine below which they are not read (a window's
+#: cosine is within a few hundredths of its passage's), and how many messages they are read from at most.
 MEANING_CANDIDATES = 300
-MEANING_FLOOR = 0.30
+MEANING_FLOOR = 0.38
+MEANING_READS = 80
 
 _NAME = re.compile(r"(?<!^)(?<![.!?]\s)\b(?:[A-ZÁÉÍÓÚÑ][\w'’-]*[a-záéíóúñ0-9][\w'’-]*|[A-Z]{2,}\d*|[A-Z]+\d+)\b")
 _NOT_NAMES = frozenset({"i", "i'm", "i've", "mr", "mrs", "ms", "dr"})
@@ -118,6 +123,8 @@ def judge(claim: ClaimReading, body: str, support: float, near: tuple[int, int] 
     best: Judged | None = None
     for (window, words), cosine in zip(options, cosines, strict=True):
         found = _found_by(claim, window.text, words, float(cosine), support)
+        if found == "" and float(cosine) >= MEANING_SUPPORT:
+            found = _found_by(claim, window.text, words, float(cosine), support, residual_meaning(claim, window.text))
         if not found:
             continue
         candidate = Judged(window.start, window.end, window.text, words, float(cosine), found, "says")
@@ -129,9 +136,37 @@ def judge(claim: ClaimReading, body: str, support: float, near: tuple[int, int] 
     return Judged(**{**best.__dict__, "stance": stance(best.passage, claim.text, closest)})
 
 
-def _found_by(claim: ClaimReading, text: str, words: float, cosine: float, support: float) -> str:
+def residual_meaning(claim: ClaimReading, text: str) -> float | None:
+    """Cosine between the claim's words the text lacks and the text's words the claim lacks.
+
+    What a restatement in other words must carry: where the claim says
+    "launders money for the cartel" and the text does not, the text's own
+    other words must mean that ("washes the gang's cash"), not something
+    else about the same place ("the wires have 22 dead in Monterrey"). None
+    when either side has nothing left (the text holds all the claim's words:
+    the words reading judges it)."""
+    claim_words = list(zip(_WORDS.analyze(claim.text), _STEMS.analyze(claim.text), strict=True))
+    text_words = list(zip(_WORDS.analyze(text), _STEMS.analyze(text), strict=True))
+    in_claim, in_text = {s for _, s in claim_words}, {s for _, s in text_words}
+    claim_rest = [w for w, s in claim_words if s not in in_text]
+    text_rest = [w for w, s in text_words if s not in in_claim]
+    if not claim_rest or not text_rest:
+        return None
+    ours, theirs = embed([" ".join(claim_rest), " ".join(text_rest)])
+    return float(ours @ theirs)
+
+
+def _found_by(
+    claim: ClaimReading, text: str, words: float, cosine: float, support: float, residual: float | None = None
+) -> str:
+    """How the window was found; meaning is only weighed once ``residual`` was worked out (it costs two
+    embeddings: only windows close enough by their whole vector get it)."""
     by_words = words >= support
-    by_meaning = cosine >= MEANING_ALONE or (cosine >= MEANING_SUPPORT and names_held(claim, text) >= NAMES_HELD)
+    by_meaning = (
+        residual is not None
+        and residual >= RESIDUAL_SUPPORT
+        and (cosine >= MEANING_ALONE or (cosine >= MEANING_SUPPORT and names_held(claim, text) >= NAMES_HELD))
+    )
     if by_words and by_meaning:
         return "both"
     return "words" if by_words else "meaning" if by_meaning else ""
