@@ -14,7 +14,7 @@ from loupe.meaning.build import refresh
 from loupe.meaning.index import INDEX_FILE, PassageIndex
 from loupe.meaning.model import embed, from_codes, to_codes
 from loupe.meaning.passages import is_prose, own_passages, window_passages
-from loupe.meaning.score import ClaimReading, names
+from loupe.meaning.score import ClaimReading, names, residual_meaning
 from loupe.meaning.similar import says_the_same
 from loupe.meaning.stance import stance
 from loupe.quotes.corroborate import Claim
@@ -214,3 +214,56 @@ def test_claim_reading_keeps_the_claims_words_and_vector() -> None:
     reading = ClaimReading.of(claim)
     assert reading.text == claim.text and reading.names == ("monterrey",)
     assert abs(float(np.linalg.norm(reading.vector)) - 1.0) < 1e-5
+
+
+def test_residual_meaning_tells_a_restatement_from_other_news_of_the_place_in_both_languages() -> None:
+    """``tests/fixtures/meaning_pairs.json``: six claims, each with a paraphrase and a sentence about the
+    same place saying something else, in English and in Spanish (``bench/meaning_languages.py``)."""
+    import json
+
+    from tests.conftest import FIXTURES
+
+    pairs = json.loads((FIXTURES / "meaning_pairs.json").read_text("utf-8"))
+    for lang, right_at_least in (("en", 6), ("es", 5)):
+        right = 0
+        for claim, paraphrase, other in pairs[lang]:
+            reading = ClaimReading.of(Claim.weighed(claim, lambda word: 1, 10))
+            right += (residual_meaning(reading, paraphrase) or 0.0) > (residual_meaning(reading, other) or 0.0)
+        assert right >= right_at_least, (lang, right)
+
+
+def test_the_message_page_lists_what_says_the_same_thing(tmp_path: Path) -> None:
+    from starlette.testclient import TestClient
+
+    from loupe.web.app import create_app
+
+    case = _ingested(tmp_path / "case", meaning=True)
+    try:
+        message, point = next(
+            (m, points[0]) for m in sorted(case.db.message_ids()) if (points := says_the_same(case, m))
+        )
+        client = TestClient(create_app(case, allowed_hosts=["testserver"]))
+        page = client.get(f"/message/{message}").text
+        assert "Says the same thing in other words" in page and f"/message/{point.message}" in page
+        data = client.get(f"/api/messages/{message}").json()
+        assert data["same_point"][0]["message"] == point.message
+    finally:
+        case.close()
+
+
+def test_a_quote_found_nowhere_gets_passages_closest_in_meaning_labelled_as_such(tmp_path: Path) -> None:
+    from loupe.quotes.extract import Quote
+    from loupe.quotes.in_case import check_quote
+
+    text = "we copied most of the sup user interface into emacs, with its inbox and thread views"
+    case = _ingested(tmp_path / "case", meaning=True)
+    try:
+        check = check_quote(case, Quote(1, (text,), text, 0, len(text), text))
+        assert check.verdict == "not found"
+        data = check.as_dict()
+        closest = data["closest_in_meaning"]
+        assert closest and all(c["cosine"] >= 0.5 for c in closest)
+        assert any("sup UI inside emacs" in c["passage"] for c in closest)  # Keith's words, not the quote
+        assert all(c["passage"] != text for c in closest)
+    finally:
+        case.close()
