@@ -23,6 +23,7 @@ from loupe.entity_counts import EntityCount, count_entities, entity_terms
 from loupe.errors import CaseError, NotFound, QueryError
 from loupe.ingest.mime import parse_message
 from loupe.ingest.worker import as_rfc822
+from loupe.meaning.index import PassageIndex
 from loupe.model import LEVEL_ORDER, Address, ParsedMessage
 from loupe.people.identities import PEOPLE_RULES
 from loupe.search.expand import expand
@@ -64,6 +65,14 @@ class Case:
     blobs: BlobStore
     _index: FullTextIndex | None = field(default=None, repr=False)
     _glossary_merges: tuple[int, list[tuple[Ident, Ident]]] | None = field(default=None, repr=False)
+    _passage_index: PassageIndex | None = field(default=None, repr=False)
+
+    @property
+    def passage_index(self) -> PassageIndex:
+        """The meaning vectors' nearest-neighbour index, opened once (memory-mapped) for the case's life."""
+        if self._passage_index is None:
+            self._passage_index = PassageIndex(self.root, self.db.meaning)
+        return self._passage_index
 
     @property
     def index(self) -> FullTextIndex:

@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from loupe.meaning.index import PassageIndex
 from loupe.meaning.model import DIMENSIONS, MODEL_NAME, Codes, embed, to_codes
 from loupe.meaning.passages import own_passages
 
@@ -55,7 +54,7 @@ def refresh(case: Case, on_progress: MeaningProgress | None = None, workers: int
     when there are many: each opens the case read-only and returns vectors;
     this process alone writes."""
     store = case.db.meaning
-    index = PassageIndex(case.root, store)
+    index = case.passage_index
     state = index.state()
     if state is not None and state.model != MODEL_NAME:
         store.clear()

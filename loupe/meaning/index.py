@@ -60,6 +60,7 @@ class PassageIndex:
         self.state_path = root / STATE_FILE
         self.store = store
         self._index: Any = None
+        self._opened: float | None = None  # the state file's mtime when the view was opened
 
     def state(self) -> State | None:
         try:
@@ -75,13 +76,14 @@ class PassageIndex:
         self.state_path.unlink(missing_ok=True)
 
     def is_current(self) -> bool:
+        """Does the file hold every passage? (By the last id, which costs nothing to read: rows are only
+        ever removed all together, by ``refresh`` when the model changes, and it resets the file.)"""
         state = self.state()
         return (
             state is not None
             and self.path.exists()
             and state.model == MODEL_NAME
             and state.last_id == self.store.last_id()
-            and state.count == self.store.count()
         )
 
     def update(self, on_progress: Callable[[int, int], None] | None = None) -> int:
@@ -145,4 +147,11 @@ def _restored(path: Path, view: bool = False) -> Any:
     try:
         return Index.restore(str(path), view=view)
     except (ValueError, RuntimeError, OSError):
+        return None
+
+
+def _mtime(path: Path) -> float | None:
+    try:
+        return path.stat().st_mtime
+    except OSError:
         return None

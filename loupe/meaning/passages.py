@@ -1,9 +1,8 @@
 """A message's own text, cut into passages of a few sentences, each with its place in the body.
 
-Only what the author added is cut: ``split_reply`` (talon and our steps)
-takes out ``>`` quotes, "On ... wrote:" and Outlook header blocks and the
-signature, and everything from the first forwarded message on
-(``threads.forwards``) is left out too, which belong to their own authors and are found
+Only what the author added is cut (``own_spans``): ``>`` quotes, "On ...
+wrote:" intros, everything from the first forwarded or Outlook-quoted block
+on (``threads.forwards``) and the signature are left out, which belong to their own authors and are found
 in *their* messages. Hard-wrapped lines are read as the sentences they are
 (a 72-column wrap is not a sentence break); a blank line is a paragraph
 break, which no passage crosses.
@@ -35,6 +34,8 @@ MAX_CHARS = 20_000
 #: A sentence: up to its final mark (kept) and the spaces after it; a paragraph break also ends one.
 _SENTENCE = re.compile(r"\S.*?(?:[.!?]+[\"')\]]*(?=\s)|(?=\n[^\S\n]*\n)|$)", re.DOTALL)
 _PARAGRAPH = re.compile(r"\n[^\S\n]*\n")
+#: A signature delimiter ("-- ", "--", "__"): what follows is the sender's card, not what they said.
+_SIGNATURE = re.compile(r"^(?:--|__+)\s*$")
 #: A word of prose: letters (any script), with an apostrophe or hyphen inside and punctuation after.
 _PROSE_WORD = re.compile(r"^[(\"'“‘¿¡]*[^\W\d_]+(?:['’-][^\W\d_]+)*[.,;:!?)\"'”’]*$")
 #: Share of a passage's tokens that must be words of prose.
@@ -49,28 +50,54 @@ class Passage:
 
 
 def own_spans(body: str) -> list[tuple[int, int]]:
-    """(start, end) of each line of ``body`` its author wrote (``split_reply``'s new text), in order."""
-    from loupe.threads.forwards import find_blocks
-    from loupe.threads.quoting import split_reply  # talon: imported once a process, on first use
+    """(start, end) of each line of ``body`` its author wrote, in order; blank lines as empty spans.
 
-    new = split_reply(body[:MAX_CHARS]).new
-    # talon leaves a forwarded message in the new text (it is not a quotation); it is its author's
-    forwards = [block.start for block in find_blocks(body[:MAX_CHARS]) if block.kind == "forward"]
-    limit = min(forwards, default=len(body))
-    spans: list[tuple[int, int]] = []
+    Cheap on purpose (it runs for every message at ingest): ``>`` lines are
+    dropped, and the text stops at the first block carried with its own
+    header lines (a forward, an Outlook "From: / Sent:" reply: its text is
+    not ``>``-quoted) and at a signature delimiter. "On ..., Ann wrote:"
+    intros over ``>`` lines are dropped, not stopped at: an answer written
+    below a quote is the author's. (``threads.quoting.split_reply``, which
+    the thread view uses, reads more formats but costs about 1 ms a message.)
+    """
+    from loupe.threads.forwards import find_blocks
+
+    text = body[:MAX_CHARS]
+    lines: list[tuple[int, int]] = []
     at = 0
-    for line in new.splitlines():
-        if not line.strip():
-            spans.append((at, at))  # a blank line: a paragraph break in the own text
+    for line in text.split("\n"):
+        lines.append((at, at + len(line)))
+        at += len(line) + 1
+    starts = {start for start, _ in lines}
+    stops, intros = [], set()
+    for block in find_blocks(text):
+        if block.depth != 0 or block.start not in starts:
             continue
-        found = body.find(line, at)
-        if found < 0:
-            continue
-        if found >= limit:
+        if _quoted_below(text, lines, block.start):
+            intros.add(block.start)  # "On ... wrote:" over > lines: skip the intro, keep reading
+        else:
+            stops.append(block.start)
+    limit = min(stops, default=len(text))
+    spans: list[tuple[int, int]] = []
+    for start, end in lines:
+        line = text[start:end]
+        if start >= limit or _SIGNATURE.match(line):
             break
-        spans.append((found, found + len(line)))
-        at = found + len(line)
+        if start in intros or _QUOTE_MARKS.match(line):
+            continue
+        spans.append((start, end) if line.strip() else (start, start))
     return spans
+
+
+def _quoted_below(text: str, lines: list[tuple[int, int]], start: int) -> bool:
+    """Is the first non-blank line after the one at ``start`` a ``>`` line?"""
+    after = False
+    for line_start, line_end in lines:
+        if line_start == start:
+            after = True
+        elif after and text[line_start:line_end].strip():
+            return bool(_QUOTE_MARKS.match(text[line_start:line_end]))
+    return False
 
 
 def own_passages(body: str) -> list[Passage]:

@@ -49,7 +49,7 @@ MEANING_ALONE = 0.55
 #: cosine is within a few hundredths of its passage's), and how many messages they are read from at most.
 MEANING_CANDIDATES = 300
 MEANING_FLOOR = 0.38
-MEANING_READS = 80
+MEANING_READS = 40
 
 _NAME = re.compile(r"(?<!^)(?<![.!?]\s)\b(?:[A-ZÁÉÍÓÚÑ][\w'’-]*[a-záéíóúñ0-9][\w'’-]*|[A-Z]{2,}\d*|[A-Z]+\d+)\b")
 _NOT_NAMES = frozenset({"i", "i'm", "i've", "mr", "mrs", "ms", "dr"})

@@ -14,7 +14,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from loupe.meaning.index import PassageIndex
 from loupe.meaning.model import from_codes
 from loupe.quotes.corroborate import same_text
 
@@ -48,7 +47,7 @@ def says_the_same(case: Case, message: str, limit: int = 10) -> list[SamePoint]:
     if mine is None:
         return []
     passages, codes = mine
-    index = PassageIndex(case.root, store)
+    index = case.passage_index
     hits = index.search(from_codes(codes), NEIGHBOURS)
     copies = set(case.db.conversations.near_duplicates_of(message)) | {message}
     best: dict[int, tuple[float, int]] = {}  # their passage -> (cosine, our passage's position)

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 import tantivy
 
 from loupe.folding import fold
-from loupe.meaning.index import PassageIndex
 from loupe.meaning.model import embed
 from loupe.meaning.score import MEANING_CANDIDATES, MEANING_FLOOR, MEANING_READS, ClaimReading, judge
 from loupe.quotes.align import FOUND_THRESHOLD, align
@@ -73,7 +72,7 @@ def corroborate(
         claim_text, lambda word: max(searcher.doc_freq("body", word) - own, 0), int(searcher.num_docs) - own
     )
     by_words = candidates(case, index_words(claim_text))
-    hybrid = not lexical and case.db.meaning.count() > 0
+    hybrid = not lexical and case.db.meaning.any()
     reading = ClaimReading.of(claim) if hybrid else None
     near = meaning_candidates(case, reading) if reading is not None else {}
     found = list(dict.fromkeys([*near, *by_words]))
@@ -134,7 +133,7 @@ def corroborate(
 
 #: Hybrid: word candidates (ranked by the index) are read until this many in a row do not support the
 #: claim by words. Reading an original costs about 2.5 ms; the lexical mode reads all ``CANDIDATES``.
-WORD_MISSES = 40
+WORD_MISSES = 25
 
 
 def meaning_candidates(case: Case, reading: ClaimReading) -> dict[str, tuple[int, int]]:
@@ -142,17 +141,25 @@ def meaning_candidates(case: Case, reading: ClaimReading) -> dict[str, tuple[int
 
     Only passages the judgement could accept are read (``MEANING_FLOOR``, a
     little under ``MEANING_SUPPORT``: a window's cosine is near its passage's),
-    at most ``MEANING_READS`` messages."""
-    index = PassageIndex(case.root, case.db.meaning)
-    (hits,) = index.search(reading.vector[None, :], MEANING_CANDIDATES)
+    one message of a near-duplicate group (list copies say it once), at most
+    ``MEANING_READS`` messages: each costs a read of its original, ~2 ms."""
+    (hits,) = case.passage_index.search(reading.vector[None, :], MEANING_CANDIDATES)
     close = [(passage, cosine) for passage, cosine in hits if cosine >= MEANING_FLOOR]
     stored = case.db.meaning.passages(p for p, _ in close)
+    group_of = case.db.conversations.near_duplicate_group_of(sorted({p.message for p in stored.values()}))
     spans: dict[str, tuple[int, int]] = {}
+    groups: set[str] = set()
     for passage, _cosine in close:  # best first: a message keeps its nearest passage
-        if passage in stored:
-            spans.setdefault(stored[passage].message, (stored[passage].start, stored[passage].end))
-            if len(spans) >= MEANING_READS:
-                break
+        place = stored.get(passage)
+        if place is None or place.message in spans:
+            continue
+        group = group_of.get(place.message)
+        if group is not None and group in groups:
+            continue  # a near duplicate of a message read already: one origin, whatever it says
+        groups.add(group or place.message)
+        spans[place.message] = (place.start, place.end)
+        if len(spans) >= MEANING_READS:
+            break
     return spans
 
 
@@ -268,10 +275,10 @@ CLOSEST_FLOOR = 0.5
 def closest_in_meaning(case: Case, text: str) -> tuple[tuple[str, float, str], ...]:
     """Up to ``CLOSEST_SHOWN`` passages (one a message) nearest the quote by meaning: where a
     paraphrase may come from. Never the quoted words: a reporter must see them labelled so."""
-    if case.db.meaning.count() == 0:
+    if not case.db.meaning.any():
         return ()
     vector = embed([" ".join(text.split())])
-    (hits,) = PassageIndex(case.root, case.db.meaning).search(vector, 50)
+    (hits,) = case.passage_index.search(vector, 50)
     stored = case.db.meaning.passages(p for p, c in hits if c >= CLOSEST_FLOOR)
     found: dict[str, tuple[str, float, str]] = {}
     for passage, cosine in hits:

@@ -40,6 +40,11 @@ class MeaningStore:
         with self.engine.connect() as conn:
             return int(conn.scalar(select(func.count()).select_from(_passages)) or 0)
 
+    def any(self) -> bool:
+        """Has the case any passage? (What ``count() > 0`` asks, without counting two million rows.)"""
+        with self.engine.connect() as conn:
+            return conn.scalar(select(_passages.c.id).limit(1)) is not None
+
     def last_id(self) -> int:
         with self.engine.connect() as conn:
             return int(conn.scalar(select(func.max(_passages.c.id))) or 0)
