@@ -102,12 +102,15 @@ def status(case_dir: Path | None, as_json: bool) -> None:
 
     Example: loupe status --json
     """
+    from loupe.verify import last_verification
+
     case = _open(case_dir)
     try:
         counts = case.db.status_counts()
+        verified = last_verification(case)
     finally:
         case.close()
-    data: dict[str, Any] = dict(counts.as_dict())
+    data: dict[str, Any] = {**counts.as_dict(), "last_verified": verified}
     if as_json:
         click.echo(json.dumps(data))
         return
@@ -118,6 +121,47 @@ def status(case_dir: Path | None, as_json: bool) -> None:
     click.echo(f"messages         {counts.messages:>10}  ({counts.embedded} attached to other messages)")
     click.echo(f"attachments      {counts.attachments:>10}")
     click.echo("counts add up    " + ("yes" if counts.adds_up() else "NO - please report this"))
+    if verified is None:
+        click.echo("last verified    never (loupe verify)")
+    else:
+        found = "no problem" if not verified["problems"] else f"{verified['problems']} PROBLEMS (loupe verify)"
+        click.echo(f"last verified    {verified['finished']}, {found}")
+
+
+@cli.command()
+@case_option
+@click.option("--json", "as_json", is_flag=True, help="The result as one JSON object.")
+def verify(case_dir: Path | None, as_json: bool) -> None:
+    """Check that every original is intact and every count holds.
+
+    Re-reads every stored original and checks its SHA-256; checks that every
+    byte of the pack files belongs to a blob, that every input item ends as a
+    message or a reason, and that every message is in the full-text index
+    and nothing else is. Prints one line per problem and a summary; exits 1
+    when anything is wrong. The result and its date are kept in the case
+    (loupe status shows them).
+
+    Example: loupe verify --case my-case
+    """
+    from loupe.verify import verify as run_verify
+
+    case = _open(case_dir)
+    try:
+        result = run_verify(case)
+    finally:
+        case.close()
+    if as_json:
+        click.echo(json.dumps(result.as_dict(), ensure_ascii=False))
+    else:
+        for problem in result.problems:
+            click.echo(problem.line())
+        for note in result.notes:
+            click.echo(f"note: {note.line()}")
+        checked = ", ".join(f"{n:,} {what}" for what, n in result.counts.items())
+        verdict = "all intact" if result.ok else f"{len(result.problems)} PROBLEMS"
+        click.echo(f"{verdict}: checked {checked}; recorded {result.finished}")
+    if not result.ok:
+        raise SystemExit(1)
 
 
 @cli.command()

@@ -98,6 +98,7 @@ MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0008_notes", create_notes_table),
     ("0009_person_counts", _add_person_counts),
     ("0010_meaning", _add_meaning),
+    ("0011_verifications", lambda conn: schema.verifications.create(conn, checkfirst=True)),
 ]
 
 

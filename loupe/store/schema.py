@@ -390,6 +390,16 @@ meaning_messages = Table(
 
 MEANING_TABLES = (passages, meaning_messages)
 
+#: Each ``loupe verify``: when it finished, how many problems it found, and what it checked and found (JSON).
+verifications = Table(
+    "verifications",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("finished", String(32), nullable=False),
+    Column("problems", Integer, nullable=False),
+    Column("summary", Text, nullable=False),
+)
+
 CONVERSATION_TABLES = (
     analysis_state,
     thread_indexes,

@@ -24,7 +24,7 @@ from starlette.staticfiles import StaticFiles
 
 from loupe.case import Case
 from loupe.errors import Ambiguous, CaseError, LoupeError, NotFound, QueryError
-from loupe.web.openapi import BOOLEAN, INTEGER, STRING, Operation, documented, obj, openapi_schema
+from loupe.web.openapi import BOOLEAN, INTEGER, STRING, Operation, documented, nullable, obj, openapi_schema
 from loupe.web.render import api_json, page, templates
 from loupe.web.routes import page_modules, routes_and_nav
 from loupe.web.security import BASE_HEADERS, CSP, LOOPBACK_HOSTS, SameOriginWrites, SecurityHeaders
@@ -77,8 +77,10 @@ def _version() -> str:
 
 
 def _status(case: Case) -> dict[str, Any]:
+    from loupe.verify import last_verification
+
     counts = case.db.status_counts()
-    return {"case": case.root.name, **counts.as_dict()}
+    return {"case": case.root.name, **counts.as_dict(), "last_verified": last_verification(case)}
 
 
 @documented(
@@ -95,6 +97,7 @@ def _status(case: Case) -> dict[str, Any]:
             embedded_messages=INTEGER,
             attachments=INTEGER,
             adds_up=BOOLEAN,
+            last_verified=nullable(obj(finished=STRING, problems=INTEGER)),
         ),
     )
 )

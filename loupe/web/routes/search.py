@@ -119,9 +119,12 @@ def search_page(case: Case, s: SearchRequest) -> dict[str, Any]:
 
 
 def home(case: Case) -> dict[str, Any]:
+    from loupe.verify import last_verification
+
     counts = case.db.status_counts()
     return {
         "counts": counts,
+        "verified": last_verification(case),
         "saved": case.db.saved_searches(),
         "tags": case.db.tag_counts(),
     }
