@@ -130,6 +130,46 @@ def status(case_dir: Path | None, as_json: bool) -> None:
 
 @cli.command()
 @case_option
+@click.option("--index", "only_index", is_flag=True, help="Only the full-text index and what ingest reads per message.")
+@click.option("--analysis", "only_analysis", is_flag=True, help="Only threads, near duplicates, people, meaning index.")
+@click.option("--json", "as_json", is_flag=True, help="The result as one JSON object.")
+def rebuild(case_dir: Path | None, only_index: bool, only_analysis: bool, as_json: bool) -> None:
+    """Make the full-text index and every derived table again from the stored originals.
+
+    Needs no input file: the case keeps every original. Your own work stays
+    (tags, notes, corrections, saved searches). A damaged index is moved
+    aside as index.damaged-TIME, not deleted. Without --index or --analysis,
+    both.
+
+    Example: loupe rebuild --case my-case
+    """
+    from loupe.rebuild import rebuild as run_rebuild
+    from loupe.ui.progress import counted_progress
+
+    case = _open(case_dir)
+    both = only_index == only_analysis
+    try:
+        total = len(case.db.message_ids()) if (both or only_index) else 0
+        with counted_progress("rebuild", total, enabled=not as_json and total > 0) as step:
+            summary = run_rebuild(
+                case, index=both or only_index, analysis=both or only_analysis, on_progress=lambda _d, _t: step()
+            )
+    finally:
+        case.close()
+    if as_json:
+        click.echo(json.dumps(summary.as_dict()))
+    else:
+        click.echo(f"rebuilt: {summary.messages:,} messages parsed again from their originals")
+        if summary.moved_aside:
+            click.echo(f"the old index was moved aside to {summary.moved_aside}")
+        for message in summary.unreadable or []:
+            click.echo(f"unreadable original, not in the index: {message} (loupe verify says why)")
+    if summary.unreadable:
+        raise SystemExit(1)
+
+
+@cli.command()
+@case_option
 @click.option("--json", "as_json", is_flag=True, help="The result as one JSON object.")
 def verify(case_dir: Path | None, as_json: bool) -> None:
     """Check that every original is intact and every count holds.

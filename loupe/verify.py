@@ -203,7 +203,12 @@ def _ledger(case: Case, result: Verification, on_progress: Progress | None) -> N
 def _index(case: Case, result: Verification, on_progress: Progress | None) -> None:
     with case.db.engine.connect() as conn:
         messages = set(conn.scalars(select(schema.messages.c.id)))
-    searcher = case.index.searcher()
+    try:
+        searcher = case.index.searcher()
+    except Exception as exc:  # a damaged index may not even open: that is the finding
+        what = f"the full-text index cannot be opened ({type(exc).__name__}: {exc}); loupe rebuild makes it again"
+        result.problems.append(Problem("index", "index", what[:500]))
+        return
     total = int(searcher.num_docs)
     found = searcher.search(tantivy.Query.all_query(), limit=max(total, 1), count=False)
     indexed: list[str] = [str(searcher.doc(address).get_first("id")) for _score, address in found.hits]

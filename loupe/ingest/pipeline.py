@@ -315,6 +315,32 @@ def _message_row(mid: str, parsed: ParsedMessage, outcome: Outcome, parent: str 
     }
 
 
+#: The tables whose rows ``derived_rows`` makes: what ``loupe rebuild`` empties and fills again.
+DERIVED_TABLES = (
+    "thread_indexes",
+    "near_signatures",
+    "quoted_blocks",
+    "signature_keys",
+    "insights",
+    "code_mentions",
+    "glossary_pairs",
+    "entity_names",
+    "passages",
+    "meaning_messages",
+)
+
+
+#: Rows to insert, by table name.
+TableRows = dict[str, list[dict[str, Any]]]
+
+
+def derived_rows(mid: str, parsed: ParsedMessage, outcome: Outcome) -> tuple[dict[str, Any], TableRows]:
+    """A message's full-text document and its rows in ``DERIVED_TABLES``, as ingest writes them."""
+    extra: TableRows = {table: [] for table in DERIVED_TABLES}
+    _conversation_rows(mid, parsed, outcome, extra)
+    return _index_doc(mid, parsed, outcome), extra
+
+
 def _vector_rows(vectors: bytes) -> list[bytes]:
     """The worker's int8 matrix as one 256-byte row a passage."""
     return [vectors[i : i + DIMENSIONS] for i in range(0, len(vectors), DIMENSIONS)]

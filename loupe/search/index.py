@@ -116,7 +116,7 @@ class FullTextIndex:
             raise CaseError(
                 str(path),
                 "this index was built by an older version of Loupe, with other fields; "
-                "ingest the archive again into a new case (the originals are unchanged)",
+                "run `loupe rebuild --index` to make it again from the case's originals (nothing else changes)",
             ) from exc
         self.analyzer = _analyzer()
         self.index.register_tokenizer(FOLD, self.analyzer)
