@@ -24,6 +24,7 @@ from sqlalchemy import delete, select
 
 from loupe.ingest.pipeline import DERIVED_TABLES, derived_rows, message_key
 from loupe.ingest.worker import TextRules, process_item
+from loupe.lock import writing
 from loupe.model import ItemKind, RawItem
 from loupe.sources.codes import ORDINARY_TOKENS
 from loupe.store import schema
@@ -53,15 +54,16 @@ def rebuild(
 ) -> RebuildSummary:
     """Make the index and the per-message tables again (``index``), then the whole-case analysis (``analysis``)."""
     summary = RebuildSummary(unreadable=[])
-    if index:
-        _rebuild_index(case, summary, on_progress)
-    if analysis:
-        from loupe.analysis import refresh
-        from loupe.meaning.build import refresh as refresh_meaning
+    with writing(case.root, "rebuild"):
+        if index:
+            _rebuild_index(case, summary, on_progress)
+        if analysis:
+            from loupe.analysis import refresh
+            from loupe.meaning.build import refresh as refresh_meaning
 
-        refresh(case.db)
-        if case.settings.meaning:
-            refresh_meaning(case)
+            refresh(case.db)
+            if case.settings.meaning:
+                refresh_meaning(case)
     return summary
 
 

@@ -35,6 +35,7 @@ from loupe.entities.gazetteer import install as install_gazetteer
 from loupe.entities.gazetteer import pickled_gazetteer
 from loupe.ingest.containers import Item, WalkContext, walk
 from loupe.ingest.worker import Outcome, TextRules, process_chunk
+from loupe.lock import writing
 from loupe.meaning.build import MeaningProgress
 from loupe.meaning.build import refresh as refresh_meaning
 from loupe.meaning.model import DIMENSIONS
@@ -96,6 +97,11 @@ def ingest(
     on_progress: ProgressCallback | None = None,
     workers: int | None = None,
 ) -> RunSummary:
+    with writing(case.root, "ingest"):
+        return _ingest(case, paths, on_progress, workers)
+
+
+def _ingest(case: Case, paths: list[Path], on_progress: ProgressCallback | None, workers: int | None) -> RunSummary:
     settings = case.settings
     workers = workers if workers is not None else settings.effective_workers()
     summary = RunSummary(run=case.db.start_run([str(p) for p in paths]))
