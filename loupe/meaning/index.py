@@ -2,10 +2,14 @@
 
 Why usearch (``bench/ann_choice.py`` measures it against hnswlib and
 faiss-cpu on wordllama vectors of real mail): it stores int8 vectors natively
-(hnswlib keeps float32 only: four times the disk), saves to one file that
-opens memory-mapped (``view``: a query touches a few pages, nothing is read
-whole), takes new vectors incrementally as mail arrives, and is actively
-released on PyPI for Linux, macOS and Windows.
+(hnswlib keeps float32 only: three times the disk), saves to one file that
+opens memory-mapped (``view``: in 20 ms, with the pages the system may drop
+again; queries bring the rest of the file in), takes new vectors as mail
+arrives, and is actively released on PyPI for Linux, macOS and Windows.
+faiss-cpu's HNSWSQ8 builds twice as fast, but cannot remove vectors, keys
+them by position and learns its 8-bit ranges from a first batch. At 200,000
+passages, recall@100 at ``EXPANSION_SEARCH`` 256 is about 0.87 for every
+library: the graph, not the library, sets it.
 
 The file is a cache of the ``passages`` rows: a sidecar JSON says which
 model made them and the last passage id it holds. Opening compares both

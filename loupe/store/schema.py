@@ -375,7 +375,7 @@ passages = Table(
     Column("message", String(40), nullable=False),
     Column("start", Integer, nullable=False, doc="offsets in the message body"),
     Column("end", Integer, nullable=False),
-    Column("vector", LargeBinary, nullable=False, doc="256 int8 components of the unit vector x 127"),
+    Column("vector", LargeBinary, nullable=False, doc="256 int8 components: the unit vector x 384, clipped"),
 )
 Index("passages_by_message", passages.c.message)
 

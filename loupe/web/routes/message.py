@@ -37,6 +37,9 @@ from loupe.web.workbench import run
 
 #: Messages listed under "Says the same thing" (``loupe similar ID --meaning`` lists more).
 SAME_POINT_SHOWN = 5
+#: A downloaded file's name is cut to its last this many characters (its extension kept): file systems
+#: refuse longer ones, and a hostile message may name an attachment with thousands.
+MAX_NAME = 200
 #: Characters of an attachment's text shown on the page (the download has it all).
 PREVIEW_CHARS = 3000
 ROLES = ("from", "to", "cc", "bcc", "reply-to")
@@ -108,9 +111,10 @@ async def message_body_frame(request: Request) -> Response:
 # -- downloads --------------------------------------------------------------------
 def attachment_headers(filename: str) -> dict[str, str]:
     """The headers that make a browser save a response as ``filename`` and never render it."""
-    ascii_name = re.sub(r"[^A-Za-z0-9._-]+", "_", filename).strip("._") or "download"
+    ascii_name = re.sub(r"[^A-Za-z0-9._-]+", "_", filename).strip("._")[-MAX_NAME:] or "download"
+    encoded = quote(filename[-MAX_NAME:], safe="")  # "/" and control characters percent-encoded too
     return {
-        "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}",
+        "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{encoded}",
         "X-Content-Type-Options": "nosniff",
     }
 

@@ -1,0 +1,181 @@
+"""Hostile input, bounded (issue 15): each ends as indexed or quarantined with a reason naming the limit.
+
+Each input is made here, in the test's folder, the way an attacker or a
+broken exporter would make it, and goes through the real ingest. What is
+asserted: the item's end (indexed or quarantined), the reason when
+quarantined, and that nothing else in the batch is lost. Time and memory
+are measured in ``bench/``, never asserted here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import zipfile
+from pathlib import Path
+
+from sqlalchemy import select
+
+from loupe.case import Case
+from loupe.ingest.attachments import extract_text
+from loupe.ingest.mime import parse_message
+from loupe.ingest.pipeline import ingest
+from loupe.store import schema
+
+PLAIN = b"From: a@example.org\nTo: b@example.org\nSubject: fine\nMessage-ID: <fine@example.org>\n\nA fine message.\n"
+
+
+def _ingest(tmp_path: Path, files: dict[str, bytes], **settings: int) -> tuple[Case, dict[str, tuple[str, str]]]:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "fine.eml").write_bytes(PLAIN)
+    for name, data in files.items():
+        (inbox / name).write_bytes(data)
+    case = Case.open(tmp_path / "case", create=True)
+    if settings:
+        case = dataclasses.replace(case, settings=dataclasses.replace(case.settings, **settings))
+    ingest(case, [inbox], workers=1)
+    i = schema.items
+    with case.db.engine.connect() as conn:
+        rows = conn.execute(select(i.c.locator, i.c.status, i.c.reason)).all()
+    ends = {Path(locator.split("@")[0].split("!")[0]).name: (status, reason or "") for locator, status, reason in rows}
+    assert ends["fine.eml"][0] == "indexed"  # the batch goes on
+    return case, ends
+
+
+def test_ten_thousand_mime_parts(tmp_path: Path) -> None:
+    parts = [b"--b\nContent-Type: text/plain\n\npart %d\n" % n for n in range(10_000)]
+    data = (
+        b"From: a@example.org\nSubject: many\nContent-Type: multipart/mixed; boundary=b\n\n"
+        + b"".join(parts)
+        + b"--b--\n"
+    )
+    case, ends = _ingest(tmp_path, {"parts.eml": data})
+    assert ends["parts.eml"][0] == "indexed"
+    case.close()
+
+
+def test_a_ten_megabyte_header(tmp_path: Path) -> None:
+    data = b"From: a@example.org\nSubject: " + b"x" * 10_000_000 + b"\n\nbody under a huge header\n"
+    case, ends = _ingest(tmp_path, {"header.eml": data})
+    assert ends["header.eml"][0] in ("indexed", "quarantined")
+    if ends["header.eml"][0] == "quarantined":
+        assert "header" in ends["header.eml"][1]
+    case.close()
+
+
+def test_a_message_over_the_size_limit_is_quarantined_naming_the_limit(tmp_path: Path) -> None:
+    data = PLAIN.replace(b"fine@", b"big@") + b"x" * 3_000_000
+    case, ends = _ingest(tmp_path, {"big.eml": data}, max_message_bytes=1_000_000)
+    status, reason = ends["big.eml"]
+    assert status == "quarantined" and "exceeds the 1000000-byte limit" in reason
+    case.close()
+
+
+def test_mime_nested_ten_thousand_deep(tmp_path: Path) -> None:
+    depth = 10_000
+    head = [b"From: a@example.org\nSubject: deep\nMIME-Version: 1.0\n"]
+    for level in range(depth):
+        head.append(f'Content-Type: multipart/mixed; boundary="b{level}"\n\n--b{level}\n'.encode())
+    head.append(b"Content-Type: text/plain\n\nthe bottom\n")
+    head += [f"--b{level}--\n".encode() for level in reversed(range(depth))]
+    case, ends = _ingest(tmp_path, {"deep.eml": b"".join(head)})
+    assert ends["deep.eml"][0] == "indexed"
+    case.close()
+
+
+BILLION_LAUGHS = (
+    '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+    + "".join(f'<!ENTITY lol{n} "{("&lol" + (str(n - 1) if n > 1 else "") + ";") * 10}">' for n in range(1, 10))
+    + "]>"
+)
+
+
+OOXML = "http://schemas.openxmlformats.org"
+DOCX_TYPES = (
+    f'<?xml version="1.0"?><Types xmlns="{OOXML}/package/2006/content-types"><Override PartName="/word/document.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>'
+)
+DOCX_RELS = (
+    f'<?xml version="1.0"?><Relationships xmlns="{OOXML}/package/2006/relationships"><Relationship Id="r1" '
+    f'Type="{OOXML}/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>'
+)
+XLSX_BOOK = (
+    f'<workbook xmlns="{OOXML}/spreadsheetml/2006/main"><sheets><sheet name="&lol9;" sheetId="1"/></sheets></workbook>'
+)
+DOCX_BODY = (
+    f'<w:document xmlns:w="{OOXML}/wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>&lol9;</w:t></w:r></w:p>'
+    "</w:body></w:document>"
+)
+XLSX_TYPES = f'<?xml version="1.0"?><Types xmlns="{OOXML}/package/2006/content-types"/>'
+ODF = "urn:oasis:names:tc:opendocument:xmlns"
+ODT_CONTENT = (
+    f'<office:document-content xmlns:office="{ODF}:office:1.0" xmlns:text="{ODF}:text:1.0"><office:body>'
+    "<office:text><text:p>&lol9;</text:p></office:text></office:body></office:document-content>"
+)
+
+
+def _office(kind: str) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        if kind == "docx":
+            z.writestr("[Content_Types].xml", DOCX_TYPES)
+            z.writestr("_rels/.rels", DOCX_RELS)
+            z.writestr("word/document.xml", BILLION_LAUGHS + DOCX_BODY)
+        elif kind == "xlsx":
+            z.writestr(
+                "[Content_Types].xml", f'<?xml version="1.0"?><Types xmlns="{OOXML}/package/2006/content-types"/>'
+            )
+            z.writestr("xl/workbook.xml", BILLION_LAUGHS + XLSX_BOOK)
+        else:
+            z.writestr("mimetype", "application/vnd.oasis.opendocument.text")
+            z.writestr("content.xml", BILLION_LAUGHS + ODT_CONTENT)
+    return buffer.getvalue()
+
+
+def test_billion_laughs_inside_docx_xlsx_and_odt_is_refused_not_expanded() -> None:
+    for kind, mime in (
+        ("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+        ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        ("odt", "application/vnd.oasis.opendocument.text"),
+    ):
+        extracted = extract_text(_office(kind), mime, f"laughs.{kind}")
+        assert "lol" * 1000 not in extracted.text, kind  # 10^9 lols would be gigabytes
+        assert len(extracted.text) < 100_000, kind
+
+
+def test_an_attachment_name_with_separators_controls_and_five_thousand_characters() -> None:
+    """The name is kept as the message wrote it (evidence); where it becomes a file name, it is made safe."""
+    from loupe.web.routes.message import attachment_headers
+
+    name = "../../etc/" + "\x01\x1b[31m" + "n" * 5000 + ".txt"
+    data = (
+        b"From: a@example.org\nSubject: name\nContent-Type: multipart/mixed; boundary=b\n\n--b\n"
+        b"Content-Type: text/plain\n\nbody\n--b\nContent-Type: text/plain\n"
+        b'Content-Disposition: attachment; filename="' + name.encode("latin-1") + b'"\n\nattached\n--b--\n'
+    )
+    parsed = parse_message(data)
+    (attachment,) = parsed.attachments
+    assert "../../etc/" in attachment.filename and len(attachment.filename) > 5000
+    disposition = attachment_headers(attachment.filename)["Content-Disposition"]
+    plain = disposition.split('filename="')[1].split('"')[0]
+    encoded = disposition.split("filename*=UTF-8''")[1]
+    for shown in (plain, encoded):
+        assert "/" not in shown and "\\" not in shown
+        assert not any(ord(c) < 32 for c in shown)
+    assert len(plain) <= 200 and plain.endswith(".txt")
+
+
+def test_a_zip_slip_member_is_read_not_written(tmp_path: Path) -> None:
+    """Archive members are read in memory, never extracted to disk: a "../" name writes nothing outside."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        z.writestr("../../escaped.eml", PLAIN.replace(b"fine@", b"slip@"))
+        z.writestr("/abs/escaped2.eml", PLAIN.replace(b"fine@", b"slip2@"))
+    case, _ = _ingest(tmp_path, {"slip.zip": buffer.getvalue()})
+    assert not list(tmp_path.parent.glob("escaped*")) and not Path("/abs").exists()
+    with case.db.engine.connect() as conn:
+        statuses = dict(conn.execute(select(schema.items.c.locator, schema.items.c.status)).all())
+    members = {locator: status for locator, status in statuses.items() if "slip.zip" in locator}
+    assert len(members) >= 2 and all(status == "indexed" for status in members.values()), members
+    case.close()
