@@ -4,11 +4,18 @@ A run is killed several times at different depths (by watching the items
 ledger grow), then finished; the case must equal one clean run: the same
 status counts, the same message ids, the same item ledger, and one index
 document per message (index writes are upserts, so none is doubled).
+
+Then twenty runs, each killed once at a point drawn at random (``KILL_SEED``,
+printed with every failure): a ledger depth and a delay after it, so kills
+land between batches, inside them, and in the whole-case and meaning phases
+at the end. Each is resumed and compared with the clean run, and
+``loupe verify`` must find it intact.
 """
 
 from __future__ import annotations
 
 import os
+import random
 import signal
 import sqlite3
 import subprocess
@@ -46,8 +53,8 @@ def _items_in(db: Path) -> int:
         return 0  # tables not created yet
 
 
-def _kill_when(case_dir: Path, archive: Path, threshold: int) -> None:
-    """Start an ingest and SIGKILL it once the ledger holds ``threshold`` items."""
+def _kill_when(case_dir: Path, archive: Path, threshold: int, delay: float = 0.0) -> None:
+    """Start an ingest and SIGKILL it ``delay`` seconds after the ledger holds ``threshold`` items."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "loupe", "ingest", str(archive), "--case", str(case_dir), "--quiet", "--workers", "2"],
@@ -59,6 +66,8 @@ def _kill_when(case_dir: Path, archive: Path, threshold: int) -> None:
     try:
         while proc.poll() is None and _items_in(case_dir / "case.db") < threshold:
             time.sleep(0.02)
+        if delay:
+            time.sleep(delay)
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)  # the workers too, as kill -9 of a session would
@@ -101,3 +110,39 @@ def test_sigkill_at_several_points_then_resume_equals_clean_run(tmp_path: Path) 
     assert resumed.db.status_counts() == clean_counts
     assert resumed.index.count() == clean_counts.messages
     resumed.close()
+
+
+#: The seed of the twenty kill points; change it to draw others (each failure prints it).
+KILL_SEED = 20261206
+KILL_POINTS = 20
+
+
+def test_sigkill_at_twenty_random_points_each_resumed_equals_clean_run(tmp_path: Path) -> None:
+    from loupe.verify import verify
+
+    generate_demo(tmp_path / "demo", n_messages=600)
+    archive = tmp_path / "demo" / "archive"
+    clean = Case.open(tmp_path / "clean", create=True)
+    ingest(clean, [archive], workers=1)
+    clean_counts, clean_ids, clean_ledger = clean.db.status_counts(), clean.db.message_ids(), _ledger(clean)
+    clean.close()
+    rng = random.Random(KILL_SEED)
+    points = sorted((rng.randrange(clean_counts.items + 1), round(rng.uniform(0, 0.5), 2)) for _ in range(KILL_POINTS))
+    print(f"kill seed {KILL_SEED}: (ledger items, delay s) = {points}")
+    for number, (threshold, delay) in enumerate(points):
+        where = f"kill {number} of seed {KILL_SEED} at {threshold} items + {delay} s"
+        case_dir = tmp_path / f"killed-{number}"
+        case_dir.mkdir()
+        (case_dir / "case.toml").write_text("[ingest]\nbatch_size = 50\n")
+        _kill_when(case_dir, archive, threshold, delay)
+        resumed = Case.open(case_dir, create=True)
+        try:
+            ingest(resumed, [archive], workers=1)
+            assert resumed.db.status_counts() == clean_counts, where
+            assert resumed.db.message_ids() == clean_ids, where
+            assert _ledger(resumed) == clean_ledger, where
+            assert resumed.index.count() == clean_counts.messages, where
+            result = verify(resumed)
+            assert result.ok, (where, [p.line() for p in result.problems])
+        finally:
+            resumed.close()
