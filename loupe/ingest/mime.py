@@ -144,7 +144,7 @@ class _Walker:
                 text=extracted.text,
                 text_error=extracted.error,
                 inline=disposition == "inline" or (disposition is None and not filename),
-                content_id=(part.get("Content-ID") or "").strip().strip("<>"),
+                content_id=str(part.get("Content-ID") or "").strip().strip("<>"),  # a Header object when not ASCII
             )
         )
 
