@@ -179,3 +179,33 @@ def test_a_zip_slip_member_is_read_not_written(tmp_path: Path) -> None:
     members = {locator: status for locator, status in statuses.items() if "slip.zip" in locator}
     assert len(members) >= 2 and all(status == "indexed" for status in members.values()), members
     case.close()
+
+
+def test_a_message_over_the_limit_inside_an_mbox_is_not_collected_whole() -> None:
+    """The mbox reader stops collecting at the limit (``bench/big_message_bench.py`` measures 1 GiB)."""
+    from loupe.ingest.mbox import TooLarge, iter_mbox
+
+    big = b"From: b@example.org\nSubject: huge\n\n" + b"a line of the huge message\n" * 40_000
+    mbox = (
+        b"From a@x Mon Jan  1 00:00:00 2010\n" + PLAIN + b"\nFrom b@x Mon Jan  1 00:00:00 2010\n" + big
+        + b"\nFrom c@x Mon Jan  1 00:00:00 2010\n" + PLAIN.replace(b"fine@", b"third@")
+    )  # fmt: skip
+    items = list(iter_mbox(io.BytesIO(mbox), limit=100_000))
+    assert [type(data) is TooLarge for _, data in items] == [False, True, False]
+    too_large = items[1][1]
+    assert isinstance(too_large, TooLarge) and len(too_large) == 0 and too_large.size == len(big)
+    assert items[2][1] == PLAIN.replace(b"fine@", b"third@")
+
+
+def test_a_message_over_the_limit_inside_an_mbox_is_quarantined_naming_it(tmp_path: Path) -> None:
+    big = b"From: b@example.org\nSubject: huge\n\n" + b"a line of the huge message\n" * 80_000
+    first = PLAIN.replace(b"fine@", b"first@").replace(b"A fine", b"The first")
+    mbox = b"From a@x Mon Jan  1 00:00:00 2010\n" + first + b"\nFrom b@x Mon Jan  1 00:00:00 2010\n" + big
+    case, _ = _ingest(tmp_path, {"box.mbox": mbox}, max_message_bytes=1_000_000)
+    i = schema.items
+    with case.db.engine.connect() as conn:
+        rows = conn.execute(select(i.c.locator, i.c.status, i.c.reason).where(i.c.locator.like("%box.mbox%"))).all()
+    assert sorted(status for _, status, _ in rows) == ["indexed", "quarantined"]
+    (reason,) = [reason for _, status, reason in rows if status == "quarantined"]
+    assert reason == f"message of {len(big)} bytes exceeds the 1000000-byte limit"
+    case.close()

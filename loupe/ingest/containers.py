@@ -25,7 +25,7 @@ from typing import BinaryIO
 
 from loupe.ingest.archives import ArchiveLimits, ArchiveProblem, iter_archive, sniff_archive
 from loupe.ingest.emlx import sniff_emlx
-from loupe.ingest.mbox import iter_mbox, sniff_mbox
+from loupe.ingest.mbox import TooLarge, iter_mbox, sniff_mbox
 from loupe.ingest.outlook import OutlookError, sniff_msg, sniff_pst
 from loupe.ingest.pst import iter_pst
 from loupe.ingest.rfc822 import sniff_rfc822
@@ -148,10 +148,11 @@ def _pst_items(path: Path, locator: str) -> Iterator[Item]:
 
 def _read_mbox(source: Source, ctx: WalkContext) -> Iterator[Item]:
     with source.open() as handle:
-        for offset, data in iter_mbox(handle):
+        for offset, data in iter_mbox(handle, limit=ctx.max_message_bytes):
             locator = f"{source.locator}{OFFSET_SEP}{offset}"
-            if len(data) > ctx.max_message_bytes:
-                yield BadItem(locator, f"message of {len(data)} bytes exceeds the {ctx.max_message_bytes}-byte limit")
+            size = data.size if isinstance(data, TooLarge) else len(data)
+            if size > ctx.max_message_bytes:
+                yield BadItem(locator, f"message of {size} bytes exceeds the {ctx.max_message_bytes}-byte limit")
             else:
                 yield RawItem(locator, data)
 

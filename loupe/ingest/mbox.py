@@ -217,7 +217,13 @@ class _Lines:
             f.seek(save)
 
 
-def iter_mbox(f: BinaryIO) -> Iterator[tuple[int, bytes]]:
+class TooLarge(bytes):
+    """A message past ``iter_mbox``'s ``limit``: no bytes (none were kept), and in ``size`` how many it had."""
+
+    size: int
+
+
+def iter_mbox(f: BinaryIO, limit: int | None = None) -> Iterator[tuple[int, bytes]]:
     """Yield ``(offset, message bytes)`` for each message of an mbox, streaming.
 
     ``offset`` is the byte offset of the message's ``From `` separator line in
@@ -231,6 +237,10 @@ def iter_mbox(f: BinaryIO) -> Iterator[tuple[int, bytes]]:
     Non-blank bytes before the first separator are yielded at offset 0, so a
     damaged head of file is kept for quarantine instead of being dropped.  A
     file with no separator at all comes back whole as that one item.
+
+    ``limit``: a message longer than this is not collected past it (a 1 GiB
+    message would otherwise cost its size in memory, twice): it comes back
+    as an empty ``TooLarge`` whose ``size`` is the message's.
     """
     r = _Lines(f)
     start = r.pos
@@ -242,8 +252,25 @@ def iter_mbox(f: BinaryIO) -> Iterator[tuple[int, bytes]]:
     content_length: int | None = None
     forced_sep_at = -1  # offset of a separator vouched for by Content-Length
     cl_end: int | None = None  # message length fixed by a trusted Content-Length
+    overflow = 0  # bytes of the current message not collected, past ``limit``
+    tail = b""  # the last bytes not collected: their line ending may be the separator's
+
+    def add(piece: bytes) -> None:
+        nonlocal overflow, tail
+        if limit is not None and (overflow or len(buf) + len(piece) > limit):
+            overflow += len(buf) + len(piece)  # what was collected counts, and goes: nothing of it is kept
+            buf.clear()
+            tail = piece[-2:]
+        else:
+            buf.extend(piece)
 
     def finish(before_separator: bool) -> Iterator[tuple[int, bytes]]:
+        if overflow:
+            too_large = TooLarge()
+            eol = 2 if tail.endswith(b"\r\n") else 1 if tail.endswith(b"\n") else 0
+            too_large.size = overflow - (eol if before_separator else 0)
+            yield (start if cur_off is None else cur_off), too_large
+            return
         if cl_end is not None:
             data = buf[:cl_end]
         else:
@@ -276,6 +303,7 @@ def iter_mbox(f: BinaryIO) -> Iterator[tuple[int, bytes]]:
                 yield from finish(before_separator=True)
                 cur_off = off + lead
                 buf = bytearray()
+                overflow = 0
                 in_headers = True
                 content_length = None
                 cl_end = None
@@ -284,9 +312,10 @@ def iter_mbox(f: BinaryIO) -> Iterator[tuple[int, bytes]]:
             if in_headers:
                 if _is_eol(piece):
                     in_headers = False
-                    buf += piece
+                    add(piece)
                     prev_blank = True
-                    if content_length is not None and r.content_length_lands(r.pos + content_length):
+                    trusted = content_length is not None and (limit is None or content_length <= limit)
+                    if trusted and content_length is not None and r.content_length_lands(r.pos + content_length):
                         body = r.read_exact(content_length)
                         buf += body
                         cl_end = len(buf)
@@ -301,7 +330,7 @@ def iter_mbox(f: BinaryIO) -> Iterator[tuple[int, bytes]]:
                     m = _CONTENT_LENGTH_RE.match(piece)
                     if m:
                         content_length = int(m.group(1))
-        buf += piece
+        add(piece)
         prev_blank = line_start and _is_eol(piece)
 
     yield from finish(before_separator=False)
