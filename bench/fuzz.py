@@ -44,7 +44,7 @@ def main() -> None:
     crashes: list[str] = []
     started = time.monotonic()
     kept: list[bytes] = []
-    for number in range(args.inputs):
+    for number in range(args.inputs):  # loupe.fuzzing.replay makes input NUMBER again
         data = mutate(rng, rng.choice(originals))
         if len(kept) < args.ingest:
             kept.append(data)

@@ -149,3 +149,13 @@ def seeds(corpora: Path, limit: int = 400) -> list[bytes]:
     files = [p for p in corpora.rglob("*") if p.is_file() and p.suffix.lower() not in (".md", ".json", ".pst", ".msg")]
     files = [p for p in files if p.stat().st_size < 200_000 and not p.name.endswith((".zip", ".tar", ".gz", ".7z"))]
     return [p.read_bytes() for p in sorted(files, key=lambda p: (p.stat().st_size, str(p)))[:limit]]
+
+
+def replay(corpora: Path, seed: int, number: int) -> bytes:
+    """Input ``number`` of ``bench/fuzz.py --seed SEED``, made again (to turn a crash into a test)."""
+    rng = random.Random(seed)
+    originals = seeds(corpora)
+    data = b""
+    for _ in range(number + 1):
+        data = mutate(rng, rng.choice(originals))
+    return data

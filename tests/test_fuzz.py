@@ -12,7 +12,7 @@ import random
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from loupe.fuzzing import check_message, check_query, mutate, random_query, seeds
+from loupe.fuzzing import check_message, check_query, mutate, random_query, replay, seeds
 from loupe.ingest.mime import parse_message
 from tests.conftest import CORPORA
 
@@ -50,3 +50,11 @@ def test_a_content_id_with_raw_non_ascii_bytes() -> None:
     parsed = parse_message(data)
     assert parsed.body_text.strip() == "body"
     assert len(parsed.attachments) == 1
+
+
+def test_a_delivery_report_whose_header_holds_an_embedded_header() -> None:
+    """Found by ``bench/fuzz.py --seed 1`` (input 21,980, a damaged bounce from the notmuch corpus):
+    the email package refused to write the report's part back to bytes."""
+    data = replay(CORPORA, 1, 21_980)
+    assert b"multipart/report" in data
+    assert check_message(data) == "parsed"

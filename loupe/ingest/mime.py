@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import email
 import hashlib
-from email import policy
+from email import errors, policy
 from email.generator import BytesGenerator
 from email.message import Message
 from email.parser import BytesHeaderParser
@@ -189,8 +189,17 @@ class _Walker:
 
 
 def _flatten(message: Message) -> bytes:
+    """A message part as bytes again. The email package refuses to write a header whose value holds
+    a line break followed by something header-like (a damaged delivery report, found by
+    ``bench/fuzz.py``); such a part is written out by hand, each header as it was read."""
     buffer = BytesIO()
-    BytesGenerator(buffer, mangle_from_=False, policy=policy.compat32).flatten(message)
+    try:
+        BytesGenerator(buffer, mangle_from_=False, policy=policy.compat32).flatten(message)
+    except (errors.HeaderParseError, ValueError, UnicodeError):
+        head = b"".join(f"{name}: {value}\n".encode("utf-8", "surrogateescape") for name, value in message.items())
+        payload = message.get_payload(decode=False)
+        body = payload if isinstance(payload, str) else ""
+        return head + b"\n" + body.encode("utf-8", "surrogateescape")
     return buffer.getvalue()
 
 
