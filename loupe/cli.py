@@ -7,6 +7,7 @@ and exit status 1; ``--debug`` shows the traceback instead.
 
 from __future__ import annotations
 
+import errno
 import json
 import sys
 from collections.abc import Callable
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from sqlalchemy.exc import OperationalError as SQLAlchemyOperationalError
 
 from loupe.case import Case
 from loupe.config import default_case_dir
@@ -452,6 +454,13 @@ def _register_commands() -> None:
 _register_commands()
 
 
+def _disk_full(exc: BaseException) -> bool:
+    """ENOSPC from a write of our own, or SQLite's "database or disk is full" (through SQLAlchemy)."""
+    if isinstance(exc, OSError):
+        return exc.errno == errno.ENOSPC
+    return "disk is full" in str(exc) or "No space left" in str(exc)
+
+
 def main() -> None:
     """Entry point: one line on stderr for expected errors, never a traceback."""
     debug = "--debug" in sys.argv[1:]
@@ -473,6 +482,15 @@ def main() -> None:
     except BrokenPipeError:
         sys.stderr.close()  # `loupe search ... | head` ends quietly
         sys.exit(0)
+    except (OSError, SQLAlchemyOperationalError) as exc:
+        if debug or not _disk_full(exc):
+            raise
+        click.echo(
+            "loupe: the disk is full; free some space, then run the same command again: "
+            "it resumes where it stopped and nothing written so far is lost",
+            err=True,
+        )
+        sys.exit(1)
     except KeyboardInterrupt:
         click.echo("interrupted; run the same command again to resume", err=True)
         sys.exit(130)
