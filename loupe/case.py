@@ -87,6 +87,13 @@ class Case:
             )
         return self._index
 
+    def forget_index(self) -> None:
+        """Close the full-text index if it is open (committing what its writer holds); the next use opens
+        the folder again: ``loupe rebuild`` moves the old one aside in between."""
+        if self._index is not None:
+            self._index.close()
+            self._index = None
+
     @classmethod
     def open(cls, root: Path, *, create: bool = False, db_url: str | None = None) -> Case:
         if not (root / "case.db").exists() and db_url is None:
@@ -373,8 +380,7 @@ class Case:
         return split_reply(self.parsed(message_id, attachment_text=False).body_text).new.strip()
 
     def close(self) -> None:
-        if self._index is not None:
-            self._index.close()
+        self.forget_index()
         self.blobs.close()
         self.db.close()
 

@@ -23,9 +23,9 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import delete, select
 
 from loupe.ingest.pipeline import DERIVED_TABLES, derived_rows, message_key
-from loupe.ingest.worker import TextRules, process_item
+from loupe.ingest.worker import TextRules, kind_of, process_item
 from loupe.lock import writing
-from loupe.model import ItemKind, RawItem
+from loupe.model import RawItem
 from loupe.sources.codes import ORDINARY_TOKENS
 from loupe.store import schema
 from loupe.store.compression import BlobCompressor
@@ -82,8 +82,7 @@ def _rebuild_index(case: Case, summary: RebuildSummary, on_progress: Progress | 
         ).all()
     case.passage_index.reset()
     root = case.root / "index"
-    if case._index is not None:
-        case._index = None
+    case.forget_index()
     if root.exists():
         aside = case.root / f"index.damaged-{datetime.now(UTC):%Y%m%dT%H%M%S}"
         shutil.move(str(root), aside)
@@ -100,7 +99,7 @@ def _rebuild_index(case: Case, summary: RebuildSummary, on_progress: Progress | 
             assert summary.unreadable is not None
             summary.unreadable.append(message)
             continue
-        item = RawItem(locator, data, _kind_of(data), None)
+        item = RawItem(locator, data, kind_of(data), None)
         outcome = next(
             (o for o in process_item(item, compressor, settings.extract_limits, rules)
              if o.message is not None and message_key(o.message) == message),
@@ -132,10 +131,3 @@ def _flush(case: Case, docs: list[dict[str, Any]], extra: dict[str, list[dict[st
     docs.clear()
     for rows in extra.values():
         rows.clear()
-
-
-def _kind_of(data: bytes) -> ItemKind:
-    from loupe.ingest.emlx import sniff_emlx
-    from loupe.ingest.outlook import sniff_msg
-
-    return ItemKind.MSG if sniff_msg(data[:8]) else ItemKind.EMLX if sniff_emlx(data[:1024]) else ItemKind.RFC822

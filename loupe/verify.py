@@ -22,7 +22,6 @@ The result and its date are recorded in the case (``verifications``), which
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -30,10 +29,10 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import tantivy
-import zstandard
 from sqlalchemy import insert, select
 
 from loupe.store import schema
+from loupe.store.blobs import BlobDamage
 
 if TYPE_CHECKING:
     from loupe.case import Case
@@ -105,7 +104,6 @@ def _blob_rows(case: Case) -> Iterator[Any]:
 
 
 def _blobs(case: Case, result: Verification, on_progress: Progress | None) -> None:
-    packs = case.blobs.root / "packs"
     handles: dict[int, Any] = {}
     checked = 0
     try:
@@ -113,28 +111,17 @@ def _blobs(case: Case, result: Verification, on_progress: Progress | None) -> No
             checked += 1
             if on_progress is not None and checked % 1000 == 0:
                 on_progress("blobs", checked)
-            path = packs / f"{row.pack:06d}.pack"
+            path = case.blobs.pack_path(row.pack)
             if row.pack not in handles:
                 handles[row.pack] = path.open("rb") if path.exists() else None
             pack = handles[row.pack]
             if pack is None:
                 result.problems.append(Problem("blobs", row.sha256, f"its pack {path.name} is missing"))
                 continue
-            pack.seek(row.offset)
-            frame = pack.read(row.length)
-            if len(frame) != row.length:
-                what = f"cut short: {len(frame)} of {row.length} bytes at {path.name}@{row.offset}"
-                result.problems.append(Problem("blobs", row.sha256, what))
-                continue
             try:
-                data = case.blobs._decompressor(row.dictionary).decompress(frame, max_output_size=max(row.size, 1))
-            except (zstandard.ZstdError, OSError) as exc:
-                what = f"its compressed bytes are damaged ({path.name}@{row.offset}: {exc})"
-                result.problems.append(Problem("blobs", row.sha256, what))
-                continue
-            if hashlib.sha256(data).hexdigest() != row.sha256:
-                what = f"its bytes no longer match their SHA-256 ({path.name}@{row.offset})"
-                result.problems.append(Problem("blobs", row.sha256, what))
+                case.blobs.read_frame(row, pack)
+            except (BlobDamage, OSError) as damage:
+                result.problems.append(Problem("blobs", row.sha256, f"{damage} ({path.name}@{row.offset})"))
     finally:
         for handle in handles.values():
             if handle is not None:

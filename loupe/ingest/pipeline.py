@@ -226,18 +226,7 @@ class _BatchWriter:
         existing = self.case.db.existing_messages(message_key(o.message) for o in outcomes if o.message is not None)
         by_locator: dict[str, str] = {}  # item locator -> message id, for linking children
         items, messages, addresses, attachments, docs = [], [], [], [], []
-        extra: dict[str, list[dict[str, Any]]] = {
-            "thread_indexes": [],
-            "near_signatures": [],
-            "quoted_blocks": [],
-            "signature_keys": [],
-            "insights": [],
-            "code_mentions": [],
-            "glossary_pairs": [],
-            "entity_names": [],
-            "passages": [],
-            "meaning_messages": [],
-        }
+        extra: TableRows = {table: [] for table in DERIVED_TABLES}
         for outcome in outcomes:
             row = {
                 "locator": outcome.locator,

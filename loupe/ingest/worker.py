@@ -198,6 +198,11 @@ def _compressor(dictionary: bytes | None) -> BlobCompressor:
     return _COMPRESSORS[dictionary]
 
 
+def kind_of(data: bytes) -> ItemKind:
+    """How a stored original is to be read, recognised by its content as ingest first did."""
+    return ItemKind.MSG if sniff_msg(data[:8]) else ItemKind.EMLX if sniff_emlx(data[:1024]) else ItemKind.RFC822
+
+
 def as_rfc822(data: bytes, kind: ItemKind | None = None) -> bytes:
     """The Internet-message form of an original, for the MIME parser.
 
@@ -205,7 +210,7 @@ def as_rfc822(data: bytes, kind: ItemKind | None = None) -> bytes:
     show``, snippets) recognises it by content, as ingest first did.
     """
     if kind is None:
-        kind = ItemKind.MSG if sniff_msg(data[:8]) else ItemKind.EMLX if sniff_emlx(data[:1024]) else ItemKind.RFC822
+        kind = kind_of(data)
     if kind == ItemKind.MSG:
         return msg_to_rfc822(data)
     if kind == ItemKind.EMLX:

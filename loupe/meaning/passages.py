@@ -33,7 +33,6 @@ MAX_CHARS = 20_000
 
 #: A sentence: up to its final mark (kept) and the spaces after it; a paragraph break also ends one.
 _SENTENCE = re.compile(r"\S.*?(?:[.!?]+[\"')\]]*(?=\s)|(?=\n[^\S\n]*\n)|$)", re.DOTALL)
-_PARAGRAPH = re.compile(r"\n[^\S\n]*\n")
 #: A signature delimiter ("-- ", "--", "__"): what follows is the sender's card, not what they said.
 _SIGNATURE = re.compile(r"^(?:--|__+)\s*$")
 #: A word of prose: letters (any script), with an apostrophe or hyphen inside and punctuation after.

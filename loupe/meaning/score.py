@@ -34,7 +34,7 @@ from loupe.folding import fold
 from loupe.meaning.model import Vectors, embed
 from loupe.meaning.passages import Passage, window_passages
 from loupe.meaning.stance import Stance, sentences, stance
-from loupe.quotes.corroborate import _STEMS, _WORDS, Claim, best_passage, window_support
+from loupe.quotes.corroborate import Claim, best_passage, window_support, word_stems
 
 #: Cosine from which a window naming what the claim names says the claim.
 MEANING_SUPPORT = 0.40
@@ -145,8 +145,7 @@ def residual_meaning(claim: ClaimReading, text: str) -> float | None:
     else about the same place ("the wires have 22 dead in Monterrey"). None
     when either side has nothing left (the text holds all the claim's words:
     the words reading judges it)."""
-    claim_words = list(zip(_WORDS.analyze(claim.text), _STEMS.analyze(claim.text), strict=True))
-    text_words = list(zip(_WORDS.analyze(text), _STEMS.analyze(text), strict=True))
+    claim_words, text_words = word_stems(claim.text), word_stems(text)
     in_claim, in_text = {s for _, s in claim_words}, {s for _, s in text_words}
     claim_rest = [w for w, s in claim_words if s not in in_text]
     text_rest = [w for w, s in text_words if s not in in_claim]

@@ -71,6 +71,11 @@ def index_words(text: str) -> list[str]:
     return sorted(set(_WORDS.analyze(text)))
 
 
+def word_stems(text: str) -> list[tuple[str, str]]:
+    """A text's content words (folded, stop words out) each with its English stem, in order."""
+    return list(zip(_WORDS.analyze(text), _STEMS.analyze(text), strict=True))
+
+
 def stems(text: str) -> list[str]:
     """A text's content words by English stem, stop words out, as claims and passages are compared."""
     return list(_STEMS.analyze(text))
@@ -92,7 +97,7 @@ class Claim:
     @classmethod
     def weighed(cls, text: str, doc_freq: Any, total: int) -> Claim:
         weights: dict[str, float] = {}
-        for word, stem in zip(_WORDS.analyze(text), _STEMS.analyze(text), strict=True):
+        for word, stem in word_stems(text):
             df = int(doc_freq(word))
             # a word no message holds is the asker's wording, not evidence: it weighs nothing
             weight = math.log(1 + total / df) if df else 0.0

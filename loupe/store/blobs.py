@@ -22,7 +22,7 @@ import hashlib
 import os
 from collections.abc import Iterable
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import zstandard
 from sqlalchemy import insert, select
@@ -137,15 +137,28 @@ class BlobStore:
             row = conn.execute(select(schema.blobs).where(schema.blobs.c.sha256 == sha256)).first()
         if row is None:
             raise NotFound("blob", sha256)
-        with (self.root / "packs" / f"{row.pack:06d}.pack").open("rb") as pack:
-            pack.seek(row.offset)
-            frame = pack.read(row.length)
+        with self.pack_path(row.pack).open("rb") as pack:
+            try:
+                return self.read_frame(row, pack)
+            except BlobDamage as damage:
+                raise NotFound(f"intact blob ({damage})", sha256) from None
+
+    def pack_path(self, number: int) -> Path:
+        return self.root / "packs" / f"{number:06d}.pack"
+
+    def read_frame(self, row: Any, pack: BinaryIO) -> bytes:
+        """The original bytes of a ``blobs`` row, read from its open pack and checked against their
+        SHA-256; raises ``BlobDamage`` saying what is wrong (``get`` and ``loupe verify`` both read so)."""
+        pack.seek(row.offset)
+        frame = pack.read(row.length)
+        if len(frame) != row.length:
+            raise BlobDamage(f"its compressed bytes are cut short: {len(frame)} of {row.length}")
         try:
             data = self._decompressor(row.dictionary).decompress(frame, max_output_size=max(row.size, 1))
         except zstandard.ZstdError:
-            raise NotFound("intact blob (its compressed bytes are damaged)", sha256) from None
-        if hashlib.sha256(data).hexdigest() != sha256:
-            raise NotFound("intact blob (its bytes no longer match their SHA-256)", sha256)
+            raise BlobDamage("its compressed bytes are damaged") from None
+        if hashlib.sha256(data).hexdigest() != row.sha256:
+            raise BlobDamage("its bytes no longer match their SHA-256")
         return data
 
     def exists(self, sha256: str) -> bool:
@@ -159,6 +172,10 @@ class BlobStore:
             else:
                 self._decompressors[dict_id] = zstandard.ZstdDecompressor()
         return self._decompressors[dict_id]
+
+
+class BlobDamage(ValueError):
+    """A stored original that cannot be given back as received: the reason is the message."""
 
 
 def _fsync(path: Path) -> None:
