@@ -17,6 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from results import publish
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 LINE = b"All work and no play makes a very long message indeed, line after line after line.\n"
@@ -64,11 +66,7 @@ def main() -> None:
             seconds, peak, ended = measured(path, Path(scratch) / f"case-{int(mbox)}")
             lines.append(f"| {form} | {seconds:.1f} | {peak:,} | {ended} |")
             path.unlink()
-    text = "\n".join(lines) + "\n"
-    print(text)
-    if args.write:
-        with (HERE / "RESULTS.md").open("a", encoding="utf-8") as out:
-            out.write("\n" + text)
+    publish(lines, args.write)
 
 
 if __name__ == "__main__":

@@ -23,6 +23,8 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(REPO))
 
+from results import publish  # noqa: E402
+
 from loupe.case import Case  # noqa: E402
 from loupe.demo.generator import generate_demo  # noqa: E402
 from loupe.ingest.pipeline import ingest  # noqa: E402
@@ -108,11 +110,7 @@ def main() -> None:
         lines = [f"### Corroboration by words and by meaning, scored, {time.strftime('%Y-%m-%d')}", "",
                  "Command: `python bench/corroboration_eval.py`", ""]  # fmt: skip
         lines += [*real_lines(work), "", *demo_lines(work)]
-    text = "\n".join(lines) + "\n"
-    print(text)
-    if args.write:
-        with (HERE / "RESULTS.md").open("a", encoding="utf-8") as out:
-            out.write("\n" + text)
+    publish(lines, args.write)
 
 
 if __name__ == "__main__":

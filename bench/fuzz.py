@@ -23,6 +23,8 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(REPO))
 
+from results import publish  # noqa: E402
+
 from loupe.case import Case  # noqa: E402
 from loupe.fuzzing import check_message, check_query, mutate, random_query, seeds  # noqa: E402
 from loupe.ingest.pipeline import ingest  # noqa: E402
@@ -85,11 +87,7 @@ def main() -> None:
         f"- crashes: {len(crashes)}; whole run {seconds:,.0f} s",
     ]
     lines += [f"  - {c.splitlines()[0]} {c.splitlines()[-1]}" for c in crashes[:20]]
-    text = "\n".join(lines) + "\n"
-    print(text)
-    if args.write:
-        with (HERE / "RESULTS.md").open("a", encoding="utf-8") as out:
-            out.write("\n" + text)
+    publish(lines, args.write)
     if crashes:
         sys.exit(1)
 

@@ -39,6 +39,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(REPO))
 
 from ingest_bench import make_archive  # noqa: E402
+from results import publish  # noqa: E402
 
 from loupe.case import Case  # noqa: E402
 from loupe.meaning.build import message_passages, refresh  # noqa: E402
@@ -172,11 +173,7 @@ def main() -> None:
         lines.append(f"| {label}, {len(CLAIMS)} claims x {REPEAT} | {1000 * statistics.median(times):.0f} ms | "
                      f"{1000 * p(times, 0.95):.0f} ms |")  # fmt: skip
     case.close()
-    text = "\n".join(lines) + "\n"
-    print(text)
-    if args.write:
-        with (HERE / "RESULTS.md").open("a", encoding="utf-8") as out:
-            out.write("\n" + text)
+    publish(lines, args.write)
 
 
 if __name__ == "__main__":

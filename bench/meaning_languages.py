@@ -21,6 +21,8 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(REPO))
 
+from results import publish  # noqa: E402
+
 from loupe.meaning.model import embed  # noqa: E402
 from loupe.meaning.score import MEANING_SUPPORT, RESIDUAL_SUPPORT, ClaimReading, residual_meaning  # noqa: E402
 from loupe.quotes.corroborate import Claim  # noqa: E402
@@ -62,11 +64,7 @@ def main() -> None:
             f"{sum(r[0] > r[1] for r in rows)}/{n} | {sum(r[2] for r in rows) / n:.2f} / "
             f"{sum(r[3] for r in rows) / n:.2f} | {sum(r[2] > r[3] for r in rows)}/{n} | {passing}/{n} | {others}/{n} |"
         )
-    text = "\n".join(lines) + "\n"
-    print(text)
-    if args.write:
-        with (HERE / "RESULTS.md").open("a", encoding="utf-8") as out:
-            out.write("\n" + text)
+    publish(lines, args.write)
 
 
 if __name__ == "__main__":
