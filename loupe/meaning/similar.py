@@ -40,8 +40,10 @@ class SamePoint:
         return {"message": self.message, "cosine": round(self.cosine, 3), "passage": self.passage, "ours": self.ours}
 
 
-def says_the_same(case: Case, message: str, limit: int = 10) -> list[SamePoint]:
-    """Up to ``limit`` other messages making one of this message's points, closest first."""
+def says_the_same(case: Case, message: str, limit: int = 10, body: str | None = None) -> list[SamePoint]:
+    """Up to ``limit`` other messages making one of this message's points, closest first.
+
+    ``body``: the message's body when the caller has parsed it already (the message page has)."""
     store = case.db.meaning
     mine = store.of_messages([message]).get(message)
     if mine is None:
@@ -56,7 +58,8 @@ def says_the_same(case: Case, message: str, limit: int = 10) -> list[SamePoint]:
             if cosine >= SAME_POINT and cosine > best.get(passage, (0.0, 0))[0]:
                 best[passage] = (cosine, position)
     stored = store.passages(best)
-    body = case.parsed(message, attachment_text=False).body_text
+    if body is None:
+        body = case.parsed(message, attachment_text=False).body_text
     by_message: dict[str, SamePoint] = {}
     bodies: dict[str, str] = {}
     for passage, (cosine, position) in sorted(best.items(), key=lambda item: -item[1][0]):

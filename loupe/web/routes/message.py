@@ -56,7 +56,8 @@ def message_data(case: Case, key: str) -> dict[str, Any]:
         row["text_preview"] = text[:PREVIEW_CHARS]
     view["notes"] = case.db.notes.of(mid)
     view["has_html"] = bool(_html(case, mid))
-    view["same_point"] = [point.as_dict() for point in says_the_same(case, mid, limit=SAME_POINT_SHOWN)]
+    same = says_the_same(case, mid, limit=SAME_POINT_SHOWN, body=parsed.body_text)
+    view["same_point"] = [point.as_dict() for point in same]
     relatives = [*view["near_duplicates"], *view["children"], *([view["parent"]] if view["parent"] else [])]
     relatives += [point["message"] for point in view["same_point"]]
     view["related"] = {k: _summary(v) for k, v in case.db.summaries(relatives).items()}
