@@ -206,6 +206,15 @@ def verify(case_dir: Path | None, as_json: bool) -> None:
         raise SystemExit(1)
 
 
+def echo_fingerprint(fingerprint: str, folder: Path) -> None:
+    """The pack's fingerprint, and what to do with it (``loupe.evidence.pack``)."""
+    click.echo(f"fingerprint: {fingerprint}")
+    click.echo(
+        "Keep the fingerprint apart from the pack (your notes, an email to your editor); "
+        f"`loupe verify-pack {folder} --expect {fingerprint}` then shows nothing in it changed."
+    )
+
+
 @cli.command()
 @case_option
 @click.option("--json", "as_json", is_flag=True, help="JSON Lines.")
@@ -321,6 +330,14 @@ def show(message: str, case_dir: Path | None, as_json: bool) -> None:
     help="Every message matching the query WHAT as a new SQLite file for Datasette "
     "(messages with full-text search, addresses, people, attachments, names).",
 )
+@click.option(
+    "--pack",
+    "pack_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Every message matching the query WHAT as an evidence pack in this new folder: originals, "
+    "a PDF of each, attachments, a manifest of hashes, where and when each was found, and a check "
+    "anyone can run (loupe verify-pack DIR, or python3 DIR/verify_pack.py).",
+)
 @click.option("--literal", is_flag=True, help="Match every term of the query as typed.")
 @click.option("--expand", is_flag=True, help="Also find what the archive's glossary says a term means.")
 def export(
@@ -332,13 +349,14 @@ def export(
     mbox_file: Path | None,
     ftm_file: Path | None,
     sqlite_file: Path | None,
+    pack_dir: Path | None,
     literal: bool,
     expand: bool,
 ) -> None:
     """Get evidence out: one message's original bytes (SHA-256 identical to the input),
     or every match of a query as .eml files or an mbox, with a manifest of hashes and
     where each message was found, as FollowTheMoney entities for Aleph, or as a SQLite
-    file for Datasette. Outlook .msg
+    file for Datasette, or as an evidence pack to hand to an editor or a lawyer. Outlook .msg
     originals are written as the Internet mail Loupe read them as (marked "converted");
     the mbox quotes "From " lines the mboxrd way.
 
@@ -348,17 +366,19 @@ def export(
              loupe export 'source:MX1' --eml mx1/
              loupe export 'juarez date:2010' --ftm juarez.ftm.json
              loupe export 'source:MX1' --sqlite mx1.db
+             loupe export 'source:MX1' --pack mx1-evidence/
     """
     from loupe.export import export_eml, export_mbox, oldest_first, raw_message
     from loupe.ui.progress import counted_progress
 
-    if sum((raw, *(target is not None for target in (eml_dir, mbox_file, ftm_file, sqlite_file)))) != 1:
+    if sum((raw, *(target is not None for target in (eml_dir, mbox_file, ftm_file, sqlite_file, pack_dir)))) != 1:
         raise click.UsageError(
-            "choose one of --raw (one message), --eml DIR, --mbox FILE, --ftm FILE or --sqlite FILE "
-            "(every match of a query)"
+            "choose one of --raw (one message), --eml DIR, --mbox FILE, --ftm FILE, --sqlite FILE "
+            "or --pack DIR (every match of a query)"
         )
-    if eml_dir is not None and eml_dir.exists() and any(eml_dir.iterdir()):
-        raise click.UsageError(f"{eml_dir} is not empty: an export never overwrites; choose a new folder")
+    for new_folder in (eml_dir, pack_dir):
+        if new_folder is not None and new_folder.exists() and any(new_folder.iterdir()):
+            raise click.UsageError(f"{new_folder} is not empty: an export never overwrites; choose a new folder")
     for new_file in (mbox_file, ftm_file, sqlite_file):
         if new_file is not None and new_file.exists():
             raise click.UsageError(f"{new_file} exists: an export never overwrites; choose a new file name")
@@ -390,7 +410,14 @@ def export(
 
                     write_sqlite(case, ids, sqlite_file, advance)
                     where = f"{sqlite_file} (open it with: datasette {sqlite_file})"
+                elif pack_dir is not None:
+                    from loupe.evidence.pack import write_pack
+
+                    made = write_pack(case, ids, pack_dir, advance, query=text)
+                    where = f"{pack_dir}/ as an evidence pack"
             click.echo(f"{len(ids)} messages matching {text!r} written to {where}")
+            if pack_dir is not None:
+                echo_fingerprint(made.fingerprint, pack_dir)
             return
     finally:
         case.close()
@@ -435,6 +462,7 @@ def _register_commands() -> None:
     those modules, so they can import the shared options from this one)."""
     from loupe.commands.conversations import similar, thread
     from loupe.commands.entities import entities, entity
+    from loupe.commands.evidence import verify_pack
     from loupe.commands.glossary import glossary
     from loupe.commands.people import graph, people, person
     from loupe.commands.quotes import corroborate, quotes
@@ -446,7 +474,7 @@ def _register_commands() -> None:
     commands = [search, count, timeline, batch, saved, tag, thread, similar, people, person, graph, sources, source]
     commands.append(glossary)
     commands.append(serve)
-    commands += [entities, entity, quotes, corroborate]
+    commands += [entities, entity, quotes, corroborate, verify_pack]
     for command in commands:
         cli.add_command(command)
 

@@ -130,7 +130,7 @@ def write_manifest(rows: Sequence[Exported], path: Path) -> None:
             writer.writerow(["" if value is None else value for value in astuple(row)])
 
 
-def _made_at_ingest(data: bytes) -> bool:
+def made_at_ingest(data: bytes) -> bool:
     """Whether Loupe wrote this message's headers itself (an item of a .pst), as its header says."""
     blank = _BLANK_LINE.search(data)
     head = data[: blank.start() if blank else len(data)]
@@ -142,7 +142,7 @@ def _one(case: Case, message: str, file: str, offset: int | None) -> tuple[bytes
     original_sha256 = case.db.raw_sha256_of(message)
     original = case.blobs.get(original_sha256)  # verified against its hash
     data = as_rfc822(original)
-    converted = data is not original or _made_at_ingest(data)
+    converted = data is not original or made_at_ingest(data)
     if offset is not None and not data.endswith(b"\n"):
         data += b"\n"  # in an mbox every message ends with a line break
     about = case.db.conversations.headlines([message]).get(message, {})

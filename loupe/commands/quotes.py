@@ -13,8 +13,9 @@ from typing import Any, BinaryIO
 import click
 
 from loupe.case import Case
-from loupe.cli import _open, case_option
+from loupe.cli import _open, case_option, echo_fingerprint
 from loupe.errors import Ambiguous, NotFound
+from loupe.evidence.pack import write_quote_pack
 from loupe.quotes.article import load_article
 from loupe.quotes.corroborate import SUPPORT, Corroboration, Evidence
 from loupe.quotes.in_case import check_quotes
@@ -42,7 +43,16 @@ CLAIM_WORDS = 60
     type=click.Path(dir_okay=False, path_type=Path),
     help="Also write a self-contained HTML report (side-by-side diffs) to this file.",
 )
-def quotes(article: BinaryIO, case_dir: Path | None, as_json: bool, html_path: Path | None) -> None:
+@click.option(
+    "--pack",
+    "pack_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Also write an evidence pack of the messages the found quotes stand on, with a citation of each "
+    "passage (message, SHA-256 of its original, offsets in its decoded body), in this new folder.",
+)
+def quotes(
+    article: BinaryIO, case_dir: Path | None, as_json: bool, html_path: Path | None, pack_dir: Path | None
+) -> None:
     """Check every quotation in ARTICLE against the archive.
 
     ARTICLE is plain text, Markdown, HTML or an .eml (- reads standard input).
@@ -54,17 +64,22 @@ def quotes(article: BinaryIO, case_dir: Path | None, as_json: bool, html_path: P
     author or coded source, not the forwarder).
 
     Example: loupe quotes story.md --html story-check.html
+             loupe quotes story.md --pack story-evidence/
     """
+    if pack_dir is not None and pack_dir.exists() and any(pack_dir.iterdir()):
+        raise click.UsageError(f"{pack_dir} is not empty: a pack is written into a new folder")
     name = getattr(article, "name", "") or ""
     parsed = load_article(article.read(), name)
+    title = parsed.title or (Path(name).name if name and name != "<stdin>" else "article")
     case = _open(case_dir)
     try:
-        checks = [c.as_dict() for c in check_quotes(case, parsed)]
+        checked = check_quotes(case, parsed)
+        checks = [c.as_dict() for c in checked]
         case_name = case.root.name
+        made = write_quote_pack(case, checked, title, pack_dir) if pack_dir is not None else None
     finally:
         case.close()
     if html_path is not None:
-        title = parsed.title or (Path(name).name if name and name != "<stdin>" else "article")
         html_path.write_text(render_html(checks, title, case_name), "utf-8")
     if as_json:
         for check in checks:
@@ -73,6 +88,9 @@ def quotes(article: BinaryIO, case_dir: Path | None, as_json: bool, html_path: P
     _print_quotes(checks)
     if html_path is not None:
         click.echo(f"\nreport: {html_path}")
+    if made is not None and pack_dir is not None:
+        click.echo(f"\nevidence pack: {made.messages} messages, {made.citations} citations in {pack_dir}/")
+        echo_fingerprint(made.fingerprint, pack_dir)
 
 
 def _print_quotes(checks: list[dict[str, Any]]) -> None:

@@ -295,6 +295,24 @@ class CaseDatabase:
             if conn.execute(table.delete().where(table.c.name == name)).rowcount == 0:
                 raise NotFound("saved search", name)
 
+    def provenance(self, ids: Iterable[str]) -> dict[str, list[dict[str, str]]]:
+        """Every place each message was found (its indexed copy first), its status, and when the
+        run that read it there started: the "found at, ingested on" of an evidence pack."""
+        wanted = list(ids)
+        found: dict[str, list[dict[str, str]]] = {i: [] for i in wanted}
+        items, runs = schema.items, schema.runs
+        with self.engine.connect() as conn:
+            for chunk in chunks(wanted, 500):
+                rows = conn.execute(
+                    select(items.c.message, items.c.locator, items.c.status, runs.c.started)
+                    .join(runs, runs.c.id == items.c.run, isouter=True)
+                    .where(items.c.message.in_(chunk))
+                    .order_by(items.c.message, items.c.status.desc(), items.c.locator)
+                )
+                for message, locator, status, started in rows:
+                    found[str(message)].append({"locator": locator, "status": status, "ingested": started or ""})
+        return found
+
     def copies_of(self, ids: Iterable[str]) -> dict[str, list[str]]:
         """Every locator of each message (its indexed copy first)."""
         wanted = list(ids)

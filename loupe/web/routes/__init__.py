@@ -19,7 +19,10 @@ from types import ModuleType
 from starlette.routing import BaseRoute
 
 #: Always there, in top-bar order.
-PAGES = ("search", "people", "sources", "entities", "glossary", "tags", "saved", "message", "thread", "exports")
+PAGES = (
+    *("search", "people", "sources", "entities", "glossary", "tags", "saved", "message", "thread"),
+    *("exports", "packs"),
+)
 #: Mounted when their module exists (and imports: its capability is installed).
 OPTIONAL_PAGES = ("quotes",)
 

@@ -9,6 +9,7 @@ link to an answer can be shared.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from starlette.datastructures import UploadFile
@@ -18,11 +19,13 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from loupe.case import Case
+from loupe.evidence.pack import PackSummary, write_quote_pack
 from loupe.quotes import load_article
 from loupe.quotes.in_case import check_quotes, corroborate
 from loupe.quotes.report import render_html
 from loupe.web.openapi import INTEGER, NUMBER, STRING, Operation, Param, array, documented, nullable, obj
 from loupe.web.render import api_json, page
+from loupe.web.routes.packs import pack_name, send_pack, zipped_pack
 from loupe.web.workbench import json_body, run
 
 NAV = ("Quote check", "/quotes")
@@ -82,6 +85,19 @@ async def form_report(request: Request) -> Response:
     html = render_html(report["checks"], report["title"], request.app.state.workbench.case.root.name)
     headers = {"Content-Disposition": 'attachment; filename="quote-check.html"'}
     return Response(html, media_type="application/octet-stream", headers=headers)
+
+
+async def form_pack(request: Request) -> Response:
+    """The evidence pack of the messages the article's found quotes stand on, with the citations, as a zip."""
+    data, name = await _article_from_form(request)
+    return send_pack(*await run(request, _quote_pack, data, name))
+
+
+def _quote_pack(case: Case, data: bytes, name: str) -> tuple[Path, Path, PackSummary]:
+    article = load_article(data, name)
+    title = article.title or name or "article"
+    checks = check_quotes(case, article)
+    return zipped_pack(pack_name(title), lambda folder: write_quote_pack(case, checks, title, folder))
 
 
 PLACE = obj(
@@ -198,6 +214,7 @@ ROUTES = [
     Route("/quotes", quotes_page, methods=["GET"], name="quotes"),
     Route("/quotes", form_check, methods=["POST"], name="form_quotes"),
     Route("/quotes/report", form_report, methods=["POST"], name="form_quotes_report"),
+    Route("/quotes/pack", form_pack, methods=["POST"], name="form_quotes_pack"),
     Route("/api/quotes", api_quotes, methods=["POST"], name="api_quotes"),
     Route("/api/corroborate", api_corroborate, methods=["GET"], name="api_corroborate"),
 ]

@@ -24,6 +24,7 @@ from loupe.web.charts import histogram, timeline_for
 from loupe.web.openapi import INTEGER, NUMBER, STRING, Operation, Param, array, documented, nullable, obj
 from loupe.web.render import api_json, hit_record, page
 from loupe.web.routes.exports import WEB_EXPORT_LIMIT
+from loupe.web.routes.packs import WEB_PACK_LIMIT
 from loupe.web.workbench import choice_param, flag_param, int_param, run
 
 NAV = ("Search", "/")
@@ -183,6 +184,7 @@ async def search_view(request: Request) -> Response:
         return page(request, "search.html", context, status_code=400)
     context.update(data)
     context["export_limit"] = WEB_EXPORT_LIMIT
+    context["pack_limit"] = WEB_PACK_LIMIT
     context["groups"] = facet_groups(s.q, data["facets"])
     context["page_list"] = page_numbers(s.page, data["pages"])
     return page(request, "search.html", context)
