@@ -21,14 +21,14 @@ from loupe.config import Settings
 from loupe.entities.corrections import KINDS, Corrections, Ident
 from loupe.entity_counts import EntityCount, count_entities, entity_terms
 from loupe.errors import CaseError, NotFound, QueryError
-from loupe.ingest.mime import parse_message
-from loupe.ingest.worker import as_rfc822
+from loupe.ingest.attachments import ExtractLimits
+from loupe.ingest.worker import kind_of, parse_item
 from loupe.meaning.index import PassageIndex
-from loupe.model import LEVEL_ORDER, Address, ParsedMessage
+from loupe.model import LEVEL_ORDER, Address, ItemKind, ParsedMessage
 from loupe.people.identities import PEOPLE_RULES
 from loupe.search.expand import expand
 from loupe.search.facets import Bucket, Timeline, facets, timeline
-from loupe.search.index import FullTextIndex, Hit
+from loupe.search.index import FullTextIndex, Hit, check_format
 from loupe.search.literal import all_literal, first_match, has_literal, superset
 from loupe.search.literal import matches as literal_matches
 from loupe.search.paging import format_cursor, newest_page, parse_cursor
@@ -43,6 +43,9 @@ CASE_TOML = """\
 [ingest]
 # workers = 0            # parser processes; 0 = one per core
 # batch_size = 2000      # messages per store transaction
+# ocr = true             # read pictures and scanned PDF pages with Tesseract
+# ocr_languages = "eng+spa"
+# ocr_page_seconds = 30  # a page not read by then is given up (and noted)
 
 [sources]
 # Informant codes: a two-letter prefix and digits by default (MX1 = MX01).
@@ -51,6 +54,8 @@ CASE_TOML = """\
 """
 
 
+#: The case's folder of OCR results (``ingest.ocr_cache``).
+OCR_CACHE = "ocr"
 #: A glossed abbreviation joins its expansion's entity once this many messages gloss it.
 GLOSSARY_MERGE_EVIDENCE = 2
 #: Facet name -> entity kind.
@@ -76,7 +81,10 @@ class Case:
 
     @property
     def index(self) -> FullTextIndex:
-        """Opened on first use: commands that only read the database stay fast."""
+        """Opened on first use: commands that only read the database stay fast.
+
+        Raises ``IndexOutdated`` for an index made by an older Loupe (see ``check_index``).
+        """
         if self._index is None:
             self._index = FullTextIndex(self.root / "index")
             self._index.tagged = self.db.tagged
@@ -86,6 +94,18 @@ class Case:
                 self.entity_corrections(), kinds, value, self.db.entities.keys_written(value, kinds)
             )
         return self._index
+
+    def check_index(self) -> None:
+        """Raise ``IndexOutdated`` if the full-text index was made by an older Loupe.
+
+        Cheap: the format an index records is one small file, read without
+        opening the index. One from before formats were recorded is opened,
+        once, which compares its fields with today's and records the format
+        (``loupe.search.index``).
+        """
+        folder = self.root / "index"
+        if folder.exists() and not check_format(folder):
+            _ = self.index
 
     def forget_index(self) -> None:
         """Close the full-text index if it is open (committing what its writer holds); the next use opens
@@ -114,15 +134,26 @@ class Case:
             refresh_people(db)
         return cls(root=root, settings=settings, db=db, blobs=BlobStore(root / "blobs", db))
 
+    def extraction(self, read_ocr: bool = True) -> ExtractLimits:
+        """Text extraction as the settings ask, OCR results kept in the case's ``ocr/`` folder
+        (``ingest.ocr_cache``); ``read_ocr=False`` takes only what is kept there."""
+        return self.settings.extraction(self.root / OCR_CACHE, read_ocr)
+
     def parsed(self, message_id: str, with_headers: bool = False, attachment_text: bool = True) -> ParsedMessage:
         """A stored message re-parsed from its original bytes.
 
         Bodies live only in the originals; parsing one again takes well
         under a millisecond and shows exactly what the evidence says.
         """
-        raw = self.blobs.get(self.db.raw_sha256_of(message_id))
-        return parse_message(
-            as_rfc822(raw), self.settings.extract_limits, with_headers=with_headers, attachment_text=attachment_text
+        raw_sha256, locator, kind = self.db.stored_item(message_id)
+        raw = self.blobs.get(raw_sha256)
+        return parse_item(
+            raw,
+            ItemKind.DOCUMENT if kind == "document" else kind_of(raw),
+            locator,
+            self.extraction(read_ocr=False),  # what OCR read at ingest, from the case's OCR cache
+            with_headers=with_headers,
+            attachment_text=attachment_text,
         )
 
     def search(
@@ -173,7 +204,12 @@ class Case:
         if not self.db.has_attachments(message_id):
             return []  # most hits: no second parse, no text extraction
         parsed = self.parsed(message_id)
-        return [(a.filename or a.mimetype, a.text) for a in parsed.attachments if a.text]
+        # the snippet says "(in attachment scan.png, read by OCR)": the words are a machine's reading
+        return [
+            (f"{a.filename or a.mimetype}{', read by OCR' if a.ocr_pages else ''}", a.text)
+            for a in parsed.attachments
+            if a.text
+        ]
 
     def glossary(self) -> Glossary:
         """The archive's own abbreviations, with their evidence (read from the case)."""
@@ -318,6 +354,10 @@ class Case:
             return conversations.thread_members(thread)
         if kind == "is" and value == "near-duplicate":
             return conversations.near_duplicate_ids()
+        if kind == "is" and value == "document":
+            return self.db.documents()
+        if kind == "type":
+            return self.db.documents(value.strip())
         if kind == "mention":  # any level that counts: reports, prose, and bare mentions of an established code
             return self.db.sources.mentions(normalise_code(value.strip()))
         raise QueryError(f"{kind}:{value}", 0, f"{kind}:{value} is not known")

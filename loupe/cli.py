@@ -21,6 +21,7 @@ from loupe.case import Case
 from loupe.config import default_case_dir
 from loupe.errors import LoupeError
 from loupe.model import Address
+from loupe.ui.terminal import echo
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -36,8 +37,42 @@ def case_option(func: F) -> F:
     )(func)
 
 
-def _open(case_dir: Path | None, create: bool = False) -> Case:
-    return Case.open(case_dir or default_case_dir(), create=create)
+def _open(case_dir: Path | None, create: bool = False, rebuild_outdated: bool = True) -> Case:
+    """The case, its full-text index first rebuilt if an older Loupe made it (``IndexOutdated``).
+
+    The index is derived from the stored originals, so a new Loupe makes it
+    again rather than asking for an ingest, then the command goes on. It
+    takes the write lock, so while another job writes to the case this
+    fails with who holds it. ``loupe rebuild`` opens with
+    ``rebuild_outdated=False``: it is about to rebuild anyway.
+    """
+    from loupe.errors import IndexOutdated
+
+    case = Case.open(case_dir or default_case_dir(), create=create)
+    if not rebuild_outdated:
+        return case
+    try:
+        case.check_index()
+    except IndexOutdated:
+        from loupe.rebuild import rebuild
+        from loupe.ui.progress import counted_progress
+
+        click.echo(
+            "this case's index was made by an older Loupe: rebuilding it from the stored originals "
+            "(tags, notes and corrections are kept)",
+            err=True,  # stdout may be a --json or --format ids stream
+        )
+        try:
+            total = len(case.db.message_ids())
+            with counted_progress("rebuild", total, enabled=sys.stderr.isatty() and total > 0) as step:
+                rebuild(case, index=True, analysis=False, on_progress=lambda _done, _total: step())
+        except BaseException:
+            case.close()
+            raise
+    except BaseException:  # a newer Loupe's index, or one that does not open at all
+        case.close()
+        raise
+    return case
 
 
 @click.group()
@@ -60,25 +95,50 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @click.option("--workers", type=int, default=None, help="Parser processes (default: one per core).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.option("--json", "as_json", is_flag=True, help="Print the run summary as JSON.")
-def ingest(paths: tuple[Path, ...], case_dir: Path | None, workers: int | None, quiet: bool, as_json: bool) -> None:
+@click.option(
+    "--passwords",
+    "passwords_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Text file of passwords to try on encrypted zip, 7z and RAR archives, one a line; never stored or shown.",
+)
+def ingest(
+    paths: tuple[Path, ...],
+    case_dir: Path | None,
+    workers: int | None,
+    quiet: bool,
+    as_json: bool,
+    passwords_file: Path | None,
+) -> None:
     """Add mail to a case; safe to interrupt and run again.
 
     Example: loupe ingest leak.mbox maildir/ dump.zip --case my-case
+    Example: loupe ingest dump.7z --passwords passwords.txt
     """
     from loupe.ingest.pipeline import ingest as run_ingest
     from loupe.ui.progress import ingest_progress
 
+    passwords: tuple[str, ...] = ()
+    if passwords_file is not None:
+        try:  # read once; each line as typed (only the line break is cut: spaces may belong to a password)
+            lines = passwords_file.read_text(encoding="utf-8-sig").split("\n")
+        except (OSError, UnicodeDecodeError):
+            raise click.BadParameter("cannot be read as UTF-8 text", param_hint="--passwords") from None
+        passwords = tuple(dict.fromkeys(line for line in lines if line))
+    missing = [str(path) for path in paths if not path.exists()]
+    if missing:  # refused before the case is made or touched: a typo must not leave a case behind
+        raise click.UsageError(f"no such file or folder: {', '.join(missing)} (nothing was ingested)")
     case = _open(case_dir, create=True)
     try:
         with ingest_progress(list(paths), enabled=not quiet and not as_json) as on_progress:
-            summary = run_ingest(case, list(paths), on_progress=on_progress, workers=workers)
+            summary = run_ingest(case, list(paths), on_progress=on_progress, workers=workers, passwords=passwords)
         if as_json:
             click.echo(json.dumps(summary.as_dict()))
             return
         rate = summary.indexed / summary.seconds if summary.seconds else 0.0
         click.echo(
             f"{summary.seen} items (+{summary.embedded} attached messages): "
-            f"{summary.indexed} indexed, {summary.duplicate} duplicates, "
+            f"{summary.indexed} indexed, {summary.documents} documents, {summary.duplicate} duplicates, "
             f"{summary.quarantined} quarantined, {summary.skipped} already in the case "
             f"({summary.seconds:.1f}s, {rate:.0f} msg/s)"
         )
@@ -88,8 +148,10 @@ def ingest(paths: tuple[Path, ...], case_dir: Path | None, workers: int | None, 
                 f"conversations: {a.threads} threads, {a.near_duplicate_groups} near-duplicate groups "
                 f"({a.near_duplicate_messages} messages), {a.persons} people, {a.lists} mailing lists"
             )
+        if summary.ocr_pages:
+            click.echo(f"pages read by OCR: {summary.ocr_pages} in {summary.ocr_seconds:.1f} s (over all workers)")
         for line in summary.problems[:10]:
-            click.echo(f"  quarantined: {line}", err=True)
+            echo(f"  quarantined: {line}", err=True)  # a locator and a reason may hold what the leak named
         if summary.quarantined > 10:
             click.echo("  ... see `loupe quarantine` for all of them", err=True)
     finally:
@@ -117,7 +179,8 @@ def status(case_dir: Path | None, as_json: bool) -> None:
         click.echo(json.dumps(data))
         return
     click.echo(f"items found      {counts.items:>10}")
-    click.echo(f"  indexed        {counts.indexed:>10}")
+    click.echo(f"  indexed        {counts.indexed:>10}  (mail)")
+    click.echo(f"  documents      {counts.documents:>10}  (files that are not mail: PDF, office, text, images)")
     click.echo(f"  duplicates     {counts.duplicate:>10}")
     click.echo(f"  quarantined    {counts.quarantined:>10}")
     click.echo(f"messages         {counts.messages:>10}  ({counts.embedded} attached to other messages)")
@@ -148,7 +211,7 @@ def rebuild(case_dir: Path | None, only_index: bool, only_analysis: bool, as_jso
     from loupe.rebuild import rebuild as run_rebuild
     from loupe.ui.progress import counted_progress
 
-    case = _open(case_dir)
+    case = _open(case_dir, rebuild_outdated=False)
     both = only_index == only_analysis
     try:
         total = len(case.db.message_ids()) if (both or only_index) else 0
@@ -196,9 +259,9 @@ def verify(case_dir: Path | None, as_json: bool) -> None:
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False))
     else:
         for problem in result.problems:
-            click.echo(problem.line())
+            echo(problem.line())
         for note in result.notes:
-            click.echo(f"note: {note.line()}")
+            echo(f"note: {note.line()}")
         checked = ", ".join(f"{n:,} {what}" for what, n in result.counts.items())
         verdict = "all intact" if result.ok else f"{len(result.problems)} PROBLEMS"
         click.echo(f"{verdict}: checked {checked}; recorded {result.finished}")
@@ -229,7 +292,7 @@ def quarantine(case_dir: Path | None, as_json: bool) -> None:
             if as_json:
                 click.echo(json.dumps({k: row[k] for k in ("locator", "reason", "raw_sha256", "size")}))
             else:
-                click.echo(f"{row['locator']}\t{row['reason']}")
+                echo(f"{row['locator']}\t{row['reason']}")
     finally:
         case.close()
 
@@ -255,48 +318,51 @@ def show(message: str, case_dir: Path | None, as_json: bool) -> None:
         click.echo(json.dumps(view, ensure_ascii=False, default=str))
         return
     for label, key in (("Id", "id"), ("Message-ID", "message_id"), ("Date", "date_raw"), ("Subject", "subject")):
-        click.echo(f"{label + ':':<12} {view[key]}")
-    click.echo(f"{'Date (UTC):':<12} {view['date'] or '(' + view['date_flag'] + ')'}")
+        echo(f"{label + ':':<12} {view[key]}")
+    if view.get("kind") == "document":
+        echo(f"{'Document:':<12} {view['doc_type']} file, not mail: its text below was extracted from it")
+    echo(f"{'Date (UTC):':<12} {view['date'] or '(' + view['date_flag'] + ')'}")
     for role in ("from", "to", "cc", "bcc"):
         people = [a for a in view["addresses"] if a["role"] == role]
         if people:
             shown = ", ".join(Address(a["name"], a["email"], a["raw"]).display() for a in people)
-            click.echo(f"{role.title() + ':':<12} {shown}")
-    click.echo(f"{'SHA-256:':<12} {view['raw_sha256']}")
+            echo(f"{role.title() + ':':<12} {shown}")
+    echo(f"{'SHA-256:':<12} {view['raw_sha256']}")
     for copy in view["copies"]:
-        click.echo(f"{'Found at:':<12} {copy['locator']}  ({copy['status']})")
+        echo(f"{'Found at:':<12} {copy['locator']}  ({copy['status']})")
     if view["parent"]:
-        click.echo(f"{'Attached to:':<12} {view['parent']}")
+        echo(f"{'Attached to:':<12} {view['parent']}")
     for child in view["children"]:
-        click.echo(f"{'Contains:':<12} {child}")
+        echo(f"{'Contains:':<12} {child}")
     if view["tags"]:
-        click.echo(f"{'Tags:':<12} {', '.join(view['tags'])}")
+        echo(f"{'Tags:':<12} {', '.join(view['tags'])}")
     if view["thread"]["messages"] > 1:
-        click.echo(f"{'Thread:':<12} {view['thread']['id']}  ({view['thread']['messages']} messages; loupe thread)")
+        echo(f"{'Thread:':<12} {view['thread']['id']}  ({view['thread']['messages']} messages; loupe thread)")
     if view["near_duplicates"]:
-        click.echo(f"{'Near dups:':<12} {len(view['near_duplicates'])} (loupe similar)")
+        echo(f"{'Near dups:':<12} {len(view['near_duplicates'])} (loupe similar)")
     for block in view["forwarded_authors"]:
         who = f"{block['author_name']} <{block['author_email']}>".strip()
-        click.echo(f"{'Quotes:':<12} text by {who}, {(block['date'] or block['date_text'] or 'undated')[:16]}")
+        echo(f"{'Quotes:':<12} text by {who}, {(block['date'] or block['date_text'] or 'undated')[:16]}")
     for kind, label in (("person", "Names:"), ("organisation", "Orgs:"), ("place", "Places:")):
         if view["entities"][kind]:
-            click.echo(f"{label:<12} {'; '.join(view['entities'][kind])}")
+            echo(f"{label:<12} {'; '.join(view['entities'][kind])}")
     if view["defects"]:
-        click.echo(f"{'Defects:':<12} {view['defects']}")
+        echo(f"{'Defects:':<12} {view['defects']}")
     differing = [alt for alt in view["alternatives"] if alt["differs"]]
     for alt in differing:
-        click.echo(f"{'Versions:':<12} the plain-text and {alt['name']} versions differ (both below)")
-    click.echo("")
-    click.echo(view["body"])
+        echo(f"{'Versions:':<12} the plain-text and {alt['name']} versions differ (both below)")
+    echo("")
+    echo(view["body"])
     for alt in differing:  # what a mail client shows instead of the body above
-        click.echo(f"\nThe plain-text and {alt['name']} versions of this message differ:")
-        click.echo(f"  only in the {alt['name']} version: {listed(alt['only_here']) or '(nothing)'}")
-        click.echo(f"  only in the plain-text version: {listed(alt['only_in_plain']) or '(nothing)'}")
-        click.echo(f"----- the {alt['name']} version, as text -----")
-        click.echo(alt["text"])
+        echo(f"\nThe plain-text and {alt['name']} versions of this message differ:")
+        echo(f"  only in the {alt['name']} version: {listed(alt['only_here']) or '(nothing)'}")
+        echo(f"  only in the plain-text version: {listed(alt['only_in_plain']) or '(nothing)'}")
+        echo(f"----- the {alt['name']} version, as text -----")
+        echo(alt["text"])
     for att in view["attachments"]:
         error = f"  [text: {att['text_error']}]" if att["text_error"] else ""
-        click.echo(f"[attachment] {att['filename'] or '(no name)'}  {att['mimetype']}  {att['size']} bytes{error}")
+        error += "  [text read by OCR]" if att.get("ocr_pages") else ""
+        echo(f"[attachment] {att['filename'] or '(no name)'}  {att['mimetype']}  {att['size']} bytes{error}")
 
 
 @cli.command()

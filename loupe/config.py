@@ -14,6 +14,7 @@ from typing import Any
 
 from loupe.ingest.archives import ArchiveLimits
 from loupe.ingest.attachments import ExtractLimits
+from loupe.ingest.ocr import LANGUAGES, OcrOptions
 from loupe.sources.codes import DEFAULT_PATTERNS, compile_patterns
 
 DEFAULT_CASE_DIR = "loupe-case"
@@ -70,6 +71,28 @@ class Settings:
             "made again from the originals when switched back on)"
         },
     )
+    ocr: bool = field(
+        default=True,
+        metadata={
+            "help": "read the text of pictures (PNG, JPEG, TIFF, GIF) and of PDF pages without a text layer "
+            "with Tesseract (1-5 s a page here, once per distinct file: results are kept in the case's ocr/ "
+            "folder); needs the tesseract-ocr package"
+        },
+    )
+    ocr_languages: str = field(
+        default="eng+spa",
+        metadata={
+            "help": "Tesseract language data to read with, joined by '+' (eng+spa; each needs its Debian "
+            "package, tesseract-ocr-LANG); a page read with other languages is read again"
+        },
+    )
+    ocr_page_seconds: int = field(
+        default=30,
+        metadata={
+            "help": "a page OCR has not read after this many seconds is given up and noted on its "
+            "attachment (a dense 300-dpi page takes 1-5 s)"
+        },
+    )
     source_patterns: tuple[str, ...] = field(
         default=DEFAULT_PATTERNS,
         metadata={
@@ -85,6 +108,14 @@ class Settings:
     def effective_workers(self) -> int:
         return self.workers or (os.cpu_count() or 1)
 
+    def extraction(self, ocr_cache: Path | None, read_ocr: bool = True) -> ExtractLimits:
+        """The extraction limits with OCR as these settings ask: results kept in ``ocr_cache``,
+        and Tesseract run only when ``read_ocr`` (ingest), not when a stored message is shown again."""
+        if not self.ocr:
+            return self.extract_limits
+        options = OcrOptions(self.ocr_languages, self.ocr_page_seconds, cache=str(ocr_cache or ""), read=read_ocr)
+        return replace(self.extract_limits, ocr=options)
+
     @classmethod
     def from_toml(cls, path: Path) -> Settings:
         """Read the ``[ingest]`` and ``[sources]`` tables of a case.toml; unknown keys are an error."""
@@ -96,7 +127,7 @@ class Settings:
         data: dict[str, Any] = document.get("ingest", {})
         from loupe.errors import CaseError
 
-        kinds = {f.name: f.type for f in fields(cls) if f.type in ("int", int, "bool", bool)}  # not the limits objects
+        kinds = {f.name: f.type for f in fields(cls) if f.type in ("int", int, "bool", bool, "str", str)}  # no limits
         unknown = set(data) - set(kinds)
         if unknown:
             raise CaseError(str(path), f"unknown ingest setting(s): {', '.join(sorted(unknown))}")
@@ -106,9 +137,22 @@ class Settings:
                 if not isinstance(value, bool):
                     raise CaseError(str(path), f"[ingest] {key} must be true or false")
                 values[key] = value
+            elif kinds[key] in ("str", str):
+                values[key] = _text_setting(path, key, value)
             else:
                 values[key] = int(value)
         return replace(settings, **values)
+
+
+def _text_setting(path: Path, key: str, value: Any) -> str:
+    """A text setting, checked now: a typo in ``ocr_languages`` would otherwise fail every page."""
+    from loupe.errors import CaseError
+
+    if key == "ocr_languages" and not (isinstance(value, str) and LANGUAGES.fullmatch(value)):
+        raise CaseError(str(path), "[ingest] ocr_languages must be Tesseract language names joined by '+' (eng+spa)")
+    if not isinstance(value, str):
+        raise CaseError(str(path), f"[ingest] {key} must be text")
+    return value
 
 
 def _sources(settings: Settings, path: Path, table: dict[str, Any]) -> Settings:

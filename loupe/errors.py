@@ -20,6 +20,24 @@ class CaseError(LoupeError):
         super().__init__(f"case {path}: {reason}")
 
 
+class IndexOutdated(CaseError):
+    """The full-text index was made by an older Loupe: other fields, or other analysis of its text.
+
+    The index is derived: the CLI makes it again from the stored originals
+    on opening (``loupe.cli._open``); elsewhere the message names the command.
+    """
+
+    def __init__(self, path: str, found: int | None, current: int) -> None:
+        self.found = found  # the index format it records; None when its fields are what differ
+        self.current = current
+        made = f"index format {found}, this Loupe writes {current}" if found is not None else "with other fields"
+        super().__init__(
+            path,
+            f"this index was made by an older Loupe ({made}); run `loupe rebuild --index` to make it again "
+            "from the stored originals (tags, notes and corrections are kept)",
+        )
+
+
 class InputError(LoupeError):
     """An input path given by the user cannot be read at all."""
 

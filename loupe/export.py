@@ -36,6 +36,7 @@ from datetime import datetime
 from pathlib import Path
 
 from loupe.case import Case
+from loupe.filenames import safe_file_name
 from loupe.ingest.worker import as_rfc822
 from loupe.model import Address
 
@@ -80,8 +81,12 @@ def export_eml(case: Case, ids: Sequence[str], folder: Path, advance: Callable[[
     """One ``ID.eml`` per message in ``folder`` (created), and ``manifest.csv``."""
     folder.mkdir(parents=True, exist_ok=True)
     rows = []
+    kinds = case.db.conversations.headlines(ids)
     for message in ids:
-        name = f"{message}.eml"
+        about = kinds.get(message, {})
+        # a document keeps its own kind of file: ID-name.pdf, not .eml
+        name = f"{message}-{safe_file_name(about['subject'], 'document')}" if about.get("kind") == "document" else ""
+        name = name or f"{message}.eml"
         data, row, _ = _one(case, message, name, None)
         (folder / name).write_bytes(data)
         rows.append(row)
@@ -91,8 +96,12 @@ def export_eml(case: Case, ids: Sequence[str], folder: Path, advance: Callable[[
 
 
 def export_mbox(case: Case, ids: Sequence[str], path: Path, advance: Callable[[], None]) -> list[Exported]:
-    """Every message in one mboxrd file, and ``FILE.manifest.csv`` beside it."""
+    """Every message in one mboxrd file, and ``FILE.manifest.csv`` beside it.
+
+    An mbox holds mail only: documents among ``ids`` are left out (``mail_only``
+    says how many); ``--eml`` and ``--pack`` export them as the files they are."""
     rows = []
+    ids = mail_only(case, ids)
     with path.open("wb") as out:
         for message in ids:
             data, row, address = _one(case, message, path.name, out.tell())
@@ -103,6 +112,12 @@ def export_mbox(case: Case, ids: Sequence[str], path: Path, advance: Callable[[]
             advance()
     write_manifest(rows, path.with_name(path.name + ".manifest.csv"))
     return rows
+
+
+def mail_only(case: Case, ids: Sequence[str]) -> list[str]:
+    """``ids`` without the documents (files that are not mail), in the same order."""
+    about = case.db.conversations.headlines(ids)
+    return [m for m in ids if about.get(m, {}).get("kind") != "document"]
 
 
 def from_line(address: str, date: str) -> bytes:

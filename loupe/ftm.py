@@ -77,6 +77,10 @@ def ftm_entities(case: Case, ids: Sequence[str], advance: Callable[[], None]) ->
     for message in ids:
         record = case.db.message(message)
         parsed = case.parsed(message, attachment_text=False)
+        if record["kind"] == "document":
+            yield _document(message, record, parsed.body_text)
+            advance()
+            continue
         mail = model.make_entity("Email")
         mail.id = _email_id(message)
         mail.add("subject", record["subject"])
@@ -114,6 +118,31 @@ def ftm_entities(case: Case, ids: Sequence[str], advance: Callable[[], None]) ->
             mail.add(MENTIONS[kind], names)
         yield mail.to_dict()
         advance()
+
+
+#: A document's type, to the FollowTheMoney schema Aleph gives such a file.
+DOCUMENT_SCHEMATA = {
+    **dict.fromkeys(("pdf", "docx", "odt", "rtf", "pptx", "odp"), "Pages"),
+    **dict.fromkeys(("xlsx", "ods", "csv"), "Table"),
+    **dict.fromkeys(("png", "jpeg", "tiff", "gif"), "Image"),
+    "html": "HyperText",
+    "txt": "PlainText",
+}
+
+
+def _document(message: str, record: dict[str, Any], text: str) -> dict[str, Any]:
+    """A file of the leak that is not mail (``ingest.documents``), as the entity Aleph makes of such a file."""
+    from loupe.ingest.documents import MIMETYPES
+
+    entity = model.make_entity(DOCUMENT_SCHEMATA.get(record["doc_type"], "Document"))
+    entity.id = _email_id(message)
+    entity.add("title", record["subject"])
+    entity.add("fileName", record["subject"])
+    entity.add("mimeType", MIMETYPES.get(record["doc_type"], "application/octet-stream"))
+    entity.add("fileSize", record["size"])
+    entity.add("bodyText", text)
+    entity.add("notes", f"Loupe document {message}; SHA-256 {record['raw_sha256']}; found at {record['locator']}")
+    return entity.to_dict()
 
 
 def _email_id(message: str) -> str:

@@ -46,6 +46,7 @@ class ItemKind(StrEnum):
     RFC822 = "rfc822"  # an Internet message (eml, mbox entry, Maildir file)
     MSG = "msg"  # an Outlook .msg compound file
     EMLX = "emlx"  # an Apple Mail .emlx (byte count, message, plist)
+    DOCUMENT = "document"  # a file that is not mail: PDF, office, text, image (``ingest.documents``)
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,7 @@ class Attachment:
     text_error: str = ""
     inline: bool = False
     content_id: str = ""
+    ocr_pages: int = 0  # pages of ``text`` read by OCR (a picture, a scanned PDF's pages)
 
 
 @dataclass(frozen=True)
@@ -168,6 +170,8 @@ class ParsedMessage:
     headers_text: str = ""  # decoded header block, for display and search
     thread_index: str = ""  # Outlook's Thread-Index header (base64), when present
     alternatives: tuple[Alternative, ...] = ()  # other versions of the body (HTML beside plain text)
+    kind: str = "mail"  # or "document": a file of the leak that is not mail (``ingest.documents``)
+    doc_type: str = ""  # a document's type: pdf, docx, xlsx, pptx, odt, rtf, html, csv, txt, ics, vcf, png, ...
 
     @property
     def search_body(self) -> str:

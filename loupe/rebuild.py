@@ -25,7 +25,7 @@ from sqlalchemy import delete, select
 from loupe.ingest.pipeline import DERIVED_TABLES, derived_rows, message_key
 from loupe.ingest.worker import TextRules, kind_of, process_item
 from loupe.lock import writing
-from loupe.model import RawItem
+from loupe.model import ItemKind, RawItem
 from loupe.sources.codes import ORDINARY_TOKENS
 from loupe.store import schema
 from loupe.store.compression import BlobCompressor
@@ -75,10 +75,12 @@ def _rebuild_index(case: Case, summary: RebuildSummary, on_progress: Progress | 
     with case.db.engine.begin() as conn:
         for table in DERIVED_TABLES:
             conn.execute(delete(schema.metadata.tables[table]))
+        items, messages = schema.items, schema.messages
         rows = conn.execute(
-            select(schema.items.c.message, schema.items.c.locator, schema.items.c.raw_sha256)
-            .where(schema.items.c.status == "indexed")
-            .order_by(schema.items.c.message)
+            select(items.c.message, items.c.locator, items.c.raw_sha256, messages.c.kind)
+            .join(messages, messages.c.id == items.c.message)
+            .where(items.c.status == "indexed")
+            .order_by(items.c.message)
         ).all()
     case.passage_index.reset()
     root = case.root / "index"
@@ -92,16 +94,16 @@ def _rebuild_index(case: Case, summary: RebuildSummary, on_progress: Progress | 
     batch_docs: list[dict[str, Any]] = []
     batch_extra: dict[str, list[dict[str, Any]]] = {table: [] for table in DERIVED_TABLES}
     done = 0
-    for message, locator, raw_sha in rows:
+    for message, locator, raw_sha, stored_kind in rows:
         try:
             data = case.blobs.get(raw_sha)
         except Exception:  # damaged or missing: named, and left for ``loupe verify`` to explain
             assert summary.unreadable is not None
             summary.unreadable.append(message)
             continue
-        item = RawItem(locator, data, kind_of(data), None)
+        item = RawItem(locator, data, ItemKind.DOCUMENT if stored_kind == "document" else kind_of(data), None)
         outcome = next(
-            (o for o in process_item(item, compressor, settings.extract_limits, rules)
+            (o for o in process_item(item, compressor, case.extraction(), rules)  # OCR: what the case kept
              if o.message is not None and message_key(o.message) == message),
             None,
         )  # fmt: skip

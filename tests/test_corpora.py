@@ -27,45 +27,45 @@ from loupe.model import MEMBER_SEP, OFFSET_SEP
 
 from .conftest import corpus
 
-# Each folder has one PROVENANCE.md, which is not mail: it is quarantined as
-# "not recognised as mail", so it is counted rather than silently skipped.
+# Each folder has one PROVENANCE.md, which is not mail: it is a text *document*
+# of the case (``ingest.documents``), counted and searchable like the mail.
 EXPECTED: dict[str, dict[str, int]] = {
     # 47 .txt messages + 1 one-message mbox + PROVENANCE = 49... plus msg_12a:
-    # 50 files. msg_19.txt is a bare digest body without headers (quarantined).
-    # 16 message/rfc822 parts; 8 exact duplicates (msg_03/msg_29 = msg_01 with
-    # other MIME headers, msg_09 = msg_08 with another charset label, ...).
-    "cpython-email": dict(items=67, indexed=57, duplicates=8, quarantined=2, attachments=40),
+    # 50 files. msg_19.txt is a bare digest body without headers: not mail,
+    # a text document. 16 message/rfc822 parts; 8 exact duplicates (msg_03/msg_29 =
+    # msg_01 with other MIME headers, msg_09 = msg_08 with another charset label, ...).
+    "cpython-email": dict(items=67, indexed=57, documents=2, duplicates=8, quarantined=0, attachments=40),
     # 19 CMU Enron files (not a Maildir: no cur/new) + PROVENANCE.
-    "enron-sample": dict(items=20, indexed=19, duplicates=0, quarantined=1, attachments=0),
-    # 48 messages + 3 raw attachment files (wav/png: quarantined, not mail) +
-    # PROVENANCE; 23 enclosed messages; enclosed.eml = enclosed-broken.eml
-    # except for the missing closing boundaries.
-    "flanker-messages": dict(items=75, indexed=67, duplicates=4, quarantined=4, attachments=70),
+    "enron-sample": dict(items=20, indexed=19, documents=1, duplicates=0, quarantined=0, attachments=0),
+    # 48 messages + 3 raw attachment files (two PNG images: documents; a WAV
+    # sound: quarantined, neither mail nor a document) + PROVENANCE; 23 enclosed
+    # messages; enclosed.eml = enclosed-broken.eml except for the missing closing boundaries.
+    "flanker-messages": dict(items=75, indexed=67, documents=3, duplicates=4, quarantined=1, attachments=70),
     # 14 spam/phishing samples, all readable.
-    "mailparser-samples": dict(items=15, indexed=14, duplicates=0, quarantined=1, attachments=37),
+    "mailparser-samples": dict(items=15, indexed=14, documents=1, duplicates=0, quarantined=0, attachments=37),
     # 4 mbox files (29 + 4 + 3 + 2 messages: content-length.mbox.txt honours
     # Content-Length, unmunged.mbox.txt has an unescaped From line in a body),
     # 31 single messages (+1 with a From_ line), 27 attached messages;
     # the .anonymized.eml twins differ, body.3/body.7 repeat body.1/body.6;
     # two "TextBody and HtmlBody tests" share headers and plain text, but one's HTML says
     # "some html text but is not the body": two messages, not a message and its copy.
-    "mimekit-mbox": dict(items=101, indexed=95, duplicates=5, quarantined=1, attachments=99),
+    "mimekit-mbox": dict(items=101, indexed=95, documents=1, duplicates=5, quarantined=0, attachments=99),
     # 2 Outlook .msg files.
-    "msg-samples": dict(items=3, indexed=2, duplicates=0, quarantined=1, attachments=2),
+    "msg-samples": dict(items=3, indexed=2, documents=1, duplicates=0, quarantined=0, attachments=2),
     # 24 files, of which tmp/ holds one that must be ignored; + PROVENANCE.
-    "mu-testdir": dict(items=24, indexed=23, duplicates=0, quarantined=1, attachments=8),
+    "mu-testdir": dict(items=24, indexed=23, documents=1, duplicates=0, quarantined=0, attachments=8),
     # 53 Maildir messages + PROVENANCE; one file repeats another byte for byte.
-    "notmuch-default": dict(items=54, indexed=52, duplicates=1, quarantined=1, attachments=11),
+    "notmuch-default": dict(items=54, indexed=52, documents=1, duplicates=1, quarantined=0, attachments=11),
     # 31 messages; duplicate/ holds same-Message-ID files with different
     # content, which are all kept.
-    "notmuch-edge": dict(items=32, indexed=31, duplicates=0, quarantined=1, attachments=11),
+    "notmuch-edge": dict(items=32, indexed=31, documents=1, duplicates=0, quarantined=0, attachments=11),
     # dist-list.pst: 4 items (an appointment, a distribution list, a contact,
     # free/busy data); passworded.pst: 3 items, the same contacts and
     # free/busy data as dist-list.pst, hence duplicates.
-    "pst-samples": dict(items=8, indexed=4, duplicates=3, quarantined=1, attachments=2),
-    # Mostly body-only text fixtures of reply parsers (no headers: quarantined
-    # as not mail); 14 are whole messages.
-    "reply-formats": dict(items=38, indexed=14, duplicates=0, quarantined=24, attachments=0),
+    "pst-samples": dict(items=8, indexed=4, documents=1, duplicates=3, quarantined=0, attachments=2),
+    # Mostly body-only text fixtures of reply parsers (no headers: not mail, so
+    # text documents, 23 + PROVENANCE); 14 are whole messages.
+    "reply-formats": dict(items=38, indexed=14, documents=24, duplicates=0, quarantined=0, attachments=0),
 }
 
 
@@ -89,6 +89,7 @@ def test_corpus_counts_are_exact_and_add_up(ingested: dict[str, Any], name: str)
     actual = dict(
         items=counts.items,
         indexed=counts.indexed,
+        documents=counts.documents,
         duplicates=counts.duplicate,
         quarantined=counts.quarantined,
         attachments=counts.attachments,

@@ -20,8 +20,9 @@ from loupe.case import Case
 from loupe.cli import cli
 from loupe.evidence.check import SUMS, check_pack, read_sums
 from loupe.evidence.citations import check_citations
-from loupe.evidence.pack import MAX_FILE_NAME, safe_file_name, write_pack, write_quote_pack
+from loupe.evidence.pack import write_pack, write_quote_pack
 from loupe.export import oldest_first, raw_message
+from loupe.filenames import MAX_FILE_NAME, safe_file_name
 from loupe.ingest.pipeline import ingest
 from loupe.quotes import load_article
 from loupe.quotes.in_case import check_quotes

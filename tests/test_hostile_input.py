@@ -10,8 +10,10 @@ are measured in ``bench/``, never asserted here.
 from __future__ import annotations
 
 import dataclasses
+import email.message
 import io
 import zipfile
+import zlib
 from pathlib import Path
 
 from sqlalchemy import select
@@ -209,3 +211,149 @@ def test_a_message_over_the_limit_inside_an_mbox_is_quarantined_naming_it(tmp_pa
     (reason,) = [reason for _, status, reason in rows if status == "quarantined"]
     assert reason == f"message of {len(big)} bytes exceeds the 1000000-byte limit"
     case.close()
+
+
+def _zeros_deflated(prefix: bytes, megabytes: int) -> bytes:
+    """zlib data inflating to ``prefix`` then ``megabytes`` MiB of zero bytes, made without holding them.
+
+    One megabyte is compressed once and repeated (a full flush makes each
+    block stand alone), then an empty final block and the checksum: a valid
+    stream of any size, built in a fraction of a second.
+    """
+    squeeze = zlib.compressobj(9)
+    head = squeeze.compress(prefix) + squeeze.flush(zlib.Z_FULL_FLUSH)
+    zeros = bytes(1 << 20)
+    block = squeeze.compress(zeros) + squeeze.flush(zlib.Z_FULL_FLUSH)
+    checksum = zlib.adler32(prefix)
+    for _ in range(megabytes):
+        checksum = zlib.adler32(zeros, checksum)
+    return head + block * megabytes + b"\x03\x00" + checksum.to_bytes(4, "big")
+
+
+FONT = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"
+
+
+def _text_op(line: str) -> bytes:
+    return f"BT /F1 12 Tf 72 720 Td ({line}) Tj ET\n".encode()
+
+
+def _pdf(objects: dict[int, bytes]) -> bytes:
+    """A PDF of numbered objects (1 is the catalog), with a correct xref."""
+    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+    offsets = {}
+    for number in sorted(objects):
+        offsets[number] = len(out)
+        out += b"%d 0 obj\n" % number + objects[number] + b"\nendobj\n"
+    size = max(objects) + 1
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % size
+    out += b"".join(
+        b"%010d 00000 n \n" % offsets[n] if n in offsets else b"0000000000 65535 f \n" for n in range(1, size)
+    )
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (size, xref)
+    return bytes(out)
+
+
+def _stream(data: bytes, entries: bytes = b"/Filter /FlateDecode", length: int | None = None) -> bytes:
+    return b"<< /Length %d %s >>\nstream\n" % (len(data) if length is None else length, entries) + data + b"\nendstream"
+
+
+def _pages(
+    contents: list[bytes],
+    entries: bytes = b"/Filter /FlateDecode",
+    resources: bytes = b"",
+    more: dict[int, bytes] | None = None,
+) -> bytes:
+    """One page per content stream (given encoded), Helvetica as /F1; ``more`` objects numbered 10 to 99."""
+    objects = {1: b"<< /Type /Catalog /Pages 2 0 R >>", 3: FONT, **(more or {})}
+    kids = []
+    for n, data in enumerate(contents):
+        page, content = 100 + 2 * n, 101 + 2 * n
+        objects[page] = (
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> %s >> "
+            b"/Contents %d 0 R >>" % (resources, content)
+        )
+        objects[content] = _stream(data, entries)
+        kids.append(b"%d 0 R" % page)
+    objects[2] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (b" ".join(kids), len(kids))
+    return _pdf(objects)
+
+
+def _mail_with(attachments: dict[str, bytes]) -> bytes:
+    mail = email.message.EmailMessage()
+    mail["From"], mail["Subject"], mail["Message-ID"] = "a@example.org", "the PDFs", "<pdfs@example.org>"
+    mail.set_content("PDFs attached.\n")
+    for name, data in attachments.items():
+        mail.add_attachment(data, maintype="application", subtype="pdf", filename=name)
+    return mail.as_bytes()
+
+
+def test_pdf_that_expands_without_end_is_read_up_to_a_limit(tmp_path: Path) -> None:
+    """A page inflating to 1 GB, filters nesting a bomb in a bomb, and pages each inflating to 15 MB.
+
+    pypdf stops one stream at 75 MB but keeps every stream it inflated until
+    the document is done: 500 pages of 74 MB (a 36 MB attachment) reached
+    2.9 GB in 220 s before running out of memory, where Loupe's limits stop
+    it at 0.4 s and 150 MB (``bench/pdf_bench.py``).
+    """
+    bomb = _zeros_deflated(_text_op("Never read"), 1024)
+    heavy = _zeros_deflated(b"", 15)
+    pdfs = {
+        "bomb.pdf": _pages([bomb]),
+        "nested.pdf": _pages([zlib.compress(bomb)], b"/Filter [/FlateDecode /FlateDecode]"),
+        "pages.pdf": _pages([zlib.compress(_text_op("The first page"))] + [heavy] * 12),
+    }
+    case, ends = _ingest(tmp_path, {"pdfs.eml": _mail_with(pdfs)})
+    assert ends["pdfs.eml"][0] == "indexed"
+    a = schema.attachments
+    with case.db.engine.connect() as conn:
+        found = {
+            name: (chars, error)
+            for name, chars, error in conn.execute(select(a.c.filename, a.c.text_chars, a.c.text_error))
+        }
+    assert found["bomb.pdf"] == (0, "pdf: page 1: content expands past 16.0 MB: text not read")
+    assert found["nested.pdf"] == (0, "pdf: page 1: content expands past 16.0 MB: text not read")
+    chars, error = found["pages.pdf"]
+    assert chars >= len("The first page")  # pages 1 to 5 read (2 to 5 have no text)
+    assert error == "pdf: stopped at page 6 of 13: the pages' content expands past 64.0 MB in all"
+    assert case.search('"the first page"')[0] == 1  # what was read before the limit is searchable
+    case.close()
+
+
+def test_a_pdf_page_drawing_a_big_form_a_hundred_times_is_not_parsed_a_hundred_times() -> None:
+    """pypdf parses a form XObject again each time a page draws it (up to 5,000 times a page)."""
+    form = _stream(
+        zlib.compress(_text_op("in the form") + b" " * (1 << 20)),
+        b"/Filter /FlateDecode /Type /XObject /Subtype /Form /BBox [0 0 612 792] "
+        b"/Resources << /Font << /F1 3 0 R >> >>",
+    )
+    page = zlib.compress(_text_op("Page") + b"/Logo Do\n" * 100)
+    pdf = _pages([page], resources=b"/XObject << /Logo 10 0 R >>", more={10: form})
+    result = extract_text(pdf, "application/pdf", "forms.pdf")
+    assert result.error == "pdf: stopped at page 1 of 1: the pages' content expands past 64.0 MB in all"
+
+
+def test_a_pdf_whose_page_tree_loops_or_whose_length_lies_ends_with_the_reason() -> None:
+    """pypdf's own limits hold here (7.1): a cycle in /Kids, and a /Length past any attachment or short of the data."""
+    text = zlib.compress(_text_op("Hello"))
+
+    def one_page(kids: bytes = b"100 0 R", length: int | None = None) -> bytes:
+        page = b"<< /Type /Page /Parent 2 0 R /Resources << /Font << /F1 3 0 R >> >> /Contents 101 0 R >>"
+        return _pdf(
+            {
+                1: b"<< /Type /Catalog /Pages 2 0 R >>",
+                2: b"<< /Type /Pages /Kids [%s] /Count 1 >>" % kids,
+                3: FONT,
+                100: page,
+                101: _stream(text, length=length),
+            }
+        )
+
+    assert extract_text(one_page(), "application/pdf", "fine.pdf").text == "Hello"
+    cycle = extract_text(one_page(kids=b"100 0 R 2 0 R"), "application/pdf", "cycle.pdf")
+    assert cycle.error == "pdf: PdfReadError: Detected cyclic page references."
+    assert extract_text(one_page(length=10**12), "application/pdf", "long.pdf").error == (
+        "pdf: page 1: LimitReachedError: Declared stream length of 1000000000000 exceeds maximum allowed length: "
+        "text not read"
+    )
+    assert extract_text(one_page(length=3), "application/pdf", "short.pdf").text == "Hello"

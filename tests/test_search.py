@@ -38,7 +38,7 @@ MALFORMED = [
     ("s*naloa", "'*' only works at the end of a term (sinal*) at column 2"),
     ('""', "empty phrase at column 1"),
     ("has:pictures", "has:pictures is not known"),
-    ("is:starred", "is:starred is not known (known: is:near-duplicate)"),
+    ("is:starred", "is:starred is not known (known: is:near-duplicate, is:document, is:mail)"),
     ("person:", "'person:' needs a value at column 1"),
     ("source:", "'source:' needs a value at column 1"),
     ("=", "'=' needs a value"),
@@ -132,16 +132,18 @@ def notmuch_case(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
 def test_query_features_on_real_mail(notmuch_case: Case) -> None:
     count = lambda q: len(notmuch_case.matching_ids(q))  # noqa: E731
-    assert count("notmuch") == 50
-    assert count("notm*") == 50
-    assert count("notmuhc~1") == 50  # a transposition
+    # 50 messages say "notmuch", and so does the corpus's PROVENANCE.md, a text document of the case
+    assert count("notmuch") == 51 and count("notmuch is:mail") == 50 and count("notmuch is:document") == 1
+    assert count("notm*") == 51
+    assert count("notmuhc~1") == 51  # a transposition
+    assert count("type:txt") == count("is:document") == 1
     assert count('"notmuch help"') == 2
     assert count('"notmuch outputs"~3') >= count('"notmuch outputs"')
     assert count("from:carl") == 12
     assert count("from:carl OR from:keithp") == 19
     assert count("from:carl -subject:patch") + count("from:carl subject:patch") == 12
     assert count("date:2009-11-17") + count("date:2009-11-18") == count("date:2009-11-17..2009-11-18") == 50
-    assert count("date:2009") + count("-date:2009") == 52  # two messages are dated otherwise
+    assert count("date:2009") + count("-date:2009") == 53  # two messages dated otherwise, a document undated
     assert count("date:..2009-11-17") == count("date:2009-11-17")
     # open ends (date:X.. once crashed): before and from a day split the dated messages
     assert count("date:..2009-11-17") + count("date:2009-11-18..") == 52
@@ -156,7 +158,7 @@ def test_facets_and_timeline(notmuch_case: Case) -> None:
     assert facets["recipients"][0] == ("notmuch@notmuchmail.org", 50)
     assert facets["lists"] == [("notmuch.notmuchmail.org", 9)]
     months = notmuch_case.timeline("notmuch", "month")
-    assert months.counts == [("2009-11", 50)] and months.undated == 0
+    assert months.counts == [("2009-11", 50)] and months.undated == 1  # the PROVENANCE.md document has no date
     days = notmuch_case.timeline("from:carl", "day")
     assert days.counts == [("2009-11-17", 2), ("2009-11-18", 10)]
 
@@ -202,9 +204,9 @@ def test_broken_pipe_ends_quietly(notmuch_case: Case) -> None:
 def test_paging_has_no_cap(notmuch_case: Case) -> None:
     total, first = notmuch_case.search("notmuch", limit=20, offset=0)
     _, last = notmuch_case.search("notmuch", limit=20, offset=40)
-    assert total == 50 and len(first) == 20 and len(last) == 10
+    assert total == 51 and len(first) == 20 and len(last) == 11  # 50 messages and a document
     everything = [h.id for offset in (0, 20, 40) for h in notmuch_case.search("notmuch", limit=20, offset=offset)[1]]
-    assert len(set(everything)) == 50
+    assert len(set(everything)) == 51
 
 
 def test_snippet_from_an_attachment_is_marked(tmp_path: Path) -> None:
@@ -418,6 +420,6 @@ def test_batch_shows_progress_on_a_terminal_and_keeps_its_output_clean(notmuch_c
     assert out.read_text().splitlines() == [
         "query,hits,first,last,error",
         "from:carl,12,2009-11-17,2009-11-18,",
-        "notmuch,50,2009-11-17,2009-11-18,",
+        "notmuch,51,2009-11-17,2009-11-18,",
     ]
     assert b"batch" in drawn and b"2/2" in drawn, drawn[-500:]

@@ -27,7 +27,10 @@ from tests.conftest import corpus
 @pytest.fixture
 def ingested(tmp_path: Path) -> Case:
     case = Case.open(tmp_path / "case", create=True)
-    ingest(case, [corpus("notmuch-default"), corpus("mailparser-samples")], workers=1)
+    junk = tmp_path / "junk"
+    junk.mkdir()
+    (junk / "program.bin").write_bytes(bytes(range(256)) * 4)  # neither mail nor a document: quarantined
+    ingest(case, [corpus("notmuch-default"), corpus("mailparser-samples"), junk], workers=1)
     yield case
     case.close()
 

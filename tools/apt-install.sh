@@ -13,7 +13,12 @@ in_ci() {
 }
 
 # apt_install TAG PACKAGE COMMAND SKIPPED: installs PACKAGE unless COMMAND (a path or a
-# command name) is already there; TAG prefixes the messages, SKIPPED names the tests left out.
+# command name; a path need not be a program, e.g. a language data file) is already there;
+# TAG prefixes the messages, SKIPPED names the tests left out.
+present() {
+    command -v "$1" >/dev/null 2>&1 || [ -e "$1" ]
+}
+
 apt_install() {
     local tag=$1 package=$2 command=$3 skipped=$4
     cannot() {
@@ -24,7 +29,7 @@ apt_install() {
         echo "$tag: $package not installed ($1): $skipped will be skipped"
         exit 0
     }
-    if command -v "$command" >/dev/null 2>&1; then
+    if present "$command"; then
         return 0
     fi
     command -v apt-get >/dev/null 2>&1 || cannot "apt-get is not available; install the $package package by hand"
@@ -35,6 +40,6 @@ apt_install() {
         apt-get update -qq >/dev/null || cannot "apt-get update failed"
     fi
     apt-get install -y -qq "$package" >/dev/null 2>&1 || cannot "apt-get install $package failed"
-    command -v "$command" >/dev/null 2>&1 || cannot "apt-get installed the package but there is no $command"
+    present "$command" || cannot "apt-get installed the package but there is no $command"
     echo "$tag: installed $package"
 }

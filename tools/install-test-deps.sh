@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need beyond PyPI: notmuch, for the differential
-# search and threading tests, and Chromium for the browser tests. Run by
-# `make test`.
+# search and threading tests, Chromium for the browser tests, and Tesseract
+# with English and Spanish language data for the OCR tests. Run by `make test`.
 #
 # Installs only where it can: as root, with apt-get. Elsewhere it says why
 # and exits 0, and those tests are skipped with the same reason. In CI
@@ -12,4 +12,7 @@ set -euo pipefail
 
 "$(dirname "$0")/install-browser.sh"
 apt_install install-test-deps notmuch notmuch "the notmuch differential tests"
+# tesseract-ocr brings the English data (tesseract-ocr-eng) with it
+apt_install install-test-deps tesseract-ocr tesseract "the OCR tests"
+apt_install install-test-deps tesseract-ocr-spa /usr/share/tesseract-ocr/5/tessdata/spa.traineddata "the OCR tests"
 echo "install-test-deps: notmuch $(notmuch --version 2>/dev/null | cut -d' ' -f2), $(/usr/bin/chromium --version 2>/dev/null || echo 'no Chromium')"

@@ -11,6 +11,7 @@ import click
 
 from loupe.case import Case
 from loupe.cli import _open, case_option
+from loupe.ui.terminal import echo
 
 #: Lines of each message's own text shown by ``loupe thread --added``.
 ADDED_LINES = 12
@@ -53,24 +54,24 @@ def thread(message: str, case_dir: Path | None, added: bool, as_json: bool) -> N
     dates = [s["date"] for s in summaries.values() if s.get("date")]
     people = {s.get("sender") for s in summaries.values()}
     span = f"{min(dates)[:10]} .. {max(dates)[:10]}" if dates else "undated"
-    click.echo(f"thread {case_thread_label(order)} · {len(members)} messages · {span} · {len(people)} senders")
+    echo(f"thread {case_thread_label(order)} · {len(members)} messages · {span} · {len(people)} senders")
 
     def show(node: str, prefix: str, last: bool) -> None:
         s = summaries[node]
         branch = "└─ " if last else "├─ "
         who = s.get("sender") or "?"
         line = f"{(s.get('date') or 'undated')[:16].replace('T', ' ')}  {who}  {s.get('subject') or '(no subject)'}"
-        click.echo(f"{prefix}{branch}{line}  [{node[:10]}]")
+        echo(f"{prefix}{branch}{line}  [{node[:10]}]")
         inner = prefix + ("   " if last else "│  ")
         for block in forwarded.get(node, []):
             if block["author_email"] or block["author_name"]:
-                click.echo(
+                echo(
                     f"{inner}   ↳ forwards text by {block['author_name'] or block['author_email']}"
                     f" <{block['author_email']}>, {(block['date'] or block['date_text'] or 'undated')[:16]}"
                 )
         if added and texts.get(node):
             for text_line in texts[node].splitlines()[:ADDED_LINES]:
-                click.echo(f"{inner}   │ {text_line}")
+                echo(f"{inner}   │ {text_line}")
         kids = children.get(node, [])
         for i, kid in enumerate(kids):
             show(kid, inner, i == len(kids) - 1)
@@ -137,14 +138,14 @@ def similar(message: str, case_dir: Path | None, as_json: bool, meaning: bool) -
             click.echo(json.dumps({"id": m, **_plain(summaries[m])}, ensure_ascii=False))
         return
     s = summaries[key]
-    click.echo(f"{key[:10]}  {(s.get('date') or '')[:10]}  {s.get('sender')}  {s.get('subject')}")
+    echo(f"{key[:10]}  {(s.get('date') or '')[:10]}  {s.get('sender')}  {s.get('subject')}")
     if not others:
-        click.echo("no near duplicates")
+        echo("no near duplicates")
         return
-    click.echo(f"{len(others)} near duplicate(s):")
+    echo(f"{len(others)} near duplicate(s):")
     for m in sorted(others, key=lambda m: (summaries[m].get("date") or "~", m)):
         o = summaries[m]
-        click.echo(f"  {m[:10]}  {(o.get('date') or '')[:10]}  {o.get('sender')}  {o.get('subject')}")
+        echo(f"  {m[:10]}  {(o.get('date') or '')[:10]}  {o.get('sender')}  {o.get('subject')}")
 
 
 def _print_same_point(case: Case, key: str, as_json: bool) -> None:
@@ -157,15 +158,13 @@ def _print_same_point(case: Case, key: str, as_json: bool) -> None:
             click.echo(json.dumps({"id": f.message, **f.as_dict(), **_plain(summaries[f.message])}, ensure_ascii=False))
         return
     s = summaries[key]
-    click.echo(f"{key[:10]}  {(s.get('date') or '')[:10]}  {s.get('sender')}  {s.get('subject')}")
+    echo(f"{key[:10]}  {(s.get('date') or '')[:10]}  {s.get('sender')}  {s.get('subject')}")
     if not found:
-        click.echo("no other message says the same thing by meaning")
+        echo("no other message says the same thing by meaning")
         return
-    click.echo(f"{len(found)} message(s) say the same thing in other words:")
+    echo(f"{len(found)} message(s) say the same thing in other words:")
     for f in found:
         o = summaries[f.message]
-        click.echo(
-            f"  {f.message[:10]}  {(o.get('date') or '')[:10]}  {f.cosine:.2f}  {o.get('sender')}  {o.get('subject')}"
-        )
-        click.echo(f"      theirs: {f.passage[:110]}")
-        click.echo(f"      ours:   {f.ours[:110]}")
+        echo(f"  {f.message[:10]}  {(o.get('date') or '')[:10]}  {f.cosine:.2f}  {o.get('sender')}  {o.get('subject')}")
+        echo(f"      theirs: {f.passage[:110]}")
+        echo(f"      ours:   {f.ours[:110]}")

@@ -14,6 +14,7 @@ import click
 from loupe.cli import _open, case_option
 from loupe.commands.output import emit
 from loupe.entities.corrections import KINDS, Ident
+from loupe.ui.terminal import echo
 
 KIND_CHOICE = click.Choice(list(KINDS))
 
@@ -49,12 +50,12 @@ def entities(
     if emit(records, fmt, "name"):
         return
     if not rows:
-        click.echo("no named entities found")
+        echo("no named entities found")
         return
-    click.echo(f"{'kind':<12} {'messages':>8}  name")
+    echo(f"{'kind':<12} {'messages':>8}  name")
     for r in rows:
         extra = f"  (with {', '.join(r.merged)})" if r.merged else ""
-        click.echo(f"{r.kind:<12} {r.messages:>8}  {r.name}{extra}{'  [hidden]' if r.hidden else ''}")
+        echo(f"{r.kind:<12} {r.messages:>8}  {r.name}{extra}{'  [hidden]' if r.hidden else ''}")
 
 
 @click.group()
@@ -93,7 +94,7 @@ def _correct(
 def hide(name: str, kind: str | None, case_dir: Path | None) -> None:
     """Leave an entity out of lists and facets (it is not what the rules took it for)."""
     ident, _ = _correct(case_dir, "hide", name, kind)
-    click.echo(f"hidden: {ident[0]} {name}  (undo: loupe entity unhide {name!r} --kind {ident[0]})")
+    echo(f"hidden: {ident[0]} {name}  (undo: loupe entity unhide {name!r} --kind {ident[0]})")
 
 
 @entity.command("unhide")
@@ -103,7 +104,7 @@ def hide(name: str, kind: str | None, case_dir: Path | None) -> None:
 def unhide(name: str, kind: str | None, case_dir: Path | None) -> None:
     """List a hidden entity again."""
     ident, _ = _correct(case_dir, "unhide", name, kind)
-    click.echo(f"shown again: {ident[0]} {name}")
+    echo(f"shown again: {ident[0]} {name}")
 
 
 @entity.command("merge")
@@ -116,7 +117,7 @@ def merge(name: str, into: str, kind: str | None, into_kind: str | None, case_di
     """Count NAME as INTO: one entity, found by a search for either."""
     ident, target = _correct(case_dir, "merge", name, kind, into, into_kind)
     assert target is not None
-    click.echo(f"merged: {ident[0]} {name} -> {target[0]} {into}  (undo: loupe entity unmerge {name!r})")
+    echo(f"merged: {ident[0]} {name} -> {target[0]} {into}  (undo: loupe entity unmerge {name!r})")
 
 
 @entity.command("unmerge")
@@ -126,7 +127,7 @@ def merge(name: str, into: str, kind: str | None, into_kind: str | None, case_di
 def unmerge(name: str, kind: str | None, case_dir: Path | None) -> None:
     """Make a merged entity its own again."""
     ident, _ = _correct(case_dir, "unmerge", name, kind)
-    click.echo(f"unmerged: {ident[0]} {name}")
+    echo(f"unmerged: {ident[0]} {name}")
 
 
 @entity.command("rename")
@@ -137,7 +138,7 @@ def unmerge(name: str, kind: str | None, case_dir: Path | None) -> None:
 def rename(name: str, new_name: str, kind: str | None, case_dir: Path | None) -> None:
     """Show an entity under the name you know it by (searches by either name find it)."""
     ident, _ = _correct(case_dir, "rename", name, kind, new_name)
-    click.echo(f"renamed: {ident[0]} {name} -> {new_name}")
+    echo(f"renamed: {ident[0]} {name} -> {new_name}")
 
 
 @entity.command("edits")
@@ -155,4 +156,4 @@ def edits(case_dir: Path | None, fmt: str) -> None:
     for r in rows:
         target = f" -> {r['target_kind']} {r['target_key']}" if r["target_key"] else ""
         named = f" -> {r['name']!r}" if r["name"] else ""
-        click.echo(f"{r['created']}  {r['action']:<8} {r['kind']} {r['key']}{target}{named}")
+        echo(f"{r['created']}  {r['action']:<8} {r['kind']} {r['key']}{target}{named}")

@@ -9,6 +9,7 @@ import click
 
 from loupe.cli import _open, case_option
 from loupe.commands.output import emit
+from loupe.ui.terminal import echo
 
 
 @click.command()
@@ -34,9 +35,9 @@ def glossary(case_dir: Path | None, min_evidence: int, fmt: str) -> None:
     if emit(records, fmt, "abbreviation"):
         return
     if not entries:
-        click.echo("no glossed abbreviations found")
+        echo("no glossed abbreviations found")
         return
-    click.echo(f"{'abbreviation':<14} {'messages':>8}  expansion (forms; example messages)")
+    echo(f"{'abbreviation':<14} {'messages':>8}  expansion (forms; example messages)")
     for e in entries:
         examples = ", ".join(x[:10] for x in e.examples)
-        click.echo(f"{e.abbreviation:<14} {e.evidence:>8}  {e.expansion}  ({', '.join(e.forms)}; {examples})")
+        echo(f"{e.abbreviation:<14} {e.evidence:>8}  {e.expansion}  ({', '.join(e.forms)}; {examples})")

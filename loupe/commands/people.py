@@ -17,6 +17,7 @@ from loupe.analysis import edit_people
 from loupe.cli import _open, case_option
 from loupe.commands.output import emit
 from loupe.store.people import TABLE_ORDERS
+from loupe.ui.terminal import echo
 
 SORTS = TABLE_ORDERS
 
@@ -56,9 +57,9 @@ def people(ctx: click.Context, case_dir: Path | None, show: str | None, sort: st
     if limit:
         rows = rows[:limit]
     if not emit(rows, fmt):
-        click.echo(f"{'#':>5}  {'name':<32} {'kind':<6} {'addr':>4} {'sent':>6} {'recv':>6}  first       last")
+        echo(f"{'#':>5}  {'name':<32} {'kind':<6} {'addr':>4} {'sent':>6} {'recv':>6}  first       last")
         for r in rows:
-            click.echo(
+            echo(
                 f"{r['id']:>5}  {r['name'][:32]:<32} {r['kind']:<6} {r['addresses']:>4} {r['sent']:>6} "
                 f"{r['received']:>6}  {r['first'] or '-':<10}  {r['last'] or '-'}"
             )
@@ -70,7 +71,7 @@ def _edit(case_dir: Path | None, action: str, emails: tuple[str, ...], name: str
         person = edit_people(case.db, action, emails, name)
     finally:
         case.close()
-    click.echo(f"{person['name']} ({person['kind']} {person['id']}): {', '.join(person['emails'])}")
+    echo(f"{person['name']} ({person['kind']} {person['id']}): {', '.join(person['emails'])}")
 
 
 @people.command("merge")
@@ -143,22 +144,20 @@ def person(who: str, case_dir: Path | None, as_json: bool) -> None:
 
 
 def _print_profile(p: dict[str, Any]) -> None:
-    click.echo(f"{p['name']}  ({p['kind']} {p['id']})")
-    click.echo(f"  addresses: {', '.join(p['emails'])}")
+    echo(f"{p['name']}  ({p['kind']} {p['id']})")
+    echo(f"  addresses: {', '.join(p['emails'])}")
     if p.get("evidence"):
-        click.echo(f"  grouped by: {p['evidence']}")
+        echo(f"  grouped by: {p['evidence']}")
     names = ", ".join(f"{n['name']} ({n['messages']})" for n in p["names"][:8])
-    click.echo(f"  names:     {names or '-'}")
-    click.echo(
-        f"  sent {p['sent']}, received {p['received']}; first {p['first'][:10] or '-'}, last {p['last'][:10] or '-'}"
-    )
-    click.echo(f"  their text forwarded or quoted in {p['forwarded_or_quoted_by_others']} message(s)")
+    echo(f"  names:     {names or '-'}")
+    echo(f"  sent {p['sent']}, received {p['received']}; first {p['first'][:10] or '-'}, last {p['last'][:10] or '-'}")
+    echo(f"  their text forwarded or quoted in {p['forwarded_or_quoted_by_others']} message(s)")
     if p["correspondents"]:
-        click.echo("  top correspondents (messages to them / from them):")
+        echo("  top correspondents (messages to them / from them):")
         for c in p["correspondents"]:
-            click.echo(f"    {c['to']:>5} / {c['from']:<5} {c['name']} ({c['kind']} {c['id']})")
+            echo(f"    {c['to']:>5} / {c['from']:<5} {c['name']} ({c['kind']} {c['id']})")
     if p["lists"]:
-        click.echo("  lists: " + ", ".join(f"{x['list']} ({x['messages']})" for x in p["lists"]))
+        echo("  lists: " + ", ".join(f"{x['list']} ({x['messages']})" for x in p["lists"]))
 
 
 @click.command()
@@ -205,11 +204,11 @@ def graph(
     ):
         if path is not None:
             write(network, path)
-            click.echo(f"written {path}", err=True)
+            echo(f"written {path}", err=True)
     if png is not None:
         graphs.write_png(network, png, f"Who wrote to whom: {text or 'all messages'}")
-        click.echo(f"written {png}", err=True)
-    click.echo(f"{network.number_of_nodes()} people and lists, {network.number_of_edges()} directed links")
+        echo(f"written {png}", err=True)
+    echo(f"{network.number_of_nodes()} people and lists, {network.number_of_edges()} directed links")
     strongest = sorted(network.edges(data=True), key=lambda e: -e[2]["weight"])[:15]
     for a, b, d in strongest:
-        click.echo(f"{d['weight']:>7}  {network.nodes[a]['label'][:30]:<30} -> {network.nodes[b]['label'][:30]}")
+        echo(f"{d['weight']:>7}  {network.nodes[a]['label'][:30]:<30} -> {network.nodes[b]['label'][:30]}")

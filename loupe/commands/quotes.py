@@ -22,6 +22,7 @@ from loupe.quotes.in_case import check_quotes
 from loupe.quotes.in_case import corroborate as run_corroboration
 from loupe.quotes.report import render_html
 from loupe.threads.quoting import split_reply
+from loupe.ui.terminal import echo
 
 #: A message given as the claim stands for its own words, cut to this many (a window must hold them).
 CLAIM_WORDS = 60
@@ -87,33 +88,33 @@ def quotes(
         return
     _print_quotes(checks)
     if html_path is not None:
-        click.echo(f"\nreport: {html_path}")
+        echo(f"\nreport: {html_path}")
     if made is not None and pack_dir is not None:
-        click.echo(f"\nevidence pack: {made.messages} messages, {made.citations} citations in {pack_dir}/")
+        echo(f"\nevidence pack: {made.messages} messages, {made.citations} citations in {pack_dir}/")
         echo_fingerprint(made.fingerprint, pack_dir)
 
 
 def _print_quotes(checks: list[dict[str, Any]]) -> None:
     if not checks:
-        click.echo("no quotations found in the article")
+        echo("no quotations found in the article")
         return
     for c in checks:
-        click.echo(f'{c["number"]:>3}. {c["verdict"].upper():<14} {c["score"]:.2f}  "{c["quote"][:100]}"')
+        echo(f'{c["number"]:>3}. {c["verdict"].upper():<14} {c["score"]:.2f}  "{c["quote"][:100]}"')
         for e in c["edits"]:
-            click.echo(f"       {e['kind']}: {e['quoted']!r} for {e['original']!r}")
+            echo(f"       {e['kind']}: {e['quoted']!r} for {e['original']!r}")
         for d in c["differences"]:
-            click.echo(f"       changed ({d['kind']}): printed {d['quoted']!r}, the mail says {d['original']!r}")
+            echo(f"       changed ({d['kind']}): printed {d['quoted']!r}, the mail says {d['original']!r}")
         where = c["origin"] or c["match"]
         if where:
             said = where["said_by"] + (f" ({where['how']})" if where["how"] != "sender" else "")
-            click.echo(f"       first said in {where['message']} ({(where['date'] or 'undated')[:10]}) by {said}")
+            echo(f"       first said in {where['message']} ({(where['date'] or 'undated')[:10]}) by {said}")
             if c["match"] and c["match"]["message"] != where["message"]:
-                click.echo(f"       best match {c['match']['message']}; in {len(c['copies'])} other messages")
+                echo(f"       best match {c['match']['message']}; in {len(c['copies'])} other messages")
         for n in c["nearest"]:
-            click.echo(f"       nearest: {n['message']} ({n['score']:.2f})")
+            echo(f"       nearest: {n['message']} ({n['score']:.2f})")
         for n in c["closest_in_meaning"]:
-            click.echo(f"       closest in meaning (other words, NOT the quote): {n['message']} ({n['cosine']:.2f})")
-            click.echo(f"         {n['passage'][:100]}")
+            echo(f"       closest in meaning (other words, NOT the quote): {n['message']} ({n['cosine']:.2f})")
+            echo(f"         {n['passage'][:100]}")
 
 
 @click.command()
@@ -182,22 +183,22 @@ def _claim_text(case: Case, given: str) -> str:
 def _print(result: Corroboration) -> None:
     plural = "origin" if result.independent == 1 else "origins"
     how = "by words and meaning" if result.mode == "hybrid" else "by words only"
-    click.echo(f"{result.claim!r}")
-    click.echo(
+    echo(f"{result.claim!r}")
+    echo(
         f"{result.independent} independent {plural} ({how}); "
         f"{result.supporting} supporting messages of {result.examined} read"
     )
     for number, origin in enumerate(result.origins, start=1):
-        click.echo(f"\n{number}. {origin.label}")
+        echo(f"\n{number}. {origin.label}")
         _print_evidence(origin.evidence)
     if result.contradictions:
         count = len(result.contradictions)
-        click.echo(f"\nContradictions: {count} {'origin denies' if count == 1 else 'origins deny'} it (not counted)")
+        echo(f"\nContradictions: {count} {'origin denies' if count == 1 else 'origins deny'} it (not counted)")
         for origin in result.contradictions:
-            click.echo(f"  - {origin.label}")
+            echo(f"  - {origin.label}")
             _print_evidence(origin.evidence)
     if result.questions:
-        click.echo(f"\nAsked, not said: {len(result.questions)} messages ask whether it is true (not counted)")
+        echo(f"\nAsked, not said: {len(result.questions)} messages ask whether it is true (not counted)")
         _print_evidence(result.questions)
 
 
@@ -207,4 +208,4 @@ def _print_evidence(evidence: tuple[Evidence, ...]) -> None:
         date = (e.date or "undated")[:10]
         found = e.found_by if e.meaning is not None else "words"
         close = f"w{e.score:.2f}" + (f" m{e.meaning:.2f}" if e.meaning is not None else "")
-        click.echo(f"   {date}  {e.message[:12]}  {e.relation or e.stance:<16} {found:<7} {close:<11} {e.passage[:90]}")
+        echo(f"   {date}  {e.message[:12]}  {e.relation or e.stance:<16} {found:<7} {close:<11} {e.passage[:90]}")

@@ -19,6 +19,7 @@ from loupe.case import Case
 from loupe.cli import _open, case_option
 from loupe.commands.output import emit
 from loupe.search.query import parse
+from loupe.ui.terminal import echo
 
 SYNTAX = """
 \b
@@ -138,17 +139,17 @@ def search(
     if emit(records, fmt):
         return
     shown = f" (showing {offset + 1}-{offset + len(hits)})" if hits else ""
-    click.echo(f"{total} messages match {text!r}{shown}")
+    echo(f"{total} messages match {text!r}{shown}")
     for record in records:
         date = (record["date"] or "no date   ")[:10]
         more = f"  [{record['copies']} copies]" if record["copies"] > 1 else ""
-        click.echo(f"{record['id']}  {date}  {record['from'][:30]:<30}  {record['subject'][:60]}{more}")
+        echo(f"{record['id']}  {date}  {record['from'][:30]:<30}  {record['subject'][:60]}{more}")
         if record["snippet"]:
-            click.echo(f"    {record['snippet'][:200]}")
+            echo(f"    {record['snippet'][:200]}")
         for locator in record.get("locators", []):
-            click.echo(f"    at {locator}")
+            echo(f"    at {locator}")
     if hits and hits[-1].cursor and len(hits) == limit:
-        click.echo(f"next page: --after {hits[-1].cursor}")
+        echo(f"next page: --after {hits[-1].cursor}")
 
 
 @click.command()
@@ -173,17 +174,17 @@ def count(query: tuple[str, ...], case_dir: Path | None, top: int, as_json: bool
     if as_json:
         click.echo(json.dumps({"query": text, "total": total, "facets": facets, "years": dict(years.counts)}))
         return
-    click.echo(f"{total} messages match {text!r}")
-    click.echo(
+    echo(f"{total} messages match {text!r}")
+    echo(
         "by year: "
         + ", ".join(f"{y}: {n}" for y, n in years.counts)
         + (f", undated: {years.undated}" if years.undated else "")
     )
     for name, entries in facets.items():
         if entries:
-            click.echo(f"top {name}:")
+            echo(f"top {name}:")
             for key, n in entries:
-                click.echo(f"  {n:>8}  {key}")
+                echo(f"  {n:>8}  {key}")
 
 
 @click.command()

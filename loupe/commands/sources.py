@@ -13,6 +13,7 @@ from loupe.cli import _open, case_option
 from loupe.commands.output import emit
 from loupe.errors import NotFound
 from loupe.store.sources import TABLE_ORDERS
+from loupe.ui.terminal import echo
 
 SORTS = TABLE_ORDERS
 
@@ -50,13 +51,13 @@ def sources(case_dir: Path | None, sort: str, fmt: str, as_json: bool) -> None:
     if emit(rows, "json" if as_json else fmt, "code"):
         return
     if not rows:
-        click.echo("no coded sources found")
+        echo("no coded sources found")
         return
     head = f"{'code':<8} {'reports':>7} {'copies':>6} {'named in':>8} {'report':>6} {'prose':>5} {'bare':>5}"
-    click.echo(f"{head}  first       last        lists")
+    echo(f"{head}  first       last        lists")
     for r in rows:
         copies = r["stripped_copies"] + r["quoted_copies"]
-        click.echo(
+        echo(
             f"{r['code']:<8} {r['reports']:>7} {copies:>6} {r['messages_mentioning']:>8} "
             f"{r['report_messages']:>6} {r['prose_messages']:>5} {r['mention_messages']:>5}  "
             f"{r['first'] or '-':<10}  {r['last'] or '-':<10}  {r['lists']}"
@@ -91,7 +92,7 @@ def source(code: str, case_dir: Path | None, as_json: bool, csv_path: Path | Non
         case.close()
     if csv_path is not None:
         _write_reports_csv(profile, reports, csv_path)
-        click.echo(f"written {csv_path}", err=True)
+        echo(f"written {csv_path}", err=True)
     if as_json:
         click.echo(json.dumps(profile, ensure_ascii=False, indent=2))
         return
@@ -114,7 +115,7 @@ def _write_reports_csv(profile: dict[str, Any], reports: list[dict[str, Any]], p
 
 def _print_profile(p: dict[str, Any]) -> None:
     levels = p.get("levels", {})
-    click.echo(
+    echo(
         f"{p['code']}: {p['reports']} report(s), {p['stripped_copies']} stripped copies, "
         f"{p['quoted_copies']} quoted copies, named in {p['messages_mentioning']} message(s) "
         f"({levels.get('report', 0)} in reports, {levels.get('prose', 0)} in prose, "
@@ -127,36 +128,32 @@ def _print_profile(p: dict[str, Any]) -> None:
         ("Handlers", "handlers"),
     ):
         if p[key]:
-            click.echo(f"{title}:")
+            echo(f"{title}:")
             for d in p[key]:
-                click.echo(f"  {d['first'][:10]} .. {d['last'][:10]}  ({len(d['messages'])})  {d['value']}")
+                echo(f"  {d['first'][:10]} .. {d['last'][:10]}  ({len(d['messages'])})  {d['value']}")
     if p["grades"]:
-        click.echo("Grades, as written (reliability / credibility, scale):")
+        echo("Grades, as written (reliability / credibility, scale):")
         for g in p["grades"]:
             flag = f"  [{g['flags']}]" if g["flags"] else ""
-            click.echo(
+            echo(
                 f"  {g['date'][:10]}  {g['reliability'] or '-'} / {g['credibility'] or '-'}  "
                 f"({g['credibility_scale'] or '?'}){flag}"
             )
     if p["lists"]:
-        click.echo("Lists: " + ", ".join(f"{x['value']} ({x['messages']})" for x in p["lists"]))
+        echo("Lists: " + ", ".join(f"{x['value']} ({x['messages']})" for x in p["lists"]))
     if p["top_terms"]:
-        click.echo("Top terms: " + ", ".join(t["term"] for t in p["top_terms"]))
+        echo("Top terms: " + ", ".join(t["term"] for t in p["top_terms"]))
     for title, key in (("Places", "places"), ("Organisations", "organisations")):
         if p[key]:
-            click.echo(f"{title}: " + ", ".join(f"{x['name']} ({x['reports']})" for x in p[key]))
+            echo(f"{title}: " + ", ".join(f"{x['name']} ({x['reports']})" for x in p[key]))
     if p["codes_alongside"]:
-        click.echo(
-            "Codes named alongside: " + ", ".join(f"{c['code']} ({c['messages']})" for c in p["codes_alongside"])
-        )
-    click.echo("Reports:")
+        echo("Codes named alongside: " + ", ".join(f"{c['code']} ({c['messages']})" for c in p["codes_alongside"]))
+    echo("Reports:")
     for m in p["messages"]:
         linked = f"  (copy of {m['linked_to'][:10]})" if m["linked_to"] else ""
-        click.echo(
-            f"  {m['date'][:10]}  {m['message'][:10]}  {m['variant']:<12} {m['list'] or '-'}  {m['subject']}{linked}"
-        )
+        echo(f"  {m['date'][:10]}  {m['message'][:10]}  {m['variant']:<12} {m['list'] or '-'}  {m['subject']}{linked}")
     if p.get("named_in"):
-        click.echo("Named in prose or bare (search them with mention:CODE):")
+        echo("Named in prose or bare (search them with mention:CODE):")
         for m in p["named_in"]:
             level = "bare" if m["level"] == "mention" else m["level"]
-            click.echo(f"  {m['date'][:10] or '-':<10}  {m['message'][:10]}  {level:<12} {m['subject']}")
+            echo(f"  {m['date'][:10] or '-':<10}  {m['message'][:10]}  {level:<12} {m['subject']}")

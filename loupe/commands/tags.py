@@ -8,6 +8,7 @@ import click
 
 from loupe.case import Case
 from loupe.cli import _open, case_option
+from loupe.ui.terminal import echo
 
 
 @click.group()
@@ -41,7 +42,7 @@ def tag_add(name: str, ids: tuple[str, ...], query: str | None, case_dir: Path |
         added = case.db.add_tags(targets, [name])
     finally:
         case.close()
-    click.echo(f"tagged {added} message(s) {name.lower()!r} ({len(targets) - added} already were)")
+    echo(f"tagged {added} message(s) {name.lower()!r} ({len(targets) - added} already were)")
 
 
 @tag.command("remove")
@@ -56,7 +57,7 @@ def tag_remove(name: str, ids: tuple[str, ...], query: str | None, case_dir: Pat
         removed = case.db.remove_tags(targets, [name])
     finally:
         case.close()
-    click.echo(f"removed {name.lower()!r} from {removed} message(s)")
+    echo(f"removed {name.lower()!r} from {removed} message(s)")
 
 
 @tag.command("list")
@@ -66,6 +67,6 @@ def tag_list(case_dir: Path | None) -> None:
     case = _open(case_dir)
     try:
         for name, count in case.db.tag_counts():
-            click.echo(f"{count:>8}  {name}")
+            echo(f"{count:>8}  {name}")
     finally:
         case.close()

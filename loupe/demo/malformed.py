@@ -184,6 +184,7 @@ def malformed_items(rng: random.Random, cast: Cast) -> list[BadMail]:
             embedded=inner,
         )
     )
-    blob = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01" + rng.randbytes(3000)
-    items.append(BadMail(blob, "maildir", "not mail: a JPEG-like binary blob in the Maildir", items[0].when, None))
+    # neither mail nor a document (an image or a PDF would be a document of the case): quarantined
+    blob = b"SQLite format 3\x00" + rng.randbytes(3000)
+    items.append(BadMail(blob, "maildir", "not mail: a database file in the Maildir", items[0].when, None))
     return items

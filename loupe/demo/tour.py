@@ -44,13 +44,14 @@ def run_demo(out_dir: Path, case_dir: Path, n_messages: int, workers: int | None
             summary = ingest(case, [archive], on_progress=on_progress, workers=workers)
         counts = case.db.status_counts()
         click.echo(
-            f"   {summary.indexed} new messages, {summary.duplicate} duplicates, "
+            f"   {summary.indexed} new messages, {summary.documents} documents, {summary.duplicate} duplicates, "
             f"{summary.quarantined} quarantined, {summary.skipped} already there "
             f"({summary.seconds:.1f}s)"
         )
         click.secho("3. Status of the case (every item is accounted for):", bold=True)
         click.echo(
-            f"   {counts.items} items = {counts.indexed} indexed + {counts.duplicate} duplicates"
+            f"   {counts.items} items = {counts.indexed} indexed + {counts.documents} documents"
+            f" + {counts.duplicate} duplicates"
             f" + {counts.quarantined} quarantined -> {'adds up' if counts.adds_up() else 'DOES NOT ADD UP'}"
         )
         click.secho("4. Three example searches:", bold=True)

@@ -15,7 +15,8 @@ from pathlib import Path
 from loupe.evidence.check import MANIFEST, PackCheck
 from loupe.ingest.attachments import ExtractLimits
 from loupe.ingest.mime import parse_message
-from loupe.ingest.worker import as_rfc822
+from loupe.ingest.worker import as_rfc822, parse_item
+from loupe.model import ItemKind
 
 
 def check_citations(folder: Path, result: PackCheck) -> None:
@@ -42,6 +43,9 @@ def check_citations(folder: Path, result: PackCheck) -> None:
 
 def _body(path: Path) -> str | None:
     try:
+        if "-" in path.stem:  # original-NAME.pdf: a document, read by its name as at ingest
+            name = path.name.split("-", 1)[1]
+            return parse_item(path.read_bytes(), ItemKind.DOCUMENT, name, ExtractLimits()).body_text
         return parse_message(as_rfc822(path.read_bytes()), ExtractLimits(), attachment_text=False).body_text
     except Exception:  # a damaged original is named as unreadable, never a crash of the check
         return None

@@ -29,9 +29,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-import re
 import shutil
-import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -43,13 +41,12 @@ from loupe.case import Case
 from loupe.evidence import check
 from loupe.evidence.render import AttachmentLine, Copy, Rendering, render_pdf
 from loupe.export import made_at_ingest
+from loupe.filenames import safe_file_name
 from loupe.ingest.mime import parse_message
-from loupe.ingest.worker import as_rfc822, kind_of
+from loupe.ingest.worker import as_rfc822, kind_of, parse_item
 from loupe.model import Address, ItemKind
 from loupe.quotes.in_case import Place, QuoteCheck
 
-#: Bytes (UTF-8) of an attachment's name kept in its file name in the pack (its full name is in the manifest).
-MAX_FILE_NAME = 100
 #: What the original is, when it is not Internet mail as found.
 CONVERTED = {
     ItemKind.MSG: "an Outlook .msg file, read as the Internet mail Loupe converted it to",
@@ -145,21 +142,6 @@ def write_quote_pack(case: Case, checks: Sequence[QuoteCheck], title: str, folde
     return write_pack(case, ids, folder, article=title, citations=citations)
 
 
-def safe_file_name(name: str, fallback: str) -> str:
-    """An attachment's name made safe as a file name on any system: no folders, no control or
-    reserved characters, no leading dot, at most ``MAX_FILE_NAME`` bytes in UTF-8 (file systems
-    count bytes: 100 Cyrillic letters are 200), its extension kept."""
-    name = unicodedata.normalize("NFC", name)
-    name = "".join("_" if unicodedata.category(c)[0] == "C" or c in '/\\:*?"<>|' else c for c in name)
-    name = re.sub(r"\s+", " ", name).strip(" .")
-    if len(name.encode("utf-8")) > MAX_FILE_NAME:
-        _, dot, extension = name.rpartition(".")
-        ending = "." + extension if dot and len(extension.encode("utf-8")) <= 10 else ""
-        stem = name[: len(name) - len(ending)].encode("utf-8")[: MAX_FILE_NAME - len(ending.encode("utf-8"))]
-        name = stem.decode("utf-8", "ignore").rstrip(" .") + ending  # "ignore": a letter cut in half is dropped
-    return name or fallback
-
-
 def _write(
     case: Case,
     ids: Sequence[str],
@@ -226,16 +208,22 @@ def _message(
     cited: Sequence[tuple[str, int, int, str]],
 ) -> dict[str, Any]:
     """One message's files in the pack, and its entry in the manifest."""
-    original_sha256 = case.db.raw_sha256_of(message)
+    original_sha256, locator, stored_kind = case.db.stored_item(message)
     original = case.blobs.get(original_sha256)  # re-hashed by the blob store: never silently other bytes
-    kind = kind_of(original)
-    converted = CONVERTED.get(kind, "")
-    rfc822 = as_rfc822(original, kind)
-    if not converted and made_at_ingest(rfc822):
-        converted = MADE_FROM_PST
-    parsed = parse_message(rfc822, case.settings.extract_limits, with_headers=True)
     base = f"messages/{number:04d}-{message}"
-    original_file = _put(folder, f"{base}/original{_EXTENSION[kind]}", original, files)
+    if stored_kind == "document":  # a file of the leak that is not mail: kept as the file it is
+        parsed = parse_item(original, ItemKind.DOCUMENT, locator, case.extraction(read_ocr=False))
+        converted = ""
+        ending = f"-{safe_file_name(parsed.subject, 'document')}"
+    else:
+        kind = kind_of(original)
+        converted = CONVERTED.get(kind, "")
+        rfc822 = as_rfc822(original, kind)
+        if not converted and made_at_ingest(rfc822):
+            converted = MADE_FROM_PST
+        parsed = parse_message(rfc822, case.extraction(read_ocr=False), with_headers=True)
+        ending = _EXTENSION[kind]
+    original_file = _put(folder, f"{base}/original{ending}", original, files)
     attachments = []
     used: set[str] = set()
     for position, att in enumerate(parsed.attachments):

@@ -1,4 +1,4 @@
-"""Members of zip, tar (plain or compressed) and single-file gzip archives.
+"""Members of zip, tar (plain or compressed), single-file gzip, 7z and RAR archives.
 
 Leaks arrive as archives, often archives of archives, and some are hostile or
 simply broken.  This module turns one archive into a stream of
@@ -27,6 +27,12 @@ Safety rules, and why:
   reader asked for.  In a compressed tar, skipping a member still means
   decompressing it, so skipped bytes count towards the total limit as well.
 
+7z and RAR members come from sevenzip.py and rar.py, which share the limits
+and the budget defined here.  Encrypted members of any of them are refused
+"encrypted member" unless one of the passwords given opens them (zip:
+pyzipper, for ZipCrypto and WinZip AES alike); the reasons say how many
+passwords were tried, never which.
+
 Residual risk: zipfile hands each bzip2/LZMA member read of up to 4 KiB of
 compressed input to the decompressor without an output cap, so one such read
 can expand further than ``max_member_bytes`` before being cut; deflate (by
@@ -36,6 +42,7 @@ far the most common method) is bounded per read.
 from __future__ import annotations
 
 import bz2
+import contextlib
 import io
 import lzma
 import stat
@@ -47,12 +54,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+import pyzipper
+
 __all__ = [
     "ArchiveLimits",
     "ArchiveProblem",
     "iter_archive",
     "normalise_member_path",
     "sniff_archive",
+    "tried_passwords",
 ]
 
 _CHUNK = 1024 * 1024
@@ -139,7 +149,8 @@ def _is_tar(block: bytes) -> bool:
 def sniff_archive(head: bytes) -> str | None:
     """Name the archive format of ``head`` from magic bytes, or None.
 
-    Returns "zip", "tar", "tar.gz", "tar.bz2", "tar.xz" or "gzip".  For the
+    Returns "zip", "tar", "tar.gz", "tar.bz2", "tar.xz", "gzip", "7z" or
+    "rar" (RAR 1.5-4.x and RAR5 share a signature prefix).  For the
     compressed formats the first few hundred bytes are decompressed to look
     for the tar magic; bzip2 and xz need a whole block before they produce
     anything, so when nothing comes out they are assumed to hold a tar (a
@@ -148,6 +159,10 @@ def sniff_archive(head: bytes) -> str | None:
     """
     if head.startswith((b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")):
         return "zip"
+    if head.startswith(b"7z\xbc\xaf\x27\x1c"):
+        return "7z"
+    if head.startswith((b"Rar!\x1a\x07\x00", b"Rar!\x1a\x07\x01\x00")):
+        return "rar"
     if head.startswith(b"\x1f\x8b"):
         return "tar.gz" if _is_tar(_probe_decompressed(head, "gz")) else "gzip"
     if head.startswith(b"BZh") and head[3:4].isdigit():
@@ -270,6 +285,14 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}"
 
 
+def tried_passwords(passwords: tuple[str | None, ...]) -> str:
+    """A reason's tail saying how many passwords failed (never which)."""
+    n = sum(1 for p in passwords if p)
+    if not n:
+        return ""
+    return f"; none of the {n} password{'s' if n > 1 else ''} given opens it"
+
+
 class _Budget:
     """Counts members and expanded bytes against the archive-wide limits."""
 
@@ -334,16 +357,31 @@ def _read_capped(
     return b"".join(chunks)
 
 
+def _read_encrypted_zip(
+    aes: pyzipper.AESZipFile, index: int, passwords: tuple[str, ...], limits: ArchiveLimits, budget: _Budget
+) -> bytes | str:
+    """Try each password on one encrypted zip member: its bytes, or the reason it stays shut."""
+    info = aes.infolist()[index]  # same central directory, same order as zipfile's
+    for password in passwords:
+        try:
+            with aes.open(info, pwd=password.encode("utf-8")) as member:
+                return _read_capped(member, limits, budget, info.compress_size)
+        except _BAD_INPUT:
+            continue  # wrong password: a bad check byte, or a bad CRC or MAC at the end
+    return "encrypted member" + tried_passwords(passwords)
+
+
 def _iter_zip(
-    source: Path | bytes, limits: ArchiveLimits, budget: _Budget
+    source: Path | bytes, limits: ArchiveLimits, budget: _Budget, passwords: tuple[str, ...] = ()
 ) -> Iterator[tuple[str, bytes] | ArchiveProblem]:
     try:
         zf = zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source)
     except _BAD_INPUT as exc:
         yield ArchiveProblem("", f"corrupt archive: {_describe(exc)}")
         return
-    with zf:
-        for info in zf.infolist():
+    with zf, contextlib.ExitStack() as stack:
+        aes: pyzipper.AESZipFile | None = None  # opened at the first encrypted member
+        for index, info in enumerate(zf.infolist()):
             name = normalise_member_path(info.filename)
             if info.is_dir():
                 continue
@@ -356,7 +394,8 @@ def _iter_zip(
             if over:
                 yield ArchiveProblem(name, over)
                 return
-            if info.flag_bits & 0x1:
+            encrypted = bool(info.flag_bits & 0x1)
+            if encrypted and not passwords:
                 yield ArchiveProblem(name, "encrypted member")
                 continue
             if info.file_size > limits.max_member_bytes:
@@ -376,13 +415,20 @@ def _iter_zip(
                 )
                 continue
             try:
-                with zf.open(info) as member:
-                    got = _read_capped(
-                        member,  # type: ignore[arg-type]
-                        limits,
-                        budget,
-                        info.compress_size,
-                    )
+                if encrypted:
+                    if aes is None:
+                        aes = stack.enter_context(
+                            pyzipper.AESZipFile(io.BytesIO(source) if isinstance(source, bytes) else source)
+                        )
+                    got = _read_encrypted_zip(aes, index, passwords, limits, budget)
+                else:
+                    with zf.open(info) as member:
+                        got = _read_capped(
+                            member,  # type: ignore[arg-type]
+                            limits,
+                            budget,
+                            info.compress_size,
+                        )
             except _LimitHit as hit:
                 yield ArchiveProblem(name, str(hit))
                 return
@@ -485,7 +531,7 @@ def _iter_gzip(
 
 
 def iter_archive(
-    source: Path | bytes, kind: str, limits: ArchiveLimits
+    source: Path | bytes, kind: str, limits: ArchiveLimits, passwords: tuple[str, ...] = ()
 ) -> Iterator[tuple[str, bytes] | ArchiveProblem]:
     """Yield each regular member as ``(path, bytes)`` or an :class:`ArchiveProblem`.
 
@@ -495,7 +541,8 @@ def iter_archive(
     member-count or total-size limit one problem naming the limit, after
     which iteration stops.  Directories and non-regular members are skipped
     without a word.  A nested archive is yielded as an ordinary member; the
-    caller recurses, minding ``limits.max_depth``.
+    caller recurses, minding ``limits.max_depth``.  ``passwords`` are tried
+    on encrypted members (and on 7z and RAR file lists), in order.
     """
     budget = _Budget(limits)
     if kind == "zip":
@@ -505,10 +552,18 @@ def iter_archive(
             except OSError as exc:
                 yield ArchiveProblem("", f"corrupt archive: {_describe(exc)}")
                 return
-        yield from _iter_zip(source, limits, budget)
+        yield from _iter_zip(source, limits, budget, passwords)
     elif kind in ("tar", "tar.gz", "tar.bz2", "tar.xz"):
         yield from _iter_tar(source, kind, limits, budget)
     elif kind == "gzip":
         yield from _iter_gzip(source, limits, budget)
+    elif kind in ("7z", "rar"):
+        # imported here, not at the top: those modules build on this one, and
+        # py7zr and rars are only loaded when a 7z or RAR turns up
+        from loupe.ingest.rar import iter_rar
+        from loupe.ingest.sevenzip import iter_7z
+
+        reader = iter_7z if kind == "7z" else iter_rar
+        yield from reader(source, limits, budget, passwords)
     else:
         yield ArchiveProblem("", f"unsupported archive kind {kind!r}")

@@ -3,9 +3,13 @@
 An attachment's declared type is unreliable (mail clients send PDFs as
 ``application/octet-stream`` and name files anything), so the extractor is
 chosen from the bytes first (``%PDF``, ``{\\rtf``, the members of a zip), then
-the MIME type and the file extension. What we cannot read as text (images,
-audio, executables, legacy OLE Office files) gets method ``"none"`` and no
-error: not extracting a picture is not a failure.
+the MIME type and the file extension. What we cannot read as text (audio,
+executables, legacy OLE Office files) gets method ``"none"`` and no error.
+
+Pictures (PNG, JPEG, TIFF, GIF, by their first bytes) and PDF pages without
+a text layer are read by OCR when ``limits.ocr`` says how (``loupe.ingest.scans``);
+without it a picture is ``"none"`` too: not extracting one is not a failure.
+``Extracted.ocr_pages`` says how many pages of the text OCR read.
 
 Leaked archives are full of corrupt, encrypted and hostile files. Every
 library call is fenced: an exception (including ``RecursionError`` and
@@ -15,6 +19,7 @@ is still ingested; the original bytes stay in the blob store either way.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import logging
 import re
@@ -22,9 +27,15 @@ import warnings
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from loupe.ingest.ocr import OcrOptions
 from loupe.ingest.text import decode_bytes, html_to_text
+
+if TYPE_CHECKING:
+    from pypdf import PdfReader
+
+    from loupe.ingest.pdf_cost import PdfCost
 
 #: Longest ``error`` line: enough for the exception type and its gist.
 MAX_ERROR_CHARS = 200
@@ -40,6 +51,11 @@ PDF_MAGIC = b"%PDF-"
 PDF_HEADER_WINDOW = 1024
 ZIP_MAGIC = b"PK\x03\x04"
 RTF_MAGIC = b"{\\rtf"
+#: PNG, JPEG, TIFF (both byte orders), GIF: the pictures OCR reads.
+IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*", b"GIF87a", b"GIF89a")
+#: A PDF page with fewer letters than this in its text layer is OCR'd too (when
+#: it has a picture): scans often carry only a stamped page or Bates number.
+MIN_PAGE_LETTERS = 20
 ODF_TEXT_TYPES = (
     "application/vnd.oasis.opendocument.text",
     "application/vnd.oasis.opendocument.spreadsheet",
@@ -68,6 +84,7 @@ _BY_TYPE = {
     "application/pdf": "pdf",
     "application/x-pdf": "pdf",
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": "pptx",
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
     "application/rtf": "rtf",
     "application/x-rtf": "rtf",
@@ -75,7 +92,10 @@ _BY_TYPE = {
     "text/richtext": "rtf",
     **dict.fromkeys(ODF_TEXT_TYPES, "odt"),
 }
-_BY_EXT = {".pdf": "pdf", ".docx": "docx", ".xlsx": "xlsx", ".rtf": "rtf", ".odt": "odt", ".ods": "odt", ".odp": "odt"}
+_BY_EXT = {
+    **{".pdf": "pdf", ".docx": "docx", ".pptx": "pptx", ".xlsx": "xlsx", ".rtf": "rtf"},
+    **{".odt": "odt", ".ods": "odt", ".odp": "odt"},
+}
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_:.\-]+)""", re.IGNORECASE)
 
 
@@ -91,6 +111,23 @@ class ExtractLimits:
     max_chars: int = 2_000_000
     #: PDF pages read; pypdf's cost is per page and scans have no text anyway.
     max_pdf_pages: int = 500
+    #: A PDF stream (a page's content, a form, a font's character map) is
+    #: inflated this far at most, else its page's text is not read. pypdf's own
+    #: cap is 75 MB, which it parses at 5-13 MB/s here (6-15 s a page); a dense
+    #: page of prose is under 200 KB, and content past 16 MB is drawing (plans,
+    #: maps), not text. A 1 GB FlateDecode bomb stops here in about 0.1 s.
+    max_pdf_stream_bytes: int = 16 * 1024 * 1024
+    #: Content one PDF's text may cost in all (``loupe.ingest.pdf_cost``):
+    #: pypdf keeps every inflated stream until the document is done and parses
+    #: a form again each time a page draws it, so without a total, 500 pages of
+    #: 74 MB each (a 36 MB attachment) reached 2.9 GB by page 39, in 220 s, on
+    #: their way to 37 GB. A text report is 10-100 KB a page, so 64 MB holds
+    #: 500 pages of it several times over, and costs at most 5-13 s of parsing
+    #: (``bench/pdf_bench.py``); past it, the pages read are kept, the rest noted.
+    max_pdf_content_bytes: int = 64 * 1024 * 1024
+    #: How to OCR pictures and PDF pages without text; None: not at all (the
+    #: case's settings turn it on, ``Settings.extraction``).
+    ocr: OcrOptions | None = None
 
 
 @dataclass(frozen=True)
@@ -101,8 +138,10 @@ class Extracted:
     #: Empty when fine; otherwise one line: why extraction failed, or that it
     #: was skipped or truncated (the text may then still be partial).
     error: str = ""
-    #: "text", "html", "pdf", "docx", "xlsx", "odt", "rtf" or "none".
+    #: "text", "html", "pdf", "docx", "xlsx", "pptx", "odt", "rtf" or "none".
     method: str = ""
+    #: Pages of ``text`` read by OCR (a picture's frames, a PDF's scanned pages).
+    ocr_pages: int = 0
 
 
 def extract_text(data: bytes, mimetype: str, filename: str, limits: ExtractLimits = ExtractLimits()) -> Extracted:
@@ -112,7 +151,7 @@ def extract_text(data: bytes, mimetype: str, filename: str, limits: ExtractLimit
     empty. See the module docstring for how the extractor is chosen.
     """
     method = _choose_method(data, mimetype.strip().lower(), filename.strip().lower())
-    if method == "none":
+    if method == "none" or (method == "image" and limits.ocr is None):
         return Extracted("", "", "none")
     if len(data) > limits.max_input_bytes:
         return Extracted(
@@ -121,7 +160,7 @@ def extract_text(data: bytes, mimetype: str, filename: str, limits: ExtractLimit
             method,
         )
     try:
-        text, problem = _EXTRACTORS[method](data, limits)
+        text, problem, ocr_pages = _read(method, data, limits)
     except _Skipped as skipped:
         return Extracted("", _one_line(f"{method}: {skipped}"), method)
     except RecursionError:
@@ -134,7 +173,20 @@ def extract_text(data: bytes, mimetype: str, filename: str, limits: ExtractLimit
         text = text[: limits.max_chars]
         note = f"truncated: text cut at {limits.max_chars:,} characters"
         problem = f"{problem}; {note}" if problem and "truncated" not in problem else problem or note
-    return Extracted(text, _one_line(f"{method}: {problem}") if problem else "", method)
+    return Extracted(text, _one_line(f"{method}: {problem}") if problem else "", method, ocr_pages)
+
+
+def _read(method: str, data: bytes, limits: ExtractLimits) -> tuple[str, str, int]:
+    """The extractor's text and problem, and how many pages of the text OCR read."""
+    if method == "image" and limits.ocr is not None:
+        from loupe.ingest.scans import read_image
+
+        read = read_image(data, hashlib.sha256(data).hexdigest(), limits.ocr)
+        return read.text, read.problem, read.pages
+    if method == "pdf" and limits.ocr is not None:
+        return _scanned_pdf(data, limits, limits.ocr)
+    text, problem = _EXTRACTORS[method](data, limits)
+    return text, problem, 0
 
 
 def _choose_method(data: bytes, mimetype: str, filename: str) -> str:
@@ -147,6 +199,8 @@ def _choose_method(data: bytes, mimetype: str, filename: str) -> str:
     head = data[:PDF_HEADER_WINDOW]
     if PDF_MAGIC in head:
         return "pdf"
+    if data.startswith(IMAGE_MAGIC):
+        return "image"
     if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(RTF_MAGIC):
         return "rtf"
     if data.startswith(ZIP_MAGIC):
@@ -173,6 +227,8 @@ def _zip_kind(data: bytes) -> str:
                 return "docx"
             if "xl/workbook.xml" in names:
                 return "xlsx"
+            if "ppt/presentation.xml" in names:
+                return "pptx"
             if "content.xml" in names and "mimetype" in names:
                 declared = zf.read("mimetype")[:100].decode("ascii", "replace").strip()
                 if declared.startswith(ODF_TEXT_TYPES):
@@ -200,14 +256,32 @@ class _Skipped(Exception):
 # pypdf, openpyxl, python-docx and odfpy in processes that never need them.
 
 
-def _pdf(data: bytes, limits: ExtractLimits) -> tuple[str, str]:
-    """Text of the first ``max_pdf_pages`` pages; a bad page does not stop the rest."""
-    from pypdf import PdfReader
+def _pdf(data: bytes, limits: ExtractLimits, scanned: list[int] | None = None) -> tuple[str, str]:
+    """Text of the first ``max_pdf_pages`` pages, within the content limits; a bad page does not stop the rest.
+
+    ``scanned``, when given, gets the numbers (from 1) of the pages read whose
+    text layer has fewer than ``MIN_PAGE_LETTERS`` letters: the ones to OCR.
+    """
+    from pypdf import PdfReader, apply_configuration
+
+    from loupe.ingest.pdf_cost import PdfCost
 
     # pypdf logs a warning for every malformed object; in a leak that is
     # noise by the thousand. Set at call time so importing us changes nothing.
     logging.getLogger("pypdf").setLevel(logging.ERROR)
-    with warnings.catch_warnings():
+    cap = limits.max_pdf_stream_bytes
+    # A context variable, so it holds for this call only (and this thread).
+    # Decoding "work" adds the input of each filter in a chain: twice the cap
+    # lets [/ASCII85Decode /FlateDecode] through and stops /FlateDecode x16.
+    bounds = apply_configuration(
+        zlib_maximum_output_length=cap,
+        lzw_maximum_output_length=cap,
+        run_length_maximum_output_length=cap,
+        brotli_maximum_output_length=cap,
+        array_based_stream_maximum_output_length=cap,
+        stream_decoding_work_maximum_length=2 * cap,
+    )
+    with warnings.catch_warnings(), bounds:
         warnings.simplefilter("ignore")
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted and not reader.decrypt(""):
@@ -218,19 +292,85 @@ def _pdf(data: bytes, limits: ExtractLimits) -> tuple[str, str]:
         parts: list[str] = []
         size = 0
         problem = ""
+        cost = PdfCost()
+        stopped_at = 0  # the page at which the content limit stopped reading
         for number in range(min(total, limits.max_pdf_pages)):
+            failure = _measure_page(reader, number, cost, cap)
+            if failure:
+                problem = problem or f"page {number + 1}: {failure}"
+            if cost.spent > limits.max_pdf_content_bytes:
+                stopped_at = number + 1
+                break
+            if failure:
+                continue
             try:
                 page_text = reader.pages[number].extract_text() or ""
             except (Exception, RecursionError) as exc:
                 problem = problem or f"page {number + 1}: {type(exc).__name__}: {exc}"
                 continue
             parts.append(page_text)
+            if scanned is not None and sum(c.isalnum() for c in page_text) < MIN_PAGE_LETTERS:
+                scanned.append(number + 1)
             size += len(page_text)
             if size > limits.max_chars:
                 break  # extract_text truncates; reading more pages is wasted work
-    if total > limits.max_pdf_pages and not problem:
+    if stopped_at:
+        stop = (
+            f"stopped at page {stopped_at} of {total}: the pages' content expands past "
+            f"{_mb(limits.max_pdf_content_bytes)} in all"
+        )
+        problem = f"{problem}; {stop}" if problem else stop
+    elif total > limits.max_pdf_pages and not problem:
         problem = f"truncated: only the first {limits.max_pdf_pages} of {total} pages read"
     return "\n\n".join(parts), problem
+
+
+def _measure_page(reader: PdfReader, number: int, cost: PdfCost, cap: int) -> str:
+    """Add a page's cost before its text is read; why not to read it, or ""."""
+    from pypdf.errors import LimitReachedError
+
+    from loupe.ingest.pdf_cost import FormsTooDeep
+
+    try:
+        cost.add_page(reader.pages[number])
+    except LimitReachedError as exc:
+        cost.spent += cap  # inflated up to the cap before refusing
+        return f"{_pdf_limit(exc, cap)}: text not read"
+    except FormsTooDeep as exc:
+        return f"{exc}: text not read"
+    except (Exception, RecursionError) as exc:
+        return f"{type(exc).__name__}: {exc}"
+    return ""
+
+
+def _pdf_limit(exc: Exception, cap: int) -> str:
+    """Name the limit a pypdf ``LimitReachedError`` hit.
+
+    pypdf raises the one class for every limit, and only its message says
+    which; the inflation ones (set from ``max_pdf_stream_bytes``) are named
+    as ours, any other is passed on as pypdf worded it.
+    """
+    text = str(exc).rstrip(".")
+    if any(sign in text for sign in ("decompressing", "output bytes", "decoding work")):
+        return f"content expands past {_mb(cap)}"
+    return f"{type(exc).__name__}: {text}"
+
+
+def _scanned_pdf(data: bytes, limits: ExtractLimits, ocr: OcrOptions) -> tuple[str, str, int]:
+    """A PDF's text layer, then what OCR reads on its pages without one (in page order, after it).
+
+    Only pages pypdf read within the content limits are OCR'd: a page refused
+    as a bomb is not drawn either.
+    """
+    from loupe.ingest.scans import read_pdf_pages
+
+    scanned: list[int] = []
+    text, problem = _pdf(data, limits, scanned)
+    if not scanned:
+        return text, problem, 0
+    read = read_pdf_pages(data, hashlib.sha256(data).hexdigest(), scanned, ocr)
+    joined = "\n\n".join(part for part in (text.strip(), read.text) if part)
+    return joined, "; ".join(p for p in (problem, read.problem) if p), read.pages
 
 
 def _docx(data: bytes, limits: ExtractLimits) -> tuple[str, str]:
@@ -324,6 +464,14 @@ def _odt(data: bytes, limits: ExtractLimits) -> tuple[str, str]:
     return "\n".join(lines), ""
 
 
+def _pptx(data: bytes, limits: ExtractLimits) -> tuple[str, str]:
+    """Slides and speaker notes (``ingest.pptx_text``)."""
+    from loupe.ingest.pptx_text import pptx_text
+
+    _guard_zip(data, limits)
+    return pptx_text(data), ""
+
+
 def _rtf(data: bytes, limits: ExtractLimits) -> tuple[str, str]:
     """RTF is 7-bit with ``\\'xx`` escapes decoded per its ``\\ansicpg``."""
     from striprtf.striprtf import rtf_to_text
@@ -347,6 +495,7 @@ _EXTRACTORS: dict[str, Callable[[bytes, ExtractLimits], tuple[str, str]]] = {
     "pdf": _pdf,
     "docx": _docx,
     "xlsx": _xlsx,
+    "pptx": _pptx,
     "odt": _odt,
     "rtf": _rtf,
     "html": _html,

@@ -19,13 +19,16 @@ import io
 import os
 import tempfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+from loupe.ingest import apple_mail
 from loupe.ingest.archives import ArchiveLimits, ArchiveProblem, iter_archive, sniff_archive
+from loupe.ingest.documents import sniff_card, sniff_document, sniff_office
 from loupe.ingest.emlx import sniff_emlx
 from loupe.ingest.mbox import TooLarge, iter_mbox, sniff_mbox
+from loupe.ingest.olm import iter_olm, sniff_olm
 from loupe.ingest.outlook import OutlookError, sniff_msg, sniff_pst
 from loupe.ingest.pst import iter_pst
 from loupe.ingest.rfc822 import sniff_rfc822
@@ -94,6 +97,8 @@ class Source:
 class WalkContext:
     limits: ArchiveLimits
     max_message_bytes: int
+    #: Tried on encrypted archives and members (``loupe ingest --passwords``); kept out of repr so no log shows them.
+    passwords: tuple[str, ...] = field(default=(), repr=False)
 
 
 @dataclass(frozen=True)
@@ -112,7 +117,7 @@ def _read_archive(source: Source, ctx: WalkContext) -> Iterator[Item]:
         yield BadItem(source.locator, f"archive nested deeper than {ctx.limits.max_depth} levels; not expanded")
         return
     origin: Path | bytes = source.path if source.path is not None else source.read_all()
-    for entry in iter_archive(origin, kind, ctx.limits):
+    for entry in iter_archive(origin, kind, ctx.limits, ctx.passwords):
         if isinstance(entry, ArchiveProblem):
             where = f"{source.locator}{MEMBER_SEP}{entry.member_path}" if entry.member_path else source.locator
             yield BadItem(where, entry.reason)
@@ -121,6 +126,22 @@ def _read_archive(source: Source, ctx: WalkContext) -> Iterator[Item]:
         if not data or Path(member).name.lower() in MARKER_FILES:
             continue
         yield from read_source(Source(f"{source.locator}{MEMBER_SEP}{member}", data=data, depth=source.depth + 1), ctx)
+
+
+def _read_olm(source: Source, ctx: WalkContext) -> Iterator[Item]:
+    """An Outlook for Mac export: its messages converted (``ingest.olm``), its other members read as files."""
+    if source.depth >= ctx.limits.max_depth:
+        yield BadItem(source.locator, f"archive nested deeper than {ctx.limits.max_depth} levels; not expanded")
+        return
+    origin: Path | bytes = source.path if source.path is not None else source.read_all()
+    for entry in iter_olm(origin, source.locator, ctx.limits, ctx.max_message_bytes):
+        if isinstance(entry, tuple):
+            member, data = entry
+            if Path(member).name.lower() not in MARKER_FILES:
+                where = f"{source.locator}{MEMBER_SEP}{member}"
+                yield from read_source(Source(where, data=data, depth=source.depth + 1), ctx)
+        else:
+            yield entry
 
 
 def _read_pst(source: Source, ctx: WalkContext) -> Iterator[Item]:
@@ -157,6 +178,15 @@ def _read_mbox(source: Source, ctx: WalkContext) -> Iterator[Item]:
                 yield RawItem(locator, data)
 
 
+def _read_document(source: Source, ctx: WalkContext) -> Iterator[Item]:
+    """A file that is not mail, as a document of the case (``ingest.documents``)."""
+    size = source.size()
+    if size > ctx.max_message_bytes:
+        yield BadItem(source.locator, f"document of {size} bytes exceeds the {ctx.max_message_bytes}-byte limit")
+    else:
+        yield RawItem(source.locator, source.read_all(), ItemKind.DOCUMENT)
+
+
 def _single(kind: ItemKind) -> Callable[[Source, WalkContext], Iterator[Item]]:
     def read(source: Source, ctx: WalkContext) -> Iterator[Item]:
         size = source.size()
@@ -170,6 +200,12 @@ def _single(kind: ItemKind) -> Callable[[Source, WalkContext], Iterator[Item]]:
 
 #: Built-in readers, best score wins; outside formats register the same way.
 READERS: list[Reader] = [
+    # an Office or OpenDocument file is a zip, but a document, never a zip of mail
+    Reader("office", lambda head: 120 if sniff_office(head) else 0, _read_document),
+    # a calendar or an address card is "Name:value" lines too, but no message: 90 beats a header block's 80
+    Reader("card", lambda head: 90 if sniff_card(head) else 0, _read_document),
+    # an Outlook for Mac export is a zip, read as messages, not as a zip of XML files
+    Reader("olm", lambda head: 110 if sniff_olm(head) else 0, _read_olm),
     Reader("archive", lambda head: 100 if sniff_archive(head) else 0, _read_archive),
     Reader("pst", lambda head: 100 if sniff_pst(head) else 0, _read_pst),
     Reader("msg", lambda head: 90 if sniff_msg(head) else 0, _single(ItemKind.MSG)),
@@ -198,9 +234,12 @@ def read_source(source: Source, ctx: WalkContext) -> Iterator[Item]:
         yield BadItem(source.locator, "empty file" if not head else "only whitespace", source.read_all())
         return
     score, best = max(((reader.score(head), reader) for reader in READERS), key=lambda pair: pair[0])
+    if score < MIN_SCORE and sniff_document(head, source.locator):
+        yield from _read_document(source, ctx)  # not mail, but a PDF, a spreadsheet, a text: a document
+        return
     if score < MIN_SCORE:
         preview = head[:40].decode("ascii", "backslashreplace")
-        reason = f"not recognised as mail (starts with {preview!r})"
+        reason = f"not recognised as mail or as a document (starts with {preview!r})"
         size = source.size()
         if size > KEEP_NON_MAIL_BYTES:
             # a database or video beside the mail: reading it whole would break
@@ -225,15 +264,25 @@ def walk(paths: list[Path], ctx: WalkContext) -> Iterator[Item]:
 
 def _walk_dir(root: Path, ctx: WalkContext) -> Iterator[Item]:
     root = root.resolve()  # once: resolving every file costs more than reading it
+    consumed: set[Path] = set()  # read already: Apple Mail partial messages and their part files
     for folder, dirs, files in os.walk(root):
         dirs.sort()
         if "tmp" in dirs and ("cur" in dirs or "new" in dirs):
             dirs.remove("tmp")  # Maildir: tmp/ holds deliveries in progress, not mail
+        messages = apple_mail.messages_folder(Path(folder), dirs, root)
+        if messages is not None:
+            # before Attachments/ is walked: the part files its partial messages take are theirs
+            for whole in apple_mail.read_partials(messages, ctx.max_message_bytes):
+                consumed.add(Path(whole.item.locator))
+                consumed.update(whole.consumed)
+                yield whole.item
         for name in sorted(files):
             if name.lower() in MARKER_FILES or name.lower().startswith("dovecot.index"):
                 continue
+            if apple_mail.is_bundle_metadata(Path(folder), name):
+                continue
             path = Path(folder) / name
-            if path.is_symlink() or not path.is_file():
+            if path.is_symlink() or not path.is_file() or path in consumed:
                 continue
             yield from _read_file(path, ctx)
 

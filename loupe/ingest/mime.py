@@ -143,6 +143,7 @@ class _Walker:
                 data=data,
                 text=extracted.text,
                 text_error=extracted.error,
+                ocr_pages=extracted.ocr_pages,
                 inline=disposition == "inline" or (disposition is None and not filename),
                 content_id=str(part.get("Content-ID") or "").strip().strip("<>"),  # a Header object when not ASCII
             )

@@ -35,6 +35,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import policy
+from email.headerregistry import HeaderRegistry, UnstructuredHeader
 from email.message import EmailMessage
 from typing import Any
 
@@ -244,10 +245,23 @@ def _set(msg: EmailMessage, name: str, value: str) -> None:
         msg[name] = value.encode("ascii", "replace").decode("ascii")
 
 
+def _registry() -> HeaderRegistry:
+    registry = HeaderRegistry()
+    # typeshed wants a BaseHeader subclass; the registry takes the stdlib's mixins, as its own table does
+    registry.map_to_type("message-id", UnstructuredHeader)  # type: ignore[arg-type]
+    return registry
+
+
+#: ``policy.SMTP``, except that Message-ID is kept as text: the stdlib's msg-id parser
+#: drops what follows a second "@" (Outlook writes "<...$@razzaq@xp.local>", as in
+#: Aspose's SampleOLM.olm), and the converted item must carry the id its source has.
+_POLICY = policy.SMTP.clone(header_factory=_registry())
+
+
 def _build(item: _Item) -> bytes:
     """Serialise a converted item: original header block, then our MIME."""
     transport_lines, present = _transport_lines(item.transport) if item.transport else ([], [])
-    msg = EmailMessage(policy=policy.SMTP)
+    msg = EmailMessage(policy=_POLICY)
     for name, value in item.headers:
         if name.lower() not in present:
             _set(msg, name, value)
@@ -273,7 +287,7 @@ def _build(item: _Item) -> bytes:
             del sub["MIME-Version"]
     _stable_boundaries(msg)
     try:
-        generated = msg.as_bytes(policy=policy.SMTP)
+        generated = msg.as_bytes(policy=_POLICY)
     except Exception as exc:  # the stdlib raises a variety of things here
         raise OutlookError(f"could not serialise converted message: {exc!r}") from exc
     return b"".join(transport_lines) + generated

@@ -22,7 +22,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from itertools import chain, islice
 from multiprocessing import get_context
 from pathlib import Path
@@ -39,7 +39,7 @@ from loupe.lock import writing
 from loupe.meaning.build import MeaningProgress
 from loupe.meaning.build import refresh as refresh_meaning
 from loupe.meaning.model import DIMENSIONS
-from loupe.model import Address, ParsedMessage, RawItem
+from loupe.model import MEMBER_SEP, Address, ParsedMessage, RawItem
 from loupe.sources.codes import ORDINARY_TOKENS
 from loupe.store.compression import DICTIONARY_SAMPLES, BlobCompressor, train_dictionary
 
@@ -59,12 +59,15 @@ class RunSummary:
     seen: int = 0  # input items found, including those already in the case
     embedded: int = 0  # messages found attached to other messages
     skipped: int = 0  # already in the case from an earlier run
-    indexed: int = 0
+    indexed: int = 0  # mail messages
+    documents: int = 0  # files that are not mail, indexed as documents
     duplicate: int = 0
     quarantined: int = 0
     bytes: int = 0
     seconds: float = 0.0
     problems: list[str] = field(default_factory=list)  # first few quarantine lines
+    ocr_pages: int = 0  # pages Tesseract read in this run (one kept in the case's OCR cache is not read again)
+    ocr_seconds: float = 0.0  # the time it took, added up over the workers
     analysis: AnalysisSummary | None = None  # threads, near duplicates, people after the run
     phase: str = ""  # set while a whole-case step runs after reading, for the progress display
 
@@ -75,10 +78,13 @@ class RunSummary:
             "embedded": self.embedded,
             "skipped": self.skipped,
             "indexed": self.indexed,
+            "documents": self.documents,
             "duplicate": self.duplicate,
             "quarantined": self.quarantined,
             "bytes": self.bytes,
             "seconds": round(self.seconds, 3),
+            "ocr_pages": self.ocr_pages,
+            "ocr_seconds": round(self.ocr_seconds, 3),
             **({"analysis": asdict(self.analysis)} if self.analysis else {}),
         }
 
@@ -96,22 +102,42 @@ def ingest(
     paths: list[Path],
     on_progress: ProgressCallback | None = None,
     workers: int | None = None,
+    passwords: tuple[str, ...] = (),
 ) -> RunSummary:
+    """Add ``paths`` to the case; ``passwords`` are tried on encrypted archives and never stored."""
     with writing(case.root, "ingest"):
-        return _ingest(case, paths, on_progress, workers)
+        return _ingest(case, paths, on_progress, workers, passwords)
 
 
-def _ingest(case: Case, paths: list[Path], on_progress: ProgressCallback | None, workers: int | None) -> RunSummary:
-    settings = case.settings
+def _ingest(
+    case: Case,
+    paths: list[Path],
+    on_progress: ProgressCallback | None,
+    workers: int | None,
+    passwords: tuple[str, ...] = (),
+) -> RunSummary:
+    settings = replace(case.settings, extract_limits=case.extraction())  # with OCR, as the case asks
     workers = workers if workers is not None else settings.effective_workers()
     summary = RunSummary(run=case.db.start_run([str(p) for p in paths]))
     started = time.monotonic()
     known = case.db.known_locators()
-    ctx = WalkContext(settings.archive_limits, settings.max_message_bytes)
+    ctx = WalkContext(settings.archive_limits, settings.max_message_bytes, passwords)
+    # with passwords, what an earlier run quarantined as encrypted is read again: its row is
+    # replaced by what it is now (``write_batch(replacing=...)``), never counted twice
+    retry = case.db.encrypted_items() if passwords else set()
+    known -= retry
+
+    walked_again: set[str] = set()  # of ``retry``: what the walk gave again
+    inputs = [p.resolve() for p in paths]
+    walked_files = {  # the files of ``retry`` (their locators' first part) that this run's inputs hold
+        f for f in {r.split(MEMBER_SEP, 1)[0] for r in retry} if any(Path(f).is_relative_to(p) for p in inputs)
+    }
 
     def fresh_items() -> Iterator[Item]:
         for item in walk(paths, ctx):
             summary.seen += 1
+            if item.locator in retry:
+                walked_again.add(item.locator)
             if item.locator in known:
                 summary.skipped += 1
                 summary.bytes += len(item.data)
@@ -121,9 +147,11 @@ def _ingest(case: Case, paths: list[Path], on_progress: ProgressCallback | None,
     items = fresh_items()
     if not case.blobs.has_dictionary_decision():
         items = _train_dictionary(case, items)
-    writer = _BatchWriter(case, summary)
+    writer = _BatchWriter(case, summary, retry)
     for outcomes in _parse_all(items, case.blobs.dictionary(), settings, workers):
         summary.embedded += len(outcomes) - 1
+        summary.ocr_pages += sum(o.ocr_pages for o in outcomes)
+        summary.ocr_seconds += sum(o.ocr_seconds for o in outcomes)
         for outcome in outcomes:
             writer.add(outcome)
         summary.bytes += outcomes[0].size if outcomes else 0
@@ -132,10 +160,12 @@ def _ingest(case: Case, paths: list[Path], on_progress: ProgressCallback | None,
         if on_progress is not None:
             on_progress(summary, len(outcomes))
     writer.flush()
+    if retry:  # what the passwords opened: an archive is now its members; an empty member says so
+        case.db.settle_retried(retry - walked_again, walked_files)
     case.index.close()  # frees the index writer's memory before the whole-case step
     case.blobs.close()
     known.clear()
-    if summary.indexed or not case.db.conversations.up_to_date():
+    if summary.indexed or summary.documents or not case.db.conversations.up_to_date():
         summary.phase = "linking threads, near duplicates and people"
         if on_progress is not None:
             on_progress(summary, 0)
@@ -147,7 +177,7 @@ def _ingest(case: Case, paths: list[Path], on_progress: ProgressCallback | None,
             on_progress(summary, 0)
         refresh_meaning(case, _meaning_progress(summary, on_progress))
         summary.phase = ""
-    if summary.indexed or summary.duplicate or summary.quarantined:
+    if summary.indexed or summary.documents or summary.duplicate or summary.quarantined:
         case.db.compact()
     summary.seconds = time.monotonic() - started
     case.db.finish_run(summary.run, summary.as_dict())
@@ -206,9 +236,10 @@ def _parse_all(items: Iterator[Item], dictionary: bytes | None, settings: Any, w
 class _BatchWriter:
     """Accumulates outcomes and writes them as one index commit + one transaction."""
 
-    def __init__(self, case: Case, summary: RunSummary) -> None:
+    def __init__(self, case: Case, summary: RunSummary, replacing: set[str] | None = None) -> None:
         self.case = case
         self.summary = summary
+        self.replacing = replacing or set()  # locators whose earlier row this run's outcome replaces
         self.outcomes: list[Outcome] = []
         self.dict_id = BlobCompressor(case.blobs.dictionary()).dict_id
 
@@ -261,14 +292,18 @@ class _BatchWriter:
                 docs.append(_index_doc(mid, parsed, outcome))
                 _conversation_rows(mid, parsed, outcome, extra)
                 row.update(status="indexed", message=mid)
-                self.summary.indexed += 1
+                if parsed.kind == "document":
+                    self.summary.documents += 1
+                else:
+                    self.summary.indexed += 1
             by_locator[outcome.locator] = mid
             items.append(row)
         blob_rows = self._store_blobs(outcomes)
         if docs:
             self.case.index.upsert(docs, self.case.settings.index_heap_bytes)
             self.case.index.commit()
-        self.case.db.write_batch(items, messages, addresses, attachments, blob_rows, extra)
+        replaced = {str(row["locator"]) for row in items} & self.replacing
+        self.case.db.write_batch(items, messages, addresses, attachments, blob_rows, extra, replacing=replaced)
 
     def _store_blobs(self, outcomes: list[Outcome]) -> list[dict[str, object]]:
         """Append the batch's new originals to the pack and make them durable."""
@@ -302,6 +337,8 @@ def _message_row(mid: str, parsed: ParsedMessage, outcome: Outcome, parent: str 
         # its display name stays in the original
         "list_id": _list_key(parsed.list_id),
         "body_source": parsed.body_source,
+        "kind": parsed.kind,
+        "doc_type": parsed.doc_type,
         "attachment_count": len(parsed.attachments),
         "size": outcome.size,
         "parent": parent,
@@ -423,6 +460,7 @@ def _attachment_rows(mid: str, parsed: ParsedMessage) -> list[dict[str, Any]]:
             "inline": a.inline,
             "text_chars": len(a.text),
             "text_error": a.text_error,
+            "ocr_pages": a.ocr_pages,
         }
         for position, a in enumerate(parsed.attachments)
     ]

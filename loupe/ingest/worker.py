@@ -15,9 +15,11 @@ from typing import Any, TypeVar
 from loupe.aliases.glossary import Pair, find_pairs
 from loupe.entities import Entity, message_entities
 from loupe.ingest.attachments import ExtractLimits
+from loupe.ingest.documents import parse_document
 from loupe.ingest.emlx import emlx_to_rfc822, sniff_emlx
 from loupe.ingest.mime import parse_message
 from loupe.ingest.msg import msg_to_rfc822
+from loupe.ingest.ocr import USAGE
 from loupe.ingest.outlook import OutlookError, sniff_msg
 from loupe.meaning.build import message_passages
 from loupe.meaning.model import ModelMissing
@@ -58,6 +60,8 @@ class Outcome:
     passages: tuple[tuple[int, int], ...] = ()  # the author's own passages (``loupe.meaning``), body offsets
     vectors: bytes = b""  # their meaning vectors, int8 rows of 256; empty when meaning is off
     meaning: bool = False  # whether passages were cut (a message may have none and still be done)
+    ocr_pages: int = 0  # pages Tesseract read for this item (its first outcome carries the item's)
+    ocr_seconds: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -81,6 +85,7 @@ def process_item(
         blob = compressor.compress(item.data)
         return [Outcome(item.locator, None, blob.sha256, len(item.data), reason=item.reason, blobs=[blob])]
     outcomes: list[Outcome] = []
+    ocr_before = (USAGE.pages, USAGE.seconds)
     queue: list[tuple[RawItem, int]] = [(item, 0)]
     while queue:
         current, depth = queue.pop(0)
@@ -92,8 +97,15 @@ def process_item(
             )
 
         try:
-            parsed = parse_message(as_rfc822(current.data, current.kind), limits)
-        except (OutlookError, ValueError) as exc:
+            parsed = parse_item(current.data, current.kind, current.locator, limits)
+        except OutlookError as exc:
+            if current.kind is not ItemKind.MSG or "no message class" not in exc.reason:
+                outcomes.append(failed(exc.reason))
+                continue
+            # OLE2 but no Outlook item: a legacy Office file (.doc, .xls, .ppt), a document of the case
+            current = replace(current, kind=ItemKind.DOCUMENT)
+            parsed = parse_item(current.data, current.kind, current.locator, limits)
+        except ValueError as exc:
             outcomes.append(failed(getattr(exc, "reason", None) or str(exc)))
             continue
         except Exception as exc:  # a parser bug must not stop the batch: quarantine with the cause
@@ -135,6 +147,9 @@ def process_item(
             else:
                 reason = f"embedded more than {MAX_EMBEDDING_DEPTH} messages deep; kept as its parent's attachment"
                 outcomes.append(failed(reason, child, compressor.compress(data)))
+    if USAGE.pages > ocr_before[0] and outcomes:  # what OCR this item cost, for the run's figures
+        pages, seconds = USAGE.pages - ocr_before[0], USAGE.seconds - ocr_before[1]
+        outcomes[0] = replace(outcomes[0], ocr_pages=pages, ocr_seconds=seconds)
     return outcomes
 
 
@@ -196,6 +211,22 @@ def _compressor(dictionary: bytes | None) -> BlobCompressor:
     if dictionary not in _COMPRESSORS:
         _COMPRESSORS[dictionary] = BlobCompressor(dictionary)
     return _COMPRESSORS[dictionary]
+
+
+def parse_item(
+    data: bytes,
+    kind: ItemKind,
+    locator: str,
+    limits: ExtractLimits | None = None,
+    *,
+    with_headers: bool = False,
+    attachment_text: bool = True,
+) -> ParsedMessage:
+    """Any stored item read as a message: mail through the MIME parser, a document (a file
+    of the leak that is not mail) through ``ingest.documents``, which needs its name."""
+    if kind is ItemKind.DOCUMENT:
+        return parse_document(data, locator, limits)
+    return parse_message(as_rfc822(data, kind), limits, with_headers=with_headers, attachment_text=attachment_text)
 
 
 def kind_of(data: bytes) -> ItemKind:

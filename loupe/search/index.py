@@ -22,7 +22,7 @@ from typing import Any
 
 import tantivy
 
-from loupe.errors import CaseError
+from loupe.errors import CaseError, IndexOutdated
 from loupe.search.paging import Key, format_cursor, newest_page
 from loupe.search.query import (
     DEFAULT_FIELDS,
@@ -43,6 +43,19 @@ from loupe.search.query import (
 from loupe.sources.codes import normalise_code
 
 FOLD = "fold"
+#: What this Loupe writes into an index, recorded beside it in ``FORMAT_FILE``.
+#: Bump it whenever the fields (``build_schema``) or the analysis of their
+#: text (``prepare``, ``_analyzer``, a field's tokenizer) change: other fields
+#: make Tantivy refuse to open the index, but other analysis opens fine and
+#: silently misses matches (an index folded one way, queries another). A
+#: case whose index records an older format is rebuilt from its originals
+#: (``loupe.cli._open``); ``tests/test_rebuild.py`` holds the analysis each
+#: format stands for, and fails when it changes without a bump.
+INDEX_FORMAT = 1
+#: One line, the format number, inside the index folder (Tantivy leaves files
+#: it did not write alone). An index without one was made before formats were
+#: recorded: it counts as current if Tantivy opens it with today's fields.
+FORMAT_FILE = "loupe-index-format"
 TEXT_FIELDS = ("subject", "from", "to", "body", "attachments", "attachment_names", "list", "path")
 #: Exact-value fields (raw tokenizer, lower-cased at both ends), fast for facets.
 KEYWORD_FIELDS = (
@@ -104,20 +117,56 @@ class Hit:
     cursor: str = ""  # newest-first order only: continue after this hit (``search.paging``)
 
 
+def recorded_format(path: Path) -> int | None:
+    """The index format the folder ``path`` records; None when it records none (or nothing readable)."""
+    try:
+        return int((path / FORMAT_FILE).read_text("ascii").strip())
+    except (OSError, ValueError, UnicodeDecodeError):
+        return None
+
+
+def check_format(path: Path) -> bool:
+    """Whether the index at ``path`` records today's format; False when it records none.
+
+    Raises ``IndexOutdated`` when it records an older one, and ``CaseError``
+    when a newer one: an older Loupe cannot know what a newer one changed.
+    """
+    found = recorded_format(path)
+    if found is None:
+        return False
+    if found < INDEX_FORMAT:
+        raise IndexOutdated(str(path), found, INDEX_FORMAT)
+    if found > INDEX_FORMAT:
+        raise CaseError(
+            str(path), f"this index was made by a newer Loupe (index format {found}; this one reads {INDEX_FORMAT})"
+        )
+    return True
+
+
+def _record_format(path: Path) -> None:
+    """Write ``FORMAT_FILE`` whole (a temporary file renamed), or not at all on a read-only case:
+    an unrecorded index is opened and compared again next time, which is all it costs."""
+    temporary = path / f"{FORMAT_FILE}.tmp"
+    try:
+        temporary.write_text(f"{INDEX_FORMAT}\n", "ascii")
+        temporary.replace(path / FORMAT_FILE)
+    except OSError:
+        temporary.unlink(missing_ok=True)
+
+
 class FullTextIndex:
     def __init__(self, path: Path) -> None:
         path.mkdir(parents=True, exist_ok=True)
+        recorded = check_format(path)
         self.schema = build_schema()
         try:
             self.index = tantivy.Index(self.schema, path=str(path), reuse=True)
         except ValueError as exc:
             if "schema does not match" not in str(exc):
                 raise
-            raise CaseError(
-                str(path),
-                "this index was built by an older version of Loupe, with other fields; "
-                "run `loupe rebuild --index` to make it again from the case's originals (nothing else changes)",
-            ) from exc
+            raise IndexOutdated(str(path), None, INDEX_FORMAT) from exc
+        if not recorded:  # new, or made before formats were recorded: today's fields, so today's format
+            _record_format(path)
         self.analyzer = _analyzer()
         self.index.register_tokenizer(FOLD, self.analyzer)
         self._writer: Any = None
@@ -199,6 +248,18 @@ class FullTextIndex:
                 return tantivy.Query.empty_query()
             return tantivy.Query.boolean_query(
                 [(tantivy.Occur.Should, tantivy.Query.term_query(self.schema, f, key)) for f, key in terms]
+            )
+        if isinstance(node, Lookup) and node.kind == "is" and node.value == "mail":
+            # everything but the documents: asked as "not is:document", never as a list of all the mail
+            documents = self.lookup("is", "document") if self.lookup is not None else []
+            everything = tantivy.Query.all_query()
+            if not documents:
+                return everything
+            return tantivy.Query.boolean_query(
+                [
+                    (tantivy.Occur.Must, everything),
+                    (tantivy.Occur.MustNot, tantivy.Query.term_set_query(self.schema, "id", documents)),
+                ]
             )
         if isinstance(node, Lookup):
             found = self.lookup(node.kind, node.value) if self.lookup is not None else []

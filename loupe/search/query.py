@@ -18,6 +18,8 @@
     thread:<id>                every message of the conversation of a message (or thread) id
     person:ann@example.org     mail from or to a person, under any of their addresses
     is:near-duplicate          messages with near-identical copies
+    is:document  type:pdf      files of the leak that are not mail (of one type: pdf, docx, xlsx, csv, png ...)
+    is:mail                    mail only, no documents
     source:MX1                 messages naming informant MX1 (= MX01) where the context says "source"
     mention:MX1                also bare mentions of MX1 ("ping MX1"), once a report established the code
 
@@ -59,11 +61,18 @@ FIELDS: dict[str, tuple[str, ...]] = {
 HOOKS: dict[str, str] = {}
 #: Fields answered from the case database rather than the index: the value
 #: is resolved to a set of message ids when the query runs.
-LOOKUPS = ("thread", "person", "entity", "place", "org", "mention")
+LOOKUPS = ("thread", "person", "entity", "place", "org", "mention", "type")
 #: The lookups that name an entity (a person, organisation or place the text names), and the kinds each covers.
 ENTITY_LOOKUPS = {"entity": ("person", "organisation", "place"), "place": ("place",), "org": ("organisation",)}
 #: What ``is:`` can ask, with the spellings accepted for each.
-IS_VALUES = {"near-duplicate": "near-duplicate", "near-dup": "near-duplicate", "nearduplicate": "near-duplicate"}
+IS_VALUES = {
+    "near-duplicate": "near-duplicate",
+    "near-dup": "near-duplicate",
+    "nearduplicate": "near-duplicate",
+    "document": "document",
+    "doc": "document",
+    "mail": "mail",
+}
 #: What a bare term searches.
 DEFAULT_FIELDS = ("subject", "from", "to", "body", "attachments", "attachment_names")
 
@@ -290,7 +299,8 @@ class _Parser:
             return Lookup(field, text.strip())
         if field == "is":
             if value.lower() not in IS_VALUES:
-                raise QueryError(self.query, at, f"is:{value} is not known (known: is:near-duplicate)")
+                known = "is:near-duplicate, is:document, is:mail"
+                raise QueryError(self.query, at, f"is:{value} is not known (known: {known})")
             return Lookup("is", IS_VALUES[value.lower()])
         if field == "has":
             if value.lower() not in ("attachment", "attachments"):

@@ -121,11 +121,11 @@ class ConversationStore:
         return self._by_message(schema.messages.c.id, schema.messages.c.date, messages)
 
     def headlines(self, messages: Sequence[str]) -> dict[str, dict[str, Any]]:
-        """Subject, sender (name and address), ISO date and list of each of these messages."""
+        """Subject, sender (name and address), ISO date, list and kind (mail or document) of each of these."""
         m = schema.messages
         found: dict[str, dict[str, Any]] = {}
         wanted = list(messages)
-        columns = (m.c.id, m.c.subject, m.c.from_name, m.c.from_email, m.c.date, m.c.list_id)
+        columns = (m.c.id, m.c.subject, m.c.from_name, m.c.from_email, m.c.date, m.c.list_id, m.c.kind, m.c.doc_type)
         with self.engine.connect() as conn:
             for chunk in chunks(wanted, 500):
                 for row in conn.execute(select(*columns).where(m.c.id.in_(chunk))):

@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, create_engine, event, func, insert, select, update
+from sqlalchemy import Connection, Engine, create_engine, delete, event, func, insert, inspect, select, text, update
 
 from loupe.errors import NotFound
-from loupe.model import Address
+from loupe.model import MEMBER_SEP, Address
 from loupe.store import schema
 from loupe.store.batching import chunks
 from loupe.store.conversations import ConversationStore
@@ -87,6 +87,26 @@ def _add_meaning(conn: Connection) -> None:
         table.create(conn, checkfirst=True)
 
 
+def _add_documents(conn: Connection) -> None:
+    """Files of the leak that are not mail become messages of kind "document" (``ingest.documents``);
+    every message a case already holds is mail."""
+    have = {column["name"] for column in inspect(conn).get_columns("messages")}
+    for name, default in (("kind", "mail"), ("doc_type", "")):
+        if name not in have:
+            conn.execute(text(f"ALTER TABLE messages ADD COLUMN {name} VARCHAR(8) NOT NULL DEFAULT '{default}'"))
+
+
+def _add_attachment_ocr(conn: Connection) -> None:
+    """How many pages of an attachment's text OCR read (``ingest.scans``): shown as "text read
+    by OCR". Attachments a case already holds were read without OCR."""
+    if "ocr_pages" not in {column["name"] for column in inspect(conn).get_columns("attachments")}:
+        conn.execute(text("ALTER TABLE attachments ADD COLUMN ocr_pages INTEGER NOT NULL DEFAULT 0"))
+
+
+#: Other names a reporter may give a document type (``type:``), to the stored one.
+DOC_TYPE_SPELLINGS = {"jpg": "jpeg", "tif": "tiff", "htm": "html", "text": "txt", "vcard": "vcf", "ical": "ics"}
+
+
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0001_initial", _create_tables),
     ("0002_saved_searches", _add_saved_searches),
@@ -99,24 +119,30 @@ MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0009_person_counts", _add_person_counts),
     ("0010_meaning", _add_meaning),
     ("0011_verifications", lambda conn: schema.verifications.create(conn, checkfirst=True)),
+    ("0012_documents", _add_documents),
+    ("0013_attachment_ocr", _add_attachment_ocr),
 ]
 
 
 @dataclass(frozen=True)
 class StatusCounts:
+    """Every item found ends as exactly one of: mail indexed, a document, a duplicate, quarantined."""
+
     items: int
-    indexed: int
+    indexed: int  # mail messages indexed
     duplicate: int
     quarantined: int
-    messages: int
+    messages: int  # rows of the messages table: mail and documents
     attachments: int
     embedded: int
+    documents: int = 0  # files of the leak that are not mail, indexed as documents (``ingest.documents``)
 
     def as_dict(self) -> dict[str, int | bool]:
         """The counts as ``loupe status --json`` and ``/api/status`` give them."""
         return {
             "items": self.items,
             "indexed": self.indexed,
+            "documents": self.documents,
             "duplicates": self.duplicate,
             "quarantined": self.quarantined,
             "messages": self.messages,
@@ -126,7 +152,8 @@ class StatusCounts:
         }
 
     def adds_up(self) -> bool:
-        return self.items == self.indexed + self.duplicate + self.quarantined and self.indexed == self.messages
+        found = self.indexed + self.documents + self.duplicate + self.quarantined
+        return self.items == found and self.indexed + self.documents == self.messages
 
 
 class CaseDatabase:
@@ -179,8 +206,12 @@ class CaseDatabase:
         attachments: Sequence[dict[str, Any]],
         blobs: Sequence[dict[str, Any]] = (),
         extra: Mapping[str, Sequence[dict[str, Any]]] | None = None,
+        replacing: Collection[str] = (),
     ) -> None:
         """Write one batch in one transaction: all of it lands or none.
+
+        ``replacing``: locators whose earlier row (an item quarantined as encrypted,
+        read again with a password) these items replace, in the same transaction.
 
         ``addresses`` are (message, role, position, address); each distinct
         address becomes one ``correspondents`` row, shared by all messages.
@@ -204,8 +235,33 @@ class CaseDatabase:
                     insert_new_names(conn, extra_rows)
                 elif extra_rows:
                     conn.execute(insert(schema.metadata.tables[table]), list(extra_rows))
+            if replacing:
+                conn.execute(delete(schema.items).where(schema.items.c.locator.in_(list(replacing))))
             if items:
                 conn.execute(insert(schema.items), list(items))
+
+    def encrypted_items(self) -> set[str]:
+        """Locators quarantined because they are encrypted: what a run with passwords reads again."""
+        i = schema.items
+        with self.engine.connect() as conn:
+            encrypted = (i.c.status == "quarantined") & i.c.reason.like("encrypted%")
+            return set(conn.scalars(select(i.c.locator).where(encrypted)))
+
+    def settle_retried(self, locators: Iterable[str], walked_files: Collection[str]) -> None:
+        """Settle the encrypted items a run with passwords walked but did not meet again: an
+        archive whose file list was encrypted is now its members (its own row goes: the archive is
+        counted as its members), and a member that decrypted to nothing keeps its row, saying so."""
+        i = schema.items
+        with self.engine.begin() as conn:
+            for locator in locators:
+                if locator.split(MEMBER_SEP, 1)[0] not in walked_files:
+                    continue  # not among this run's inputs: still encrypted, as far as anyone knows
+                members = select(func.count()).where(i.c.locator.startswith(locator + MEMBER_SEP, autoescape=True))
+                if conn.scalar(members):
+                    conn.execute(delete(i).where(i.c.locator == locator, i.c.status == "quarantined"))
+                else:
+                    reason = "encrypted, and empty once opened with one of the passwords given"
+                    conn.execute(update(i).where(i.c.locator == locator).values(reason=reason))
 
     def start_run(self, inputs: Sequence[str]) -> int:
         with self.engine.begin() as conn:
@@ -248,10 +304,13 @@ class CaseDatabase:
                 )
                 or 0
             )
+            is_document = schema.messages.c.kind == "document"
+            documents = int(conn.scalar(select(func.count()).select_from(schema.messages).where(is_document)) or 0)
         counts = {status: int(by_status.get(status, 0)) for status in STATUSES}
         return StatusCounts(
+            documents=documents,
             items=sum(counts.values()),
-            indexed=counts["indexed"],
+            indexed=counts["indexed"] - documents,
             duplicate=counts["duplicate"],
             quarantined=counts["quarantined"],
             messages=int(messages),
@@ -396,6 +455,29 @@ class CaseDatabase:
                 select(schema.attachments.c.position).where(schema.attachments.c.message == message_id).limit(1)
             )
         return found is not None
+
+    def documents(self, doc_type: str | None = None) -> list[str]:
+        """The ids of the case's documents (``is:document``), or of those of one type (``type:pdf``)."""
+        m = schema.messages
+        query = select(m.c.id).where(m.c.kind == "document")
+        if doc_type is not None:
+            query = query.where(m.c.doc_type == DOC_TYPE_SPELLINGS.get(doc_type.lower(), doc_type.lower()))
+        with self.engine.connect() as conn:
+            return [str(i) for i in conn.scalars(query)]
+
+    def stored_item(self, message_id: str) -> tuple[str, str, str]:
+        """The blob, locator and kind ("mail" or "document") of a message's indexed copy:
+        what reading it again needs (a document is read by its name, ``ingest.documents``)."""
+        items, messages = schema.items, schema.messages
+        with self.engine.connect() as conn:
+            found = conn.execute(
+                select(items.c.raw_sha256, items.c.locator, messages.c.kind)
+                .join(messages, messages.c.id == items.c.message)
+                .where(items.c.message == message_id, items.c.status == "indexed")
+            ).first()
+        if found is None:
+            raise NotFound("message", message_id)
+        return str(found[0]), str(found[1]), str(found[2])
 
     def raw_sha256_of(self, message_id: str) -> str:
         """The blob of a message's indexed copy: one indexed lookup, for hot paths."""

@@ -64,6 +64,8 @@ messages = Table(
     Column("references", Text, nullable=False, doc="space-separated Message-IDs"),
     Column("list_id", Text, nullable=False, doc="the List-Id without its display name"),
     Column("body_source", String(8), nullable=False),
+    Column("kind", String(8), nullable=False, server_default="mail", doc="mail, or document: a file that is not mail"),
+    Column("doc_type", String(8), nullable=False, server_default="", doc="a document's type: pdf, docx, csv, png ..."),
     Column("attachment_count", Integer, nullable=False),
     Column("size", Integer, nullable=False),
     Column("parent", String(40), nullable=True, doc="the message this one was attached to"),
@@ -112,6 +114,7 @@ attachments = Table(
     Column("inline", Boolean, nullable=False),
     Column("text_chars", Integer, nullable=False, doc="characters of text extracted"),
     Column("text_error", Text, nullable=False, doc="why text extraction failed, if it did"),
+    Column("ocr_pages", Integer, nullable=False, server_default="0", doc="pages of its text read by OCR"),
 )
 Index("attachments_by_message", attachments.c.message)
 Index("attachments_by_sha256", attachments.c.sha256)

@@ -1,1 +1,1 @@
-"""Terminal presentation shared by commands (progress bars)."""
+"""Terminal presentation shared by commands: progress bars, charts, and mail text made safe to print."""

@@ -26,11 +26,21 @@ from rich.progress import (
 from loupe.ingest.containers import total_bytes
 from loupe.ingest.pipeline import ProgressCallback, RunSummary
 
+#: Seconds between two progress lines when stderr is not a terminal (a log file, a pipe).
+PLAIN_EVERY = 5.0
+
 
 @contextmanager
-def ingest_progress(paths: list[Path], enabled: bool = True) -> Iterator[ProgressCallback | None]:
+def ingest_progress(
+    paths: list[Path], enabled: bool = True, terminal: bool | None = None
+) -> Iterator[ProgressCallback | None]:
+    """The ingest's progress on stderr: a bar on a terminal, plain lines elsewhere (``plain_progress``)."""
     if not enabled:
         yield None
+        return
+    if not (sys.stderr.isatty() if terminal is None else terminal):
+        with plain_progress(total_bytes(paths)) as write_line:
+            yield write_line
         return
     progress = Progress(
         TextColumn("[bold]ingest"),
@@ -53,18 +63,27 @@ def ingest_progress(paths: list[Path], enabled: bool = True) -> Iterator[Progres
             return
         last = now
         elapsed = max(now - started, 1e-6)
-        processed = summary.indexed + summary.duplicate + summary.quarantined
+        processed = summary.indexed + summary.documents + summary.duplicate + summary.quarantined
         progress.update(
             task,
             completed=summary.bytes,
             rate=f"{processed / elapsed:,.0f}",
             counts=summary.phase
-            or f"{summary.indexed} new, {summary.duplicate} dup, {summary.quarantined} quarantined",
+            or f"{summary.indexed} new, {summary.documents} docs, {summary.duplicate} dup, "
+            f"{summary.quarantined} quarantined{_ocr(summary, elapsed)}",
         )
 
     with progress:
         yield update
         progress.update(task, completed=progress.tasks[0].total or 0)
+
+
+def _ocr(summary: RunSummary, elapsed: float) -> str:
+    """OCR is what slows an image-heavy ingest: its pages so far and their rate, once there are any."""
+    if not summary.ocr_pages:
+        return ""
+    pages = summary.ocr_pages
+    return f", OCR {pages:,} page{'s' if pages != 1 else ''} ({pages / elapsed:.2f} pages/s)"
 
 
 @contextmanager
@@ -95,3 +114,44 @@ def counted_progress(label: str, total: int, enabled: bool | None = None) -> Ite
     task = progress.add_task(label, total=total)
     with progress:
         yield lambda: progress.advance(task)
+
+
+@contextmanager
+def plain_progress(total: int, every: float = PLAIN_EVERY) -> Iterator[ProgressCallback]:
+    """Progress for a log file or a pipe: one whole line every ``every`` seconds, when a whole-case
+    step starts, and at the end, instead of a bar redrawn in place (which a log shows as one line
+    squeezed to 80 columns and full of control characters)."""
+    started = time.monotonic()
+    last = started
+    last_phase = ""
+    latest: RunSummary | None = None
+
+    def line(summary: RunSummary) -> None:
+        elapsed = max(time.monotonic() - started, 1e-6)
+        processed = summary.indexed + summary.documents + summary.duplicate + summary.quarantined
+        share = f" of {total / 1e6:,.1f} MB ({100 * summary.bytes / total:.0f}%)" if total else ""
+        counts = (
+            f"{summary.indexed:,} new, {summary.documents:,} documents, {summary.duplicate:,} duplicates, "
+            f"{summary.quarantined:,} quarantined{_ocr(summary, elapsed)}"
+        )
+        doing = f"; {summary.phase}" if summary.phase else ""
+        print(
+            f"ingest: {summary.bytes / 1e6:,.1f} MB{share}, {processed / elapsed:,.0f} items/s, {counts}, "
+            f"{elapsed:,.0f} s{doing}",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    def update(summary: RunSummary, _new: int) -> None:
+        nonlocal last, last_phase, latest
+        latest = summary
+        now = time.monotonic()
+        if now - last >= every or (summary.phase and summary.phase != last_phase):
+            last, last_phase = now, summary.phase
+            line(summary)
+
+    yield update
+    if latest is not None:
+        latest_phase, latest.phase = latest.phase, "done"
+        line(latest)
+        latest.phase = latest_phase

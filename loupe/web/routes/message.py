@@ -134,6 +134,9 @@ def _extension(data: bytes) -> str:
 def original(case: Case, key: str) -> tuple[bytes, str]:
     mid = case.db.resolve(key)
     data = raw_message(case, mid)
+    record = case.db.message(mid)
+    if record["kind"] == "document":
+        return data, record["subject"] or mid  # a document downloads under the name it had in the leak
     return data, f"{mid}{_extension(data)}"
 
 
@@ -168,6 +171,7 @@ ATTACHMENT = obj(
     inline=BOOLEAN,
     text_chars=INTEGER,
     text_error=STRING,
+    ocr_pages=INTEGER,
     text_preview=STRING,
 )
 NOTE = obj(id=INTEGER, message=STRING, text=STRING, created=STRING)
@@ -183,6 +187,8 @@ MESSAGE = obj(
     date_flag=STRING,
     list_id=STRING,
     body_source=STRING,
+    kind={"type": "string", "enum": ["mail", "document"], "description": "document: a file of the leak, not mail"},
+    doc_type=STRING,
     size=INTEGER,
     parent=nullable(STRING),
     defects=STRING,

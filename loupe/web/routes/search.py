@@ -83,6 +83,7 @@ def results(case: Case, s: SearchRequest) -> dict[str, Any]:
     copies = case.db.copies_of(ids)
     notes = case.db.notes.counts(ids)
     known_as = case.db.conversations.identifiers(ids)  # message_id and thread, as `loupe search --json`
+    about = case.db.conversations.headlines(ids)
     return {
         "query": s.q,
         "total": total,
@@ -99,6 +100,8 @@ def results(case: Case, s: SearchRequest) -> dict[str, Any]:
                 "copies": len(copies.get(hit.id, [])),
                 "tags": case.db.tags_of(hit.id),
                 "notes": notes.get(hit.id, 0),
+                "kind": about.get(hit.id, {}).get("kind", "mail"),
+                "doc_type": about.get(hit.id, {}).get("doc_type", ""),
             }
             for hit in hits
         ],
@@ -204,6 +207,8 @@ HIT = obj(
     tags=array(STRING),
     notes=INTEGER,
     cursor=STRING,
+    kind={"type": "string", "enum": ["mail", "document"]},
+    doc_type=STRING,
     **{"from": STRING},
 )
 SEARCH = obj(
