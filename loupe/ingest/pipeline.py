@@ -34,7 +34,7 @@ from loupe.entities.corrections import INDEX_FIELDS
 from loupe.entities.gazetteer import install as install_gazetteer
 from loupe.entities.gazetteer import pickled_gazetteer
 from loupe.ingest.containers import Item, WalkContext, walk
-from loupe.ingest.worker import Outcome, TextRules, process_chunk
+from loupe.ingest.worker import ATTACHED_ARCHIVE, Outcome, TextRules, process_chunk
 from loupe.lock import writing
 from loupe.meaning.build import MeaningProgress
 from loupe.meaning.build import refresh as refresh_meaning
@@ -49,6 +49,11 @@ SAMPLE_BYTES = 16 * 1024
 #: Items sent to a worker at once: enough to amortise pickling, few enough
 #: that the progress bar moves smoothly.
 CHUNK_ITEMS = 64
+#: ... and their bytes at most (one larger item goes alone). Mail of a few KB
+#: fills the 64 items first; mail with pictures to OCR costs seconds an item,
+#: and 64 of them in one chunk kept one worker busy while the other waited
+#: (60 image mails: 89 s on 2 cores, 84 s of it OCR; ``bench/ocr_bench.py``).
+CHUNK_BYTES = 512 * 1024
 
 
 @dataclass
@@ -125,7 +130,11 @@ def _ingest(
     # with passwords, what an earlier run quarantined as encrypted is read again: its row is
     # replaced by what it is now (``write_batch(replacing=...)``), never counted twice
     retry = case.db.encrypted_items() if passwords else set()
-    known -= retry
+    # an encrypted archive attached to a message is opened again by reading its message again;
+    # of what that gives, only the items once encrypted are new (the rest was written before)
+    reopen = {r[: r.rindex(ATTACHED_ARCHIVE)] for r in retry if ATTACHED_ARCHIVE in r}
+    written_before = set(known) if reopen else set()
+    known -= retry | reopen
 
     walked_again: set[str] = set()  # of ``retry``: what the walk gave again
     inputs = [p.resolve() for p in paths]
@@ -148,7 +157,13 @@ def _ingest(
     if not case.blobs.has_dictionary_decision():
         items = _train_dictionary(case, items)
     writer = _BatchWriter(case, summary, retry)
-    for outcomes in _parse_all(items, case.blobs.dictionary(), settings, workers):
+    for outcomes in _parse_all(items, case.blobs.dictionary(), settings, workers, ctx):
+        if retry:
+            walked_again.update(o.locator for o in outcomes if o.locator in retry)
+        if reopen:
+            outcomes = [o for o in outcomes if o.locator in retry or o.locator not in written_before]
+            if not outcomes:
+                continue
         summary.embedded += len(outcomes) - 1
         summary.ocr_pages += sum(o.ocr_pages for o in outcomes)
         summary.ocr_seconds += sum(o.ocr_seconds for o in outcomes)
@@ -208,15 +223,32 @@ def _train_dictionary(case: Case, items: Iterator[Item]) -> Iterator[Item]:
     return chain(held, items)
 
 
-def _parse_all(items: Iterator[Item], dictionary: bytes | None, settings: Any, workers: int) -> Iterator[list[Outcome]]:
-    """Outcomes in input order, parsed in-process or by a bounded process pool."""
+def _chunks(items: Iterator[Item]) -> Iterator[list[Item]]:
+    """The items in chunks of at most ``CHUNK_ITEMS`` and ``CHUNK_BYTES``, streamed."""
+    chunk: list[Item] = []
+    size = 0
+    for item in items:
+        chunk.append(item)
+        size += len(item.data)
+        if len(chunk) >= CHUNK_ITEMS or size >= CHUNK_BYTES:
+            yield chunk
+            chunk, size = [], 0
+    if chunk:
+        yield chunk
+
+
+def _parse_all(
+    items: Iterator[Item], dictionary: bytes | None, settings: Any, workers: int, unpack: WalkContext | None = None
+) -> Iterator[list[Outcome]]:
+    """Outcomes in input order, parsed in-process or by a bounded process pool (``unpack``: how
+    archives attached to messages are opened, ``worker.process_item``)."""
     limits = settings.extract_limits
     codes = TextRules(
         settings.source_patterns, ORDINARY_TOKENS | set(settings.source_ordinary), settings.entities, settings.meaning
     )
     if workers <= 1:
-        for chunk in iter(lambda: list(islice(items, CHUNK_ITEMS)), []):
-            yield from process_chunk(chunk, dictionary, limits, codes)
+        for chunk in _chunks(items):
+            yield from process_chunk(chunk, dictionary, limits, codes, unpack)
         return
     # spawn, not fork: the main process holds index and database handles
     # (and Tantivy threads) that a forked child must not inherit.
@@ -225,8 +257,8 @@ def _parse_all(items: Iterator[Item], dictionary: bytes | None, settings: Any, w
     context = get_context("spawn")
     with ProcessPoolExecutor(workers, context, initializer=install_gazetteer, initargs=(gazetteer,)) as pool:
         in_flight: deque[Future[list[list[Outcome]]]] = deque()
-        for chunk in iter(lambda: list(islice(items, CHUNK_ITEMS)), []):
-            in_flight.append(pool.submit(process_chunk, chunk, dictionary, limits, codes))
+        for chunk in _chunks(items):
+            in_flight.append(pool.submit(process_chunk, chunk, dictionary, limits, codes, unpack))
             while len(in_flight) > 2 * workers + 2:
                 yield from in_flight.popleft().result()
         while in_flight:

@@ -8,14 +8,15 @@ outcomes (attachment bytes only as compressed blobs).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from loupe.aliases.glossary import Pair, find_pairs
 from loupe.entities import Entity, message_entities
+from loupe.ingest.archives import sniff_archive
 from loupe.ingest.attachments import ExtractLimits
-from loupe.ingest.documents import parse_document
+from loupe.ingest.documents import parse_document, sniff_office
 from loupe.ingest.emlx import emlx_to_rfc822, sniff_emlx
 from loupe.ingest.mime import parse_message
 from loupe.ingest.msg import msg_to_rfc822
@@ -23,7 +24,7 @@ from loupe.ingest.ocr import USAGE
 from loupe.ingest.outlook import OutlookError, sniff_msg
 from loupe.meaning.build import message_passages
 from loupe.meaning.model import ModelMissing
-from loupe.model import PARSER_VERSION, BadItem, ItemKind, ParsedMessage, RawItem
+from loupe.model import PARSER_VERSION, Attachment, BadItem, ItemKind, ParsedMessage, RawItem
 from loupe.near_duplicates.signature import signature
 from loupe.people.signatures import signature_key
 from loupe.sources.codes import DEFAULT_PATTERNS, ORDINARY_TOKENS, CodeMention, find_codes
@@ -31,6 +32,12 @@ from loupe.sources.insights import Insight, parse_insights
 from loupe.store.compression import BlobCompressor, CompressedBlob
 from loupe.threads.forwards import QuotedBlock, find_blocks
 
+if TYPE_CHECKING:
+    from loupe.ingest.containers import WalkContext
+
+#: Between a message's locator and its attachment's number, for the members of an attached archive:
+#: ``box.mbox@120#att2!report.docx`` is report.docx in the message's second attachment.
+ATTACHED_ARCHIVE = "#att"
 #: Messages attached to messages attached to ... stop being unpacked here;
 #: real mail rarely nests more than three deep, a crafted one can nest forever.
 MAX_EMBEDDING_DEPTH = 12
@@ -76,9 +83,16 @@ class TextRules:
 
 
 def process_item(
-    item: RawItem | BadItem, compressor: BlobCompressor, limits: ExtractLimits, codes: TextRules = TextRules()
+    item: RawItem | BadItem,
+    compressor: BlobCompressor,
+    limits: ExtractLimits,
+    codes: TextRules = TextRules(),
+    unpack: WalkContext | None = None,
 ) -> list[Outcome]:
-    """Parse an item and every message embedded in it, compressing originals."""
+    """Parse an item and every message embedded in it, compressing originals.
+
+    With ``unpack`` (ingest's walk settings: archive limits and passwords), an archive attached
+    to a message is opened too, and its members become items of their own (``_attached_archive``)."""
     if isinstance(item, BadItem):
         if not item.data:
             return [Outcome(item.locator, None, None, 0, reason=item.reason)]
@@ -147,10 +161,40 @@ def process_item(
             else:
                 reason = f"embedded more than {MAX_EMBEDDING_DEPTH} messages deep; kept as its parent's attachment"
                 outcomes.append(failed(reason, child, compressor.compress(data)))
+        for position, attachment in enumerate(parsed.attachments if unpack is not None else ()):
+            assert unpack is not None
+            where = f"{current.locator}{ATTACHED_ARCHIVE}{position + 1}"
+            for member in _attached_archive(attachment, where, unpack):
+                if isinstance(member, BadItem):  # an encrypted member, a bomb: quarantined, counted, kept
+                    kept = compressor.compress(member.data) if member.data else None
+                    outcomes.append(
+                        Outcome(
+                            member.locator,
+                            current.locator,
+                            kept.sha256 if kept else None,
+                            len(member.data),
+                            reason=member.reason,
+                            blobs=[kept] if kept else [],
+                        )
+                    )
+                elif depth < MAX_EMBEDDING_DEPTH:
+                    queue.append((replace(member, parent_locator=current.locator), depth + 1))
     if USAGE.pages > ocr_before[0] and outcomes:  # what OCR this item cost, for the run's figures
         pages, seconds = USAGE.pages - ocr_before[0], USAGE.seconds - ocr_before[1]
         outcomes[0] = replace(outcomes[0], ocr_pages=pages, ocr_seconds=seconds)
     return outcomes
+
+
+def _attached_archive(attachment: Attachment, locator: str, unpack: WalkContext) -> Iterator[RawItem | BadItem]:
+    """The members of an archive attached to a message (zip, 7z, RAR, tar), read as any archive found
+    in the leak is: by content, under the same limits, with the passwords given. A leak's mail often
+    carries its documents this way; an Office file is a zip too, but a document, never opened here."""
+    from loupe.ingest.containers import HEAD_BYTES, Source, read_source
+
+    head = attachment.data[:HEAD_BYTES]
+    if not head or sniff_archive(head) is None or sniff_office(head) is not None:
+        return
+    yield from read_source(Source(locator, data=attachment.data, depth=1), unpack)
 
 
 def _meaning(parsed: ParsedMessage) -> dict[str, Any]:
@@ -250,8 +294,12 @@ def as_rfc822(data: bytes, kind: ItemKind | None = None) -> bytes:
 
 
 def process_chunk(
-    chunk: list[RawItem | BadItem], dictionary: bytes | None, limits: ExtractLimits, codes: TextRules
+    chunk: list[RawItem | BadItem],
+    dictionary: bytes | None,
+    limits: ExtractLimits,
+    codes: TextRules,
+    unpack: WalkContext | None = None,
 ) -> list[list[Outcome]]:
     """Many items per inter-process round trip: pickling dominates for small mail."""
     compressor = _compressor(dictionary)
-    return [process_item(item, compressor, limits, codes) for item in chunk]
+    return [process_item(item, compressor, limits, codes, unpack) for item in chunk]
