@@ -21,6 +21,9 @@ from pathlib import Path
 
 from results import publish
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the PDF writer lives with the tests
+from tests.pdf_samples import pdf_file
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 TEXT = b"BT /F1 12 Tf 72 720 Td (A page) Tj ET\n"
@@ -65,19 +68,7 @@ def pdf(contents: list[bytes], form: bytes = b"", filters: bytes = b"/FlateDecod
         objects[11 + 2 * n] = b"<< /Length %d /Filter %s >>\nstream\n%s\nendstream" % (len(data), filters, data)
         kids.append(b"%d 0 R" % (10 + 2 * n))
     objects[2] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (b" ".join(kids), len(kids))
-    out = bytearray(b"%PDF-1.7\n")
-    offsets = {}
-    for number in sorted(objects):
-        offsets[number] = len(out)
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, objects[number])
-    size = max(objects) + 1
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % size
-    out += b"".join(
-        b"%010d 00000 n \n" % offsets[n] if n in offsets else b"0000000000 65535 f \n" for n in range(1, size)
-    )
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (size, xref)
-    return bytes(out)
+    return pdf_file(objects)
 
 
 #: Each made on demand in its own process (see ``main``), by name.

@@ -320,7 +320,8 @@ def show(message: str, case_dir: Path | None, as_json: bool) -> None:
     for label, key in (("Id", "id"), ("Message-ID", "message_id"), ("Date", "date_raw"), ("Subject", "subject")):
         echo(f"{label + ':':<12} {view[key]}")
     if view.get("kind") == "document":
-        echo(f"{'Document:':<12} {view['doc_type']} file, not mail: its text below was extracted from it")
+        how = "read by OCR" if view["body_source"] == "ocr" else "extracted from it"
+        echo(f"{'Document:':<12} {view['doc_type']} file, not mail: its text below was {how}")
     echo(f"{'Date (UTC):':<12} {view['date'] or '(' + view['date_flag'] + ')'}")
     for role in ("from", "to", "cc", "bcc"):
         people = [a for a in view["addresses"] if a["role"] == role]

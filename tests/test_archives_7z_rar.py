@@ -12,6 +12,7 @@ import hashlib
 import io
 import random
 import tarfile
+import tempfile
 import tracemalloc
 import zipfile
 from pathlib import Path
@@ -27,26 +28,13 @@ from loupe.ingest.archives import ArchiveLimits, ArchiveProblem, iter_archive, s
 from loupe.ingest.containers import WalkContext, walk
 from loupe.ingest.pipeline import ingest
 from loupe.model import BadItem
+from tests.archive_samples import PASSWORDS
 
 from .conftest import corpus
 
 MB = 1024 * 1024
 Entry = tuple[str, bytes] | ArchiveProblem
 
-#: The passwords each sample's PROVENANCE.md gives.
-PASSWORDS = {
-    "test7Z_protected_passTika.7z": "Tika",
-    "encrypted_1.7z": "secret",
-    "encrypted_3.7z": "secret",
-    "test-documents-enc.rar": "ApacheTika",
-    "rar5-psw.rar": "password",
-    "rar5-hpsw.rar": "password",
-    "rar3-comment-psw.rar": "password",
-    "aesop_win_7z.old.zip": "password",
-    "aesop_linux_7z.oldstored.zip": "password",
-    "aesop_win_7z.aes256.zip": "password",
-    "aesop_win_winrar.aes256.zip": "password",
-}
 
 #: Expected members when opened (rar3-comment-psw.rar's two members are empty files).
 OPENED = {
@@ -103,7 +91,11 @@ def make_rar(files: dict[str, bytes], fmt: str = "rar50", **options: object) -> 
     builder = rars.RarBuilder(format=fmt, **options)
     for name, data in files.items():
         builder.add_bytes(data, name)
-    return bytes(builder.to_bytes())
+    # rars stages its spool files beside the output (the working directory for to_bytes): a temporary folder
+    with tempfile.TemporaryDirectory() as folder:
+        target = Path(folder) / "built.rar"
+        builder.write(str(target))
+        return target.read_bytes()
 
 
 def make_zip(files: dict[str, bytes]) -> bytes:

@@ -217,3 +217,24 @@ def test_search_results_mark_documents(documents_case: Any) -> None:
     assert "PPTX document" in page.text
     hits = client.get("/api/search", params={"q": "Watershed OR type:pdf"}).json()["hits"]
     assert {h["kind"] for h in hits} == {"document"} and {"pptx", "pdf"} <= {h["doc_type"] for h in hits}
+
+
+def test_a_picture_in_the_leak_is_a_document_read_by_ocr_and_says_so(tmp_path: Path) -> None:
+    from .ocr_samples import require_tesseract
+
+    require_tesseract()
+    folder = tmp_path / "leak"
+    folder.mkdir()
+    (folder / "phototest.tif").write_bytes((corpus("containers-more") / "ocr" / "phototest.tif").read_bytes())
+    case = Case.open(tmp_path / "case", create=True)
+    try:
+        ingest(case, [folder], workers=1)
+        (document,) = case.matching_ids("type:tiff")
+        assert case.db.message(document)["body_source"] == "ocr"
+        assert document in case.matching_ids("quick brown fox")
+        client = TestClient(create_app(case, allowed_hosts=["testserver"]))
+        assert "read by OCR" in client.get(f"/message/{document}").text
+        shown = CliRunner().invoke(cli, ["show", document, "--case", str(case.root)])
+        assert "tiff file, not mail: its text below was read by OCR" in shown.output
+    finally:
+        case.close()

@@ -23,6 +23,7 @@ from loupe.ingest.attachments import extract_text
 from loupe.ingest.mime import parse_message
 from loupe.ingest.pipeline import ingest
 from loupe.store import schema
+from tests.pdf_samples import pdf_file
 
 PLAIN = b"From: a@example.org\nTo: b@example.org\nSubject: fine\nMessage-ID: <fine@example.org>\n\nA fine message.\n"
 
@@ -237,23 +238,6 @@ def _text_op(line: str) -> bytes:
     return f"BT /F1 12 Tf 72 720 Td ({line}) Tj ET\n".encode()
 
 
-def _pdf(objects: dict[int, bytes]) -> bytes:
-    """A PDF of numbered objects (1 is the catalog), with a correct xref."""
-    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-    offsets = {}
-    for number in sorted(objects):
-        offsets[number] = len(out)
-        out += b"%d 0 obj\n" % number + objects[number] + b"\nendobj\n"
-    size = max(objects) + 1
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % size
-    out += b"".join(
-        b"%010d 00000 n \n" % offsets[n] if n in offsets else b"0000000000 65535 f \n" for n in range(1, size)
-    )
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (size, xref)
-    return bytes(out)
-
-
 def _stream(data: bytes, entries: bytes = b"/Filter /FlateDecode", length: int | None = None) -> bytes:
     return b"<< /Length %d %s >>\nstream\n" % (len(data) if length is None else length, entries) + data + b"\nendstream"
 
@@ -276,7 +260,7 @@ def _pages(
         objects[content] = _stream(data, entries)
         kids.append(b"%d 0 R" % page)
     objects[2] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (b" ".join(kids), len(kids))
-    return _pdf(objects)
+    return pdf_file(objects)
 
 
 def _mail_with(attachments: dict[str, bytes]) -> bytes:
@@ -339,7 +323,7 @@ def test_a_pdf_whose_page_tree_loops_or_whose_length_lies_ends_with_the_reason()
 
     def one_page(kids: bytes = b"100 0 R", length: int | None = None) -> bytes:
         page = b"<< /Type /Page /Parent 2 0 R /Resources << /Font << /F1 3 0 R >> >> /Contents 101 0 R >>"
-        return _pdf(
+        return pdf_file(
             {
                 1: b"<< /Type /Catalog /Pages 2 0 R >>",
                 2: b"<< /Type /Pages /Kids [%s] /Count 1 >>" % kids,
