@@ -178,24 +178,21 @@ def _read_mbox(source: Source, ctx: WalkContext) -> Iterator[Item]:
                 yield RawItem(locator, data)
 
 
-def _read_document(source: Source, ctx: WalkContext) -> Iterator[Item]:
-    """A file that is not mail, as a document of the case (``ingest.documents``)."""
-    size = source.size()
-    if size > ctx.max_message_bytes:
-        yield BadItem(source.locator, f"document of {size} bytes exceeds the {ctx.max_message_bytes}-byte limit")
-    else:
-        yield RawItem(source.locator, source.read_all(), ItemKind.DOCUMENT)
-
-
 def _single(kind: ItemKind) -> Callable[[Source, WalkContext], Iterator[Item]]:
+    """A file that is one item: a message, or a document (a file that is not mail, ``ingest.documents``)."""
+    what = "document" if kind is ItemKind.DOCUMENT else "message"
+
     def read(source: Source, ctx: WalkContext) -> Iterator[Item]:
         size = source.size()
         if size > ctx.max_message_bytes:
-            yield BadItem(source.locator, f"message of {size} bytes exceeds the {ctx.max_message_bytes}-byte limit")
+            yield BadItem(source.locator, f"{what} of {size} bytes exceeds the {ctx.max_message_bytes}-byte limit")
         else:
             yield RawItem(source.locator, source.read_all(), kind)
 
     return read
+
+
+_read_document = _single(ItemKind.DOCUMENT)
 
 
 #: Built-in readers, best score wins; outside formats register the same way.
