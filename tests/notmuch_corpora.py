@@ -14,11 +14,13 @@ import shutil
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 
 import pytest
 
 from loupe.case import Case
 from loupe.ingest.pipeline import ingest
+from loupe.ingest.worker import ATTACHED_ARCHIVE
 from tests.conftest import CORPORA
 
 # The Maildir-shaped corpora (folders of one-message files), which notmuch reads:
@@ -41,8 +43,18 @@ class Indexed:
     env: dict[str, str]
 
     def loupe(self, query: str) -> set[str]:
-        headers = self.case.db.header_message_ids(self.case.matching_ids(query))
+        ids = [m for m in self.case.matching_ids(query) if m not in self.beyond_notmuch]
+        headers = self.case.db.header_message_ids(ids)
         return {mid for mid in headers.values() if not mid.endswith("@derived.loupe")}
+
+    @cached_property
+    def beyond_notmuch(self) -> set[str]:
+        """What Loupe reads and notmuch does not: documents (files that are not mail) and the items
+        inside archives attached to messages (``worker.ATTACHED_ARCHIVE``)."""
+        everything = self.case.db.message_ids()
+        copies = self.case.db.copies_of(everything)
+        inside = {m for m in everything if any(ATTACHED_ARCHIVE in loc for loc in copies.get(m, []))}
+        return set(self.case.db.documents()) | inside
 
     def notmuch(self, query: str) -> set[str]:
         done = subprocess.run(

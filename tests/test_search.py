@@ -149,7 +149,7 @@ def test_query_features_on_real_mail(notmuch_case: Case) -> None:
     assert count("date:..2009-11-17") + count("date:2009-11-18..") == 52
     assert count("has:attachment") == 5
     assert count("mimetype:application/pgp-signature") == 7
-    assert count("size:>5k") + count("size:..5k") == 52
+    assert count("size:>5k") + count("size:..5k") == 53
 
 
 def test_facets_and_timeline(notmuch_case: Case) -> None:
