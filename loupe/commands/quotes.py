@@ -15,7 +15,6 @@ import click
 from loupe.case import Case
 from loupe.cli import _open, case_option, echo_fingerprint
 from loupe.errors import Ambiguous, NotFound
-from loupe.evidence.pack import write_quote_pack
 from loupe.quotes.article import load_article
 from loupe.quotes.corroborate import SUPPORT, Corroboration, Evidence
 from loupe.quotes.in_case import check_quotes
@@ -77,7 +76,11 @@ def quotes(
         checked = check_quotes(case, parsed)
         checks = [c.as_dict() for c in checked]
         case_name = case.root.name
-        made = write_quote_pack(case, checked, title, pack_dir) if pack_dir is not None else None
+        made = None
+        if pack_dir is not None:
+            from loupe.evidence.pack import write_quote_pack  # the pack's writer, only when a pack is asked for
+
+            made = write_quote_pack(case, checked, title, pack_dir)
     finally:
         case.close()
     if html_path is not None:
