@@ -49,12 +49,14 @@ import stat
 import tarfile
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TypeVar
 
 import pyzipper
+
+T = TypeVar("T")
 
 __all__ = [
     "ArchiveLimits",
@@ -291,6 +293,31 @@ def tried_passwords(passwords: tuple[str | None, ...]) -> str:
     if not n:
         return ""
     return f"; none of the {n} password{'s' if n > 1 else ''} given opens it"
+
+
+def open_archive(
+    opener: Callable[[str | None], T],
+    locked: type[BaseException],
+    bad: type[BaseException] | tuple[type[BaseException], ...],
+    passwords: tuple[str, ...],
+) -> tuple[T, str | None] | ArchiveProblem:
+    """A 7z or RAR opened, and the password its file list needed (None when it needed none).
+
+    ``opener(password)`` opens the archive; ``locked`` is what it raises for a file list that
+    is encrypted, ``bad`` what it raises for damage (and, with a password, for a wrong one).
+    Then each password is tried in turn; the problem says why nothing opened it."""
+    try:
+        return opener(None), None
+    except locked:
+        pass
+    except bad as exc:
+        return ArchiveProblem("", f"corrupt archive: {_describe(exc)}")
+    for password in passwords:
+        try:
+            return opener(password), password
+        except bad:
+            continue  # a wrong password shows as a bad password or a bad header checksum
+    return ArchiveProblem("", "encrypted archive: its file list is encrypted too" + tried_passwords(passwords))
 
 
 class _Budget:

@@ -39,6 +39,7 @@ from loupe.ingest.archives import (
     _describe,
     _LimitHit,
     normalise_member_path,
+    open_archive,
     tried_passwords,
 )
 
@@ -63,25 +64,11 @@ def iter_rar(
     source: Path | bytes, limits: ArchiveLimits, budget: _Budget, passwords: tuple[str, ...] = ()
 ) -> Iterator[Entry]:
     """Yield each regular member of a RAR as ``(path, bytes)`` or a problem (see iter_archive)."""
-    opened_with: str | None = None
-    try:
-        rf = _open(source, None)
-    except rars.PasswordRequired:
-        rf = None
-    except _BAD_RAR as exc:
-        yield ArchiveProblem("", f"corrupt archive: {_describe(exc)}")
+    opened = open_archive(lambda password: _open(source, password), rars.PasswordRequired, _BAD_RAR, passwords)
+    if isinstance(opened, ArchiveProblem):
+        yield opened
         return
-    if rf is None:  # the file list itself is encrypted
-        for password in passwords:
-            try:
-                rf = _open(source, password)
-            except _BAD_RAR:
-                continue  # a wrong password shows as a bad password or a bad header checksum
-            opened_with = password
-            break
-        else:
-            yield ArchiveProblem("", "encrypted archive: its file list is encrypted too" + tried_passwords(passwords))
-            return
+    rf, opened_with = opened
     reader = _Reader(rf, limits, budget, passwords, opened_with)
     try:
         yield from reader.members()

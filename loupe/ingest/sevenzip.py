@@ -51,6 +51,7 @@ from loupe.ingest.archives import (
     _describe,
     _LimitHit,
     normalise_member_path,
+    open_archive,
     tried_passwords,
 )
 
@@ -233,25 +234,14 @@ def iter_7z(
 
 
 def _iter_opened(raw: BinaryIO, limits: ArchiveLimits, budget: _Budget, passwords: tuple[str, ...]) -> Iterator[Entry]:
-    candidates: tuple[str | None, ...] = (None,)
-    try:
-        sz = _open(raw, None)
-    except PasswordRequired:
-        sz = None
-    except _BAD_7Z as exc:
-        yield ArchiveProblem("", f"corrupt archive: {_describe(exc)}")
+    opened = open_archive(lambda password: _open(raw, password), PasswordRequired, _BAD_7Z, passwords)
+    if isinstance(opened, ArchiveProblem):
+        yield opened
         return
-    if sz is None:  # the file list itself is encrypted
-        for password in passwords:
-            try:
-                sz = _open(raw, password)
-            except _BAD_7Z:
-                continue
-            candidates = (password,)
-            break
-        else:
-            yield ArchiveProblem("", "encrypted archive: its file list is encrypted too" + tried_passwords(passwords))
-            return
+    sz, opened_with = opened
+    candidates: tuple[str | None, ...] = (None,)
+    if opened_with is not None:  # the file list was encrypted: its password opens the members
+        candidates = (opened_with,)
     elif sz.needs_password():
         candidates = passwords
     with sz:
