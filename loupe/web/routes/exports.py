@@ -49,6 +49,26 @@ def matches(case: Case, q: str, literal: bool, expand: bool) -> list[str]:
     return oldest_first(case, case.matching_ids(q, literal=literal, expand=expand))
 
 
+def matches_within(case: Case, q: str, literal: bool, expand: bool, limit: int, here: str, cli: str) -> list[str]:
+    """Every match, oldest first, or a 400 when more than a browser download holds: ``here`` says
+    what the page makes ("the browser exports"), ``cli`` the ``loupe export`` option that has no limit."""
+    ids = matches(case, q, literal, expand)
+    if len(ids) > limit:
+        raise HTTPException(
+            400,
+            f"{len(ids):,} messages match; {here} up to {limit:,} messages. "
+            f"Narrow the query, or run: loupe export '{q}' {cli}",
+        )
+    return ids
+
+
+def sent_then_removed(target: Path, folder: Path, media_type: str, headers: dict[str, str]) -> FileResponse:
+    """A file written into a temporary ``folder`` for one download, the folder removed once it is sent."""
+    return FileResponse(
+        target, media_type=media_type, headers=headers, background=BackgroundTask(shutil.rmtree, folder, True)
+    )
+
+
 def listing(case: Case, q: str, literal: bool, expand: bool) -> bytes:
     """The CSV of every match (UTF-8 with a byte-order mark, which spreadsheet programs read as UTF-8)."""
     ids = matches(case, q, literal, expand)
@@ -96,13 +116,7 @@ def export_file(case: Case, q: str, literal: bool, expand: bool, ending: str) ->
     """Every match written as ``loupe export`` would, in a new temporary folder (removed once sent):
     the folder and the file."""
     option, write = WRITERS[ending]
-    ids = matches(case, q, literal, expand)
-    if len(ids) > WEB_EXPORT_LIMIT:
-        raise HTTPException(
-            400,
-            f"{len(ids):,} messages match; the browser exports up to {WEB_EXPORT_LIMIT:,} messages. "
-            f"Narrow the query, or run: loupe export '{q}' {option} FILE",
-        )
+    ids = matches_within(case, q, literal, expand, WEB_EXPORT_LIMIT, "the browser exports", f"{option} FILE")
     folder = Path(tempfile.mkdtemp(prefix="loupe-export-"))
     target = folder / f"export{ending}"
     try:
@@ -128,12 +142,7 @@ def _file_download(ending: str) -> Callable[[Request], Awaitable[Response]]:
         q = request.query_params.get("q", "").strip()
         literal, expand = flag_param(request, "literal"), flag_param(request, "expand")
         folder, target = await run(request, export_file, q, literal, expand, ending)
-        return FileResponse(
-            target,
-            media_type="application/octet-stream",
-            headers=attachment_headers(_name(q, ending)),
-            background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True),
-        )
+        return sent_then_removed(target, folder, "application/octet-stream", attachment_headers(_name(q, ending)))
 
     return send
 

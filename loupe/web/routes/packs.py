@@ -22,15 +22,13 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
-from starlette.background import BackgroundTask
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import FileResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from loupe.case import Case
 from loupe.evidence.pack import PackSummary, write_pack
-from loupe.web.routes.exports import matches
+from loupe.web.routes.exports import matches_within, sent_then_removed
 from loupe.web.routes.message import attachment_headers
 from loupe.web.workbench import flag_param, run
 
@@ -56,22 +54,11 @@ def zipped_pack(name: str, write: Callable[[Path], PackSummary]) -> tuple[Path, 
 
 def send_pack(work: Path, target: Path, made: PackSummary) -> Response:
     headers = {**attachment_headers(target.name), "X-Loupe-Pack-Fingerprint": made.fingerprint}
-    return FileResponse(
-        target,
-        media_type="application/zip",
-        headers=headers,
-        background=BackgroundTask(shutil.rmtree, work, ignore_errors=True),
-    )
+    return sent_then_removed(target, work, "application/zip", headers)
 
 
 def search_pack(case: Case, q: str, literal: bool, expand: bool) -> tuple[Path, Path, PackSummary]:
-    ids = matches(case, q, literal, expand)
-    if len(ids) > WEB_PACK_LIMIT:
-        raise HTTPException(
-            400,
-            f"{len(ids):,} messages match; an evidence pack made here holds up to {WEB_PACK_LIMIT:,}. "
-            f"Narrow the query, or run: loupe export '{q}' --pack DIR",
-        )
+    ids = matches_within(case, q, literal, expand, WEB_PACK_LIMIT, "an evidence pack made here holds", "--pack DIR")
     return zipped_pack(pack_name(q), lambda folder: write_pack(case, ids, folder, query=q))
 
 
