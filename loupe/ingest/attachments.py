@@ -52,15 +52,27 @@ PDF_HEADER_WINDOW = 1024
 ZIP_MAGIC = b"PK\x03\x04"
 RTF_MAGIC = b"{\\rtf"
 #: PNG, JPEG, TIFF (both byte orders), GIF: the pictures OCR reads.
-IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*", b"GIF87a", b"GIF89a")
+#: How each picture type Loupe reads (by OCR) begins, and the type.
+IMAGE_TYPES = {
+    b"\x89PNG\r\n\x1a\n": "png",
+    b"\xff\xd8\xff": "jpeg",
+    b"II*\x00": "tiff",
+    b"MM\x00*": "tiff",
+    b"GIF87a": "gif",
+    b"GIF89a": "gif",
+}
+IMAGE_MAGIC = tuple(IMAGE_TYPES)
 #: A PDF page with fewer letters than this in its text layer is OCR'd too (when
 #: it has a picture): scans often carry only a stamped page or Bates number.
 MIN_PAGE_LETTERS = 20
-ODF_TEXT_TYPES = (
-    "application/vnd.oasis.opendocument.text",
-    "application/vnd.oasis.opendocument.spreadsheet",
-    "application/vnd.oasis.opendocument.presentation",
-)
+#: An OpenDocument's declared type (its ``mimetype`` member), to its format.
+ODF_FORMATS = {
+    "application/vnd.oasis.opendocument.text": "odt",
+    "application/vnd.oasis.opendocument.spreadsheet": "ods",
+    "application/vnd.oasis.opendocument.presentation": "odp",
+}
+#: An Office Open XML file's main part, to its format.
+OOXML_PARTS = {"word/document.xml": "docx", "xl/workbook.xml": "xlsx", "ppt/presentation.xml": "pptx"}
 
 _HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 _HTML_EXTS = (".htm", ".html", ".xhtml")
@@ -90,7 +102,7 @@ _BY_TYPE = {
     "application/x-rtf": "rtf",
     "text/rtf": "rtf",
     "text/richtext": "rtf",
-    **dict.fromkeys(ODF_TEXT_TYPES, "odt"),
+    **dict.fromkeys(ODF_FORMATS, "odt"),
 }
 _BY_EXT = {
     **{".pdf": "pdf", ".docx": "docx", ".pptx": "pptx", ".xlsx": "xlsx", ".rtf": "rtf"},
@@ -204,9 +216,9 @@ def _choose_method(data: bytes, mimetype: str, filename: str) -> str:
     if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(RTF_MAGIC):
         return "rtf"
     if data.startswith(ZIP_MAGIC):
-        kind = _zip_kind(data)
+        kind = office_format(data)
         if kind:
-            return kind
+            return "odt" if kind in ("ods", "odp") else kind  # odfpy reads every OpenDocument
     ext = filename[filename.rfind(".") :] if "." in filename else ""
     declared = _BY_TYPE.get(mimetype) or _BY_EXT.get(ext)
     if declared:
@@ -218,21 +230,19 @@ def _choose_method(data: bytes, mimetype: str, filename: str) -> str:
     return "none"
 
 
-def _zip_kind(data: bytes) -> str:
-    """Which office format a zip is, by its members; "" for other zips."""
+def office_format(data: bytes) -> str:
+    """Which Office or OpenDocument format a zip is, by its members (docx, xlsx, pptx, odt, ods,
+    odp); "" for other zips and for what does not open as one."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             names = set(zf.namelist())
-            if "word/document.xml" in names:
-                return "docx"
-            if "xl/workbook.xml" in names:
-                return "xlsx"
-            if "ppt/presentation.xml" in names:
-                return "pptx"
+            for part, kind in OOXML_PARTS.items():
+                if part in names:
+                    return kind
             if "content.xml" in names and "mimetype" in names:
                 declared = zf.read("mimetype")[:100].decode("ascii", "replace").strip()
-                if declared.startswith(ODF_TEXT_TYPES):
-                    return "odt"
+                # startswith: templates and masters (text-template, text-master) are read as their kind
+                return next((kind for name, kind in ODF_FORMATS.items() if declared.startswith(name)), "")
     except Exception:  # not a readable zip: fall back to the declared type
         return ""
     return ""

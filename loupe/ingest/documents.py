@@ -26,11 +26,9 @@ from __future__ import annotations
 
 import hashlib
 import re
-import zipfile
-from io import BytesIO
 from pathlib import PurePosixPath
 
-from loupe.ingest.attachments import Extracted, ExtractLimits, extract_text
+from loupe.ingest.attachments import IMAGE_TYPES, Extracted, ExtractLimits, extract_text, office_format
 from loupe.model import DateFlag, ParsedMessage
 
 #: How the first member of an Office Open XML zip is named (Word, Excel and PowerPoint put
@@ -40,15 +38,6 @@ OOXML_FIRST_MEMBERS = (b"[Content_Types].xml", b"_rels/", b"docProps/", b"word/"
 ODF_FIRST = b"mimetypeapplication/vnd.oasis.opendocument"
 #: Parts whose presence in the first bytes marks an Office file whatever member comes first.
 OOXML_PARTS_SEEN = (b"[Content_Types].xml", b"word/document.xml", b"xl/workbook.xml", b"ppt/presentation.xml")
-#: Magic bytes of the binary document types (at the very start of the file).
-MAGIC: tuple[tuple[bytes, str], ...] = (
-    (b"\x89PNG\r\n\x1a\n", "png"),
-    (b"\xff\xd8\xff", "jpeg"),
-    (b"II*\x00", "tiff"),
-    (b"MM\x00*", "tiff"),
-    (b"GIF87a", "gif"),
-    (b"GIF89a", "gif"),
-)
 #: The MIME type each document type is extracted as.
 MIMETYPES = {
     "pdf": "application/pdf",
@@ -73,14 +62,6 @@ MIMETYPES = {
     "ppt": "application/vnd.ms-powerpoint",
     "office": "application/octet-stream",
 }
-#: An OpenDocument's declared type, to ours.
-_ODF_TYPES = {
-    "application/vnd.oasis.opendocument.text": "odt",
-    "application/vnd.oasis.opendocument.spreadsheet": "ods",
-    "application/vnd.oasis.opendocument.presentation": "odp",
-}
-#: An Office Open XML file's main part, to its type.
-_OOXML_PARTS = {"word/document.xml": "docx", "xl/workbook.xml": "xlsx", "ppt/presentation.xml": "pptx"}
 _HTML_START = re.compile(rb"^\s*(<!doctype\s+html|<html|<head|<body|<meta|<title|<table|<div|<p[\s>])", re.I)
 #: Bytes of a file looked at to decide whether it is text.
 TEXT_SAMPLE = 8192
@@ -120,7 +101,7 @@ def sniff_document(head: bytes, name: str = "") -> str | None:
         return "pdf"
     if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{\\rtf"):
         return "rtf"
-    for magic, kind in MAGIC:
+    for magic, kind in IMAGE_TYPES.items():
         if head.startswith(magic):
             return kind
     if not _is_text(head):
@@ -140,18 +121,7 @@ def sniff_document(head: bytes, name: str = "") -> str | None:
 
 def office_type(data: bytes) -> str:
     """Which Office or OpenDocument type a zip is, read from its members ("office" when unclear)."""
-    try:
-        with zipfile.ZipFile(BytesIO(data)) as archive:
-            names = set(archive.namelist())
-            for part, kind in _OOXML_PARTS.items():
-                if part in names:
-                    return kind
-            if "mimetype" in names:
-                declared = archive.read("mimetype")[:100].decode("ascii", "replace").strip()
-                return _ODF_TYPES.get(declared, "office")
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
-        return "office"
-    return "office"
+    return office_format(data) or "office"
 
 
 #: An OLE2 compound file's stream, to the legacy Office type it marks.
