@@ -238,3 +238,26 @@ def test_a_picture_in_the_leak_is_a_document_read_by_ocr_and_says_so(tmp_path: P
         assert "tiff file, not mail: its text below was read by OCR" in shown.output
     finally:
         case.close()
+
+
+def test_a_quote_found_in_a_document_is_cited_and_read_again_from_it(documents_case: Any, tmp_path: Path) -> None:
+    from loupe.evidence.check import check_pack
+    from loupe.evidence.citations import check_citations
+    from loupe.evidence.pack import write_quote_pack
+    from loupe.quotes import load_article
+    from loupe.quotes.in_case import check_quotes
+
+    case, _ = documents_case
+    article = load_article(
+        b'The file said: "This is a sample Open Office document, written in NeoOffice 2.2.1 for the Mac."', "a.txt"
+    )
+    checks = check_quotes(case, article)
+    assert checks[0].match is not None and checks[0].match.message == _by_name(case)["testOpenOffice2.odt"]["id"]
+    pack = tmp_path / "pack"
+    write_quote_pack(case, checks, "a", pack)
+    result = check_pack(pack)
+    check_citations(pack, result)
+    assert result.ok and result.citations >= 1, result.problems
+    entries = json.loads((pack / "manifest.json").read_text("utf-8"))["messages"]
+    originals = {e["original"]["name"]: e["original"] for e in entries}
+    assert originals["testOpenOffice2.odt"]["kind"] == "document"

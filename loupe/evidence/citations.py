@@ -25,12 +25,14 @@ def check_citations(folder: Path, result: PackCheck) -> None:
         manifest = json.loads((folder / MANIFEST).read_text("utf-8"))
     except (OSError, ValueError):
         return  # already named by check_pack
+    originals = {m.get("original", {}).get("file", ""): m.get("original", {}) for m in manifest.get("messages", [])}
     bodies: dict[str, str | None] = {}
     for citation in manifest.get("citations", []):
         item = f"citation of quote {citation.get('quote_number')} in message {citation.get('message')}"
         name = citation.get("original_file", "")
         if name not in bodies:
-            bodies[name] = _body(folder / name) if name and (folder / name).is_file() else None
+            found = name and (folder / name).is_file()
+            bodies[name] = _body(folder / name, originals.get(name, {})) if found else None
         body = bodies[name]
         if body is None:
             result.problem(item, f"its original {name or '(none named)'} is not in the pack or cannot be read")
@@ -41,11 +43,12 @@ def check_citations(folder: Path, result: PackCheck) -> None:
             result.problem(item, f"the text at characters {start}-{end} of the decoded body is not the passage cited")
 
 
-def _body(path: Path) -> str | None:
+def _body(path: Path, original: dict[str, str]) -> str | None:
+    """The decoded body of an original as Loupe reads it: a document (the manifest says so) by its name
+    in the leak, as at ingest; mail through the MIME parser."""
     try:
-        if "-" in path.stem:  # original-NAME.pdf: a document, read by its name as at ingest
-            name = path.name.split("-", 1)[1]
-            return parse_item(path.read_bytes(), ItemKind.DOCUMENT, name, ExtractLimits()).body_text
+        if original.get("kind") == "document":
+            return parse_item(path.read_bytes(), ItemKind.DOCUMENT, original.get("name", ""), ExtractLimits()).body_text
         return parse_message(as_rfc822(path.read_bytes()), ExtractLimits(), attachment_text=False).body_text
     except Exception:  # a damaged original is named as unreadable, never a crash of the check
         return None

@@ -265,6 +265,8 @@ def _message(
             "sha256": original_sha256,
             "size": len(original),
             "converted": converted,
+            "kind": stored_kind,  # mail, or document: a file of the leak that is not mail
+            "name": parsed.subject if stored_kind == "document" else "",  # a document's name in the leak
         },
         "rendering": {"file": f"{base}/message.pdf", "sha256": files[f"{base}/message.pdf"]},
         "attachments": [
