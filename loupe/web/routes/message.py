@@ -134,9 +134,9 @@ def _extension(data: bytes) -> str:
 def original(case: Case, key: str) -> tuple[bytes, str]:
     mid = case.db.resolve(key)
     data = raw_message(case, mid)
-    record = case.db.message(mid)
-    if record["kind"] == "document":
-        return data, record["subject"] or mid  # a document downloads under the name it had in the leak
+    about = case.db.conversations.headlines([mid]).get(mid, {})
+    if about.get("kind") == "document":
+        return data, about.get("subject") or mid  # a document downloads under the name it had in the leak
     return data, f"{mid}{_extension(data)}"
 
 
