@@ -30,15 +30,17 @@ from __future__ import annotations
 import csv
 import hashlib
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import astuple, dataclass, fields
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from loupe.case import Case
 from loupe.filenames import safe_file_name
 from loupe.ingest.worker import as_rfc822
 from loupe.model import Address
+from loupe.store.batching import chunks
 
 #: A line that an mbox reader would take for the start of a message, already quoted or not.
 _FROM_LINE = re.compile(rb"^(>*From )", re.MULTILINE)
@@ -78,16 +80,15 @@ def oldest_first(case: Case, ids: Sequence[str]) -> list[str]:
 
 
 def export_eml(case: Case, ids: Sequence[str], folder: Path, advance: Callable[[], None]) -> list[Exported]:
-    """One ``ID.eml`` per message in ``folder`` (created), and ``manifest.csv``."""
+    """One ``ID.eml`` per message in ``folder`` (created), and ``manifest.csv``; a document keeps its own
+    kind of file (``ID-name.pdf``)."""
     folder.mkdir(parents=True, exist_ok=True)
     rows = []
-    kinds = case.db.conversations.headlines(ids)
-    for message in ids:
-        about = kinds.get(message, {})
-        # a document keeps its own kind of file: ID-name.pdf, not .eml
-        name = f"{message}-{safe_file_name(about['subject'], 'document')}" if about.get("kind") == "document" else ""
-        name = name or f"{message}.eml"
-        data, row, _ = _one(case, message, name, None)
+    for message, about in _with_headlines(case, ids):
+        name = f"{message}.eml"
+        if about.get("kind") == "document":
+            name = f"{message}-{safe_file_name(str(about.get('subject') or ''), 'document')}"
+        data, row, _ = _one(case, message, name, None, about)
         (folder / name).write_bytes(data)
         rows.append(row)
         advance()
@@ -98,13 +99,14 @@ def export_eml(case: Case, ids: Sequence[str], folder: Path, advance: Callable[[
 def export_mbox(case: Case, ids: Sequence[str], path: Path, advance: Callable[[], None]) -> list[Exported]:
     """Every message in one mboxrd file, and ``FILE.manifest.csv`` beside it.
 
-    An mbox holds mail only: documents among ``ids`` are left out (``mail_only``
-    says how many); ``--eml`` and ``--pack`` export them as the files they are."""
+    An mbox holds mail only: documents among ``ids`` are left out (the manifest
+    lists what was written); ``--eml`` and ``--pack`` export them as the files they are."""
     rows = []
-    ids = mail_only(case, ids)
     with path.open("wb") as out:
-        for message in ids:
-            data, row, address = _one(case, message, path.name, out.tell())
+        for message, about in _with_headlines(case, ids):
+            if about.get("kind") == "document":
+                continue
+            data, row, address = _one(case, message, path.name, out.tell(), about)
             out.write(from_line(address, row.date))
             out.write(mboxrd_quote(data))
             out.write(b"\n")  # the blank line before the next "From " line
@@ -114,10 +116,12 @@ def export_mbox(case: Case, ids: Sequence[str], path: Path, advance: Callable[[]
     return rows
 
 
-def mail_only(case: Case, ids: Sequence[str]) -> list[str]:
-    """``ids`` without the documents (files that are not mail), in the same order."""
-    about = case.db.conversations.headlines(ids)
-    return [m for m in ids if about.get(m, {}).get("kind") != "document"]
+def _with_headlines(case: Case, ids: Sequence[str]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Each message with its headline (subject, sender, date, kind), read 500 at a time."""
+    for part in chunks(ids, 500):
+        about = case.db.conversations.headlines(part)
+        for message in part:
+            yield message, about.get(message, {})
 
 
 def from_line(address: str, date: str) -> bytes:
@@ -152,15 +156,17 @@ def made_at_ingest(data: bytes) -> bool:
     return head.startswith(b"X-Loupe-Converted-From:") or b"\nX-Loupe-Converted-From:" in head
 
 
-def _one(case: Case, message: str, file: str, offset: int | None) -> tuple[bytes, Exported, str]:
-    """The bytes to write for a message, its manifest line, and its sender's address."""
+def _one(case: Case, message: str, file: str, offset: int | None, about: dict[str, Any]) -> tuple[bytes, Exported, str]:
+    """The bytes to write for a message (``about``: its headline), its manifest line, and its sender's address."""
     original_sha256 = case.db.raw_sha256_of(message)
     original = case.blobs.get(original_sha256)  # verified against its hash
-    data = as_rfc822(original)
-    converted = data is not original or made_at_ingest(data)
+    if about.get("kind") == "document":  # a file of the leak, written as it is (a .doc is no Outlook item)
+        data, converted = original, False
+    else:
+        data = as_rfc822(original)
+        converted = data is not original or made_at_ingest(data)
     if offset is not None and not data.endswith(b"\n"):
         data += b"\n"  # in an mbox every message ends with a line break
-    about = case.db.conversations.headlines([message]).get(message, {})
     address = str(about.get("from_email") or "")
     sender = Address(str(about.get("from_name") or ""), address).display()
     locators = case.db.copies_of([message]).get(message, [])

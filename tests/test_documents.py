@@ -261,3 +261,24 @@ def test_a_quote_found_in_a_document_is_cited_and_read_again_from_it(documents_c
     entries = json.loads((pack / "manifest.json").read_text("utf-8"))["messages"]
     originals = {e["original"]["name"]: e["original"] for e in entries}
     assert originals["testOpenOffice2.odt"]["kind"] == "document"
+
+
+def test_a_legacy_office_file_is_a_document_and_exports_as_it_is(tmp_path: Path) -> None:
+    """An OLE2 file that is no Outlook item (a .doc in Tika's 7z) is a document, and an export writes
+    its bytes: it is never converted as if it were an Outlook .msg."""
+    import py7zr
+
+    case = Case.open(tmp_path / "case", create=True)
+    try:
+        ingest(case, [corpus("containers-more") / "7z" / "test-documents.7z"], workers=1)
+        (doc,) = case.matching_ids("type:doc")
+        record = case.db.message(doc)
+        assert record["kind"] == "document" and "not extracted" in record["defects"]
+        with py7zr.SevenZipFile(corpus("containers-more") / "7z" / "test-documents.7z") as archive:
+            archive.extractall(tmp_path / "unpacked")
+        original = (tmp_path / "unpacked" / "test-documents" / "testWORD.doc").read_bytes()
+        rows = export_eml(case, [doc], tmp_path / "out", lambda: None)
+        assert rows[0].file == f"{doc}-testWORD.doc" and not rows[0].converted
+        assert (tmp_path / "out" / rows[0].file).read_bytes() == original
+    finally:
+        case.close()
