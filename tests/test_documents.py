@@ -264,8 +264,8 @@ def test_a_quote_found_in_a_document_is_cited_and_read_again_from_it(documents_c
 
 
 def test_a_legacy_office_file_is_a_document_and_exports_as_it_is(tmp_path: Path) -> None:
-    """An OLE2 file that is no Outlook item (a .doc in Tika's 7z) is a document, and an export writes
-    its bytes: it is never converted as if it were an Outlook .msg."""
+    """An OLE2 file that is no Outlook item (a .doc in Tika's 7z) is a document: its page shows and an
+    export writes its bytes; it is never converted as if it were an Outlook .msg."""
     import py7zr
 
     case = Case.open(tmp_path / "case", create=True)
@@ -277,6 +277,8 @@ def test_a_legacy_office_file_is_a_document_and_exports_as_it_is(tmp_path: Path)
         with py7zr.SevenZipFile(corpus("containers-more") / "7z" / "test-documents.7z") as archive:
             archive.extractall(tmp_path / "unpacked")
         original = (tmp_path / "unpacked" / "test-documents" / "testWORD.doc").read_bytes()
+        page = TestClient(create_app(case, allowed_hosts=["testserver"])).get(f"/message/{doc}")
+        assert page.status_code == 200 and "DOC" in page.text  # its page: never read as an Outlook item
         rows = export_eml(case, [doc], tmp_path / "out", lambda: None)
         assert rows[0].file == f"{doc}-testWORD.doc" and not rows[0].converted
         assert (tmp_path / "out" / rows[0].file).read_bytes() == original

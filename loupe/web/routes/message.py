@@ -70,6 +70,9 @@ def _summary(summary: dict[str, Any]) -> dict[str, Any]:
 
 
 def _html(case: Case, mid: str) -> list[str]:
+    """The message's HTML body parts; none for a document (a file of the leak, never read as mail)."""
+    if case.db.stored_item(mid)[2] == "document":
+        return []
     return html_parts(as_rfc822(raw_message(case, mid)))
 
 
