@@ -22,9 +22,9 @@ from loupe.entities.corrections import KINDS, Corrections, Ident
 from loupe.entity_counts import EntityCount, count_entities, entity_terms
 from loupe.errors import CaseError, NotFound, QueryError
 from loupe.ingest.attachments import ExtractLimits
-from loupe.ingest.worker import kind_of, parse_item
+from loupe.ingest.worker import parse_item, stored_kind
 from loupe.meaning.index import PassageIndex
-from loupe.model import LEVEL_ORDER, Address, ItemKind, ParsedMessage
+from loupe.model import LEVEL_ORDER, Address, ParsedMessage
 from loupe.people.identities import PEOPLE_RULES
 from loupe.search.expand import expand
 from loupe.search.facets import Bucket, Timeline, facets, timeline
@@ -149,7 +149,7 @@ class Case:
         raw = self.blobs.get(raw_sha256)
         return parse_item(
             raw,
-            ItemKind.DOCUMENT if kind == "document" else kind_of(raw),
+            stored_kind(raw, kind),
             locator,
             self.extraction(read_ocr=False),  # what OCR read at ingest, from the case's OCR cache
             with_headers=with_headers,

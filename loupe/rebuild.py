@@ -23,9 +23,9 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import delete, select
 
 from loupe.ingest.pipeline import DERIVED_TABLES, derived_rows, message_key
-from loupe.ingest.worker import TextRules, kind_of, process_item
+from loupe.ingest.worker import TextRules, process_item, stored_kind
 from loupe.lock import writing
-from loupe.model import ItemKind, RawItem
+from loupe.model import RawItem
 from loupe.sources.codes import ORDINARY_TOKENS
 from loupe.store import schema
 from loupe.store.compression import BlobCompressor
@@ -94,14 +94,14 @@ def _rebuild_index(case: Case, summary: RebuildSummary, on_progress: Progress | 
     batch_docs: list[dict[str, Any]] = []
     batch_extra: dict[str, list[dict[str, Any]]] = {table: [] for table in DERIVED_TABLES}
     done = 0
-    for message, locator, raw_sha, stored_kind in rows:
+    for message, locator, raw_sha, kind in rows:
         try:
             data = case.blobs.get(raw_sha)
         except Exception:  # damaged or missing: named, and left for ``loupe verify`` to explain
             assert summary.unreadable is not None
             summary.unreadable.append(message)
             continue
-        item = RawItem(locator, data, ItemKind.DOCUMENT if stored_kind == "document" else kind_of(data), None)
+        item = RawItem(locator, data, stored_kind(data, kind), None)
         outcome = next(
             (o for o in process_item(item, compressor, case.extraction(), rules)  # OCR: what the case kept
              if o.message is not None and message_key(o.message) == message),

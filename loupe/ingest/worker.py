@@ -273,6 +273,12 @@ def parse_item(
     return parse_message(as_rfc822(data, kind), limits, with_headers=with_headers, attachment_text=attachment_text)
 
 
+def stored_kind(data: bytes, kind: str) -> ItemKind:
+    """How a stored original is read again: a document as the case recorded it (``messages.kind``),
+    mail recognised by content (``kind_of``)."""
+    return ItemKind.DOCUMENT if kind == "document" else kind_of(data)
+
+
 def kind_of(data: bytes) -> ItemKind:
     """How a stored original is to be read, recognised by its content as ingest first did."""
     return ItemKind.MSG if sniff_msg(data[:8]) else ItemKind.EMLX if sniff_emlx(data[:1024]) else ItemKind.RFC822
