@@ -78,7 +78,6 @@ from results import publish  # noqa: E402
 import loupe.analysis as analysis  # noqa: E402
 import loupe.ingest.pipeline as pipeline  # noqa: E402
 import loupe.ingest.worker as worker  # noqa: E402
-import loupe.meaning.build as meaning_build  # noqa: E402
 import loupe.search.index as search_index  # noqa: E402
 from loupe.case import Case  # noqa: E402
 from loupe.config import Settings  # noqa: E402
@@ -123,7 +122,7 @@ STAGES = [
     Stage("entities", "named entities (`message_entities`)", "worker"),
     Stage("passages", "meaning: own passages (`own_passages`)", "worker"),
     Stage("embed", "meaning: vectors (`embed`)", "worker"),
-    Stage("meaning_rest", "meaning: int8 codes, offsets (rest of `message_passages`)", "worker"),
+    Stage("meaning_rest", "meaning: int8 codes, one batch a chunk (rest of `embed_outcomes`)", "worker"),
     Stage("attached", "archives attached to messages (`_attached_archive`)", "worker"),
     Stage("process_item", "rest of `process_item` (Outcome, slimming, dedup)", "worker"),
     Stage("pickle_out", "pickle the outcomes back", "worker, crossing"),
@@ -263,9 +262,9 @@ def wrapped(profile: Profile) -> ExitStack:
     wrap(worker, "parse_insights", "insights")
     wrap(worker, "find_pairs", "glossary")
     wrap(worker, "message_entities", "entities")
-    wrap(worker, "message_passages", "meaning_rest")
-    wrap(meaning_build, "own_passages", "passages")
-    wrap(meaning_build, "embed", "embed")
+    wrap(worker, "embed_outcomes", "meaning_rest")
+    wrap(worker, "own_passages", "passages")
+    wrap(worker, "embed", "embed")
     wrap(worker, "_attached_archive", "attached")
     wrap(CaseDatabase, "existing_messages", "existing")
     wrap(pipeline._BatchWriter, "flush", "rows")

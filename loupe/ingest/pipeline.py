@@ -16,6 +16,7 @@ containers are streamed (an mbox is never read whole).
 
 from __future__ import annotations
 
+import gc
 import json
 import re
 import time
@@ -31,10 +32,9 @@ from typing import Any
 from loupe.analysis import AnalysisSummary, refresh
 from loupe.case import Case
 from loupe.entities.corrections import INDEX_FIELDS
-from loupe.entities.gazetteer import install as install_gazetteer
 from loupe.entities.gazetteer import pickled_gazetteer
 from loupe.ingest.containers import Item, WalkContext, walk
-from loupe.ingest.worker import ATTACHED_ARCHIVE, Outcome, TextRules, process_chunk
+from loupe.ingest.worker import ATTACHED_ARCHIVE, Outcome, TextRules, process_chunk, start_worker
 from loupe.lock import writing
 from loupe.meaning.build import MeaningProgress
 from loupe.meaning.build import refresh as refresh_meaning
@@ -109,9 +109,18 @@ def ingest(
     workers: int | None = None,
     passwords: tuple[str, ...] = (),
 ) -> RunSummary:
-    """Add ``paths`` to the case; ``passwords`` are tried on encrypted archives and never stored."""
-    with writing(case.root, "ingest"):
-        return _ingest(case, paths, on_progress, workers, passwords)
+    """Add ``paths`` to the case; ``passwords`` are tried on encrypted archives and never stored.
+
+    What is alive when the run starts (modules, the case's handles) lives
+    through it: it is set aside from cyclic garbage collection for the run
+    (``gc.freeze``), so that the run's many full collections do not walk it
+    again each time (``start_worker`` does the same in parser processes)."""
+    gc.freeze()
+    try:
+        with writing(case.root, "ingest"):
+            return _ingest(case, paths, on_progress, workers, passwords)
+    finally:
+        gc.unfreeze()
 
 
 def _ingest(
@@ -255,7 +264,7 @@ def _parse_all(
     # workers read names with a gazetteer built once, in a child process (see ``pickled_gazetteer``)
     gazetteer = pickled_gazetteer() if codes.entities else None
     context = get_context("spawn")
-    with ProcessPoolExecutor(workers, context, initializer=install_gazetteer, initargs=(gazetteer,)) as pool:
+    with ProcessPoolExecutor(workers, context, initializer=start_worker, initargs=(gazetteer,)) as pool:
         in_flight: deque[Future[list[list[Outcome]]]] = deque()
         for chunk in _chunks(items):
             in_flight.append(pool.submit(process_chunk, chunk, dictionary, limits, codes, unpack))

@@ -8,12 +8,15 @@ outcomes (attachment bytes only as compressed blobs).
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from loupe.aliases.glossary import Pair, find_pairs
 from loupe.entities import Entity, message_entities
+from loupe.entities.gazetteer import install as install_gazetteer
 from loupe.ingest.archives import sniff_archive
 from loupe.ingest.attachments import ExtractLimits
 from loupe.ingest.documents import parse_document, sniff_office
@@ -22,8 +25,8 @@ from loupe.ingest.mime import parse_message
 from loupe.ingest.msg import msg_to_rfc822
 from loupe.ingest.ocr import USAGE
 from loupe.ingest.outlook import OutlookError, sniff_msg
-from loupe.meaning.build import message_passages
-from loupe.meaning.model import ModelMissing
+from loupe.meaning.model import DIMENSIONS, ModelMissing, embed, to_codes
+from loupe.meaning.passages import own_passages
 from loupe.model import PARSER_VERSION, Attachment, BadItem, ItemKind, ParsedMessage, RawItem
 from loupe.near_duplicates.signature import signature
 from loupe.people.signatures import signature_key
@@ -66,6 +69,7 @@ class Outcome:
     entities: tuple[Entity, ...] = ()  # people, organisations and places named, the first mention of each
     passages: tuple[tuple[int, int], ...] = ()  # the author's own passages (``loupe.meaning``), body offsets
     vectors: bytes = b""  # their meaning vectors, int8 rows of 256; empty when meaning is off
+    passage_texts: tuple[str, ...] = ()  # the passages read as lines, until ``embed_outcomes`` makes vectors of them
     meaning: bool = False  # whether passages were cut (a message may have none and still be done)
     ocr_pages: int = 0  # pages Tesseract read for this item (its first outcome carries the item's)
     ocr_seconds: float = 0.0
@@ -88,11 +92,15 @@ def process_item(
     limits: ExtractLimits,
     codes: TextRules = TextRules(),
     unpack: WalkContext | None = None,
+    *,
+    embed_now: bool = True,
 ) -> list[Outcome]:
     """Parse an item and every message embedded in it, compressing originals.
 
     With ``unpack`` (ingest's walk settings: archive limits and passwords), an archive attached
-    to a message is opened too, and its members become items of their own (``_attached_archive``)."""
+    to a message is opened too, and its members become items of their own (``_attached_archive``).
+    ``embed_now=False`` leaves the meaning vectors to the caller's ``embed_outcomes``, which
+    ``process_chunk`` calls once for a whole chunk: one batch costs less than many small ones."""
     if isinstance(item, BadItem):
         if not item.data:
             return [Outcome(item.locator, None, None, 0, reason=item.reason)]
@@ -134,6 +142,8 @@ def process_item(
             embedded=(),
             embedded_msg=(),
         )
+        found_blocks = _guarded(find_blocks, parsed.body_text)  # None when finding them failed
+        first_block = found_blocks[0].start if found_blocks else None
         outcomes.append(
             Outcome(
                 current.locator,
@@ -143,15 +153,13 @@ def process_item(
                 message=slim,
                 blobs=blobs,
                 signature=_guarded(signature, parsed.body_text),
-                blocks=_header_blocks(blocks := _guarded(find_blocks, parsed.body_text) or []),
-                signature_key=_guarded(
-                    lambda body: signature_key(body, blocks[0].start if blocks else None), parsed.body_text
-                ),
+                blocks=_header_blocks(found_blocks or []),
+                signature_key=_guarded(partial(signature_key, own_chars=first_block), parsed.body_text),
                 codes=_source_codes(parsed, codes),
                 insights=_insights(parsed, codes),
                 glossary=tuple(_guarded(find_pairs, parsed.body_text) or ()),
                 entities=_entities(parsed) if codes.entities else (),
-                **(_meaning(parsed) if codes.meaning else {}),
+                **(_meaning(parsed, found_blocks) if codes.meaning else {}),
             )
         )
         for number, (data, kind) in enumerate(children, start=1):
@@ -182,7 +190,7 @@ def process_item(
     if USAGE.pages > ocr_before[0] and outcomes:  # what OCR this item cost, for the run's figures
         pages, seconds = USAGE.pages - ocr_before[0], USAGE.seconds - ocr_before[1]
         outcomes[0] = replace(outcomes[0], ocr_pages=pages, ocr_seconds=seconds)
-    return outcomes
+    return embed_outcomes(outcomes) if embed_now else outcomes
 
 
 def _attached_archive(attachment: Attachment, locator: str, unpack: WalkContext) -> Iterator[RawItem | BadItem]:
@@ -197,15 +205,45 @@ def _attached_archive(attachment: Attachment, locator: str, unpack: WalkContext)
     yield from read_source(Source(locator, data=attachment.data, depth=1), unpack)
 
 
-def _meaning(parsed: ParsedMessage) -> dict[str, Any]:
-    """The author's passages and their vectors, as ``Outcome`` fields (none when the body cannot be cut)."""
+def _meaning(parsed: ParsedMessage, blocks: list[QuotedBlock] | None) -> dict[str, Any]:
+    """The author's passages, as ``Outcome`` fields (none when the body cannot be cut); their
+    vectors are made by ``embed_outcomes``. ``blocks``: the body's quoted blocks, found already."""
     try:
-        spans, codes = message_passages(parsed.body_text)
-    except ModelMissing:
-        raise  # an installation fault stops the ingest with its reason; it is not this message's
+        passages = own_passages(parsed.body_text, blocks)
     except Exception:  # an extra: a bug in cutting must not lose the message
         return {"meaning": True}
-    return {"passages": tuple(spans), "vectors": codes.tobytes(), "meaning": True}
+    return {
+        "passages": tuple((p.start, p.end) for p in passages),
+        "passage_texts": tuple(p.text for p in passages),
+        "meaning": True,
+    }
+
+
+def embed_outcomes(outcomes: list[Outcome]) -> list[Outcome]:
+    """The outcomes with their passages' int8 meaning vectors made, in one batch for all of them."""
+    texts = [text for outcome in outcomes for text in outcome.passage_texts]
+    if not texts:
+        return outcomes
+    try:
+        rows = to_codes(embed(texts))
+    except ModelMissing:
+        raise  # an installation fault stops the ingest with its reason; it is not a message's
+    except Exception:  # an extra: a fault in embedding must not lose the messages
+        rows = None
+    done, at = [], 0
+    for outcome in outcomes:
+        count = len(outcome.passage_texts)
+        if not count:
+            done.append(outcome)
+            continue
+        if rows is None:
+            done.append(replace(outcome, passages=(), passage_texts=()))
+        else:
+            vectors = rows[at : at + count].tobytes()
+            assert len(vectors) == count * DIMENSIONS
+            done.append(replace(outcome, vectors=vectors, passage_texts=()))
+        at += count
+    return done
 
 
 def _source_codes(parsed: ParsedMessage, codes: TextRules) -> tuple[CodeMention, ...]:
@@ -299,6 +337,19 @@ def as_rfc822(data: bytes, kind: ItemKind | None = None) -> bytes:
     return data
 
 
+def start_worker(gazetteer: bytes | None) -> None:
+    """A parser process's initialiser: the gazetteer built once for the run (``pickled_gazetteer``)
+    installed, then every object alive so far set aside from cyclic garbage collection.
+
+    The gazetteer's tables and the imported modules are hundreds of thousands
+    of objects that live as long as the process; a full collection walked them
+    all, and with the tables in the process a sixth of the run's collections'
+    time was spent so (``bench/ingest_profile.py``'s garbage-collection line).
+    """
+    install_gazetteer(gazetteer)
+    gc.freeze()
+
+
 def process_chunk(
     chunk: list[RawItem | BadItem],
     dictionary: bytes | None,
@@ -308,4 +359,6 @@ def process_chunk(
 ) -> list[list[Outcome]]:
     """Many items per inter-process round trip: pickling dominates for small mail."""
     compressor = _compressor(dictionary)
-    return [process_item(item, compressor, limits, codes, unpack) for item in chunk]
+    per_item = [process_item(item, compressor, limits, codes, unpack, embed_now=False) for item in chunk]
+    embedded = iter(embed_outcomes([outcome for outcomes in per_item for outcome in outcomes]))
+    return [[next(embedded) for _ in outcomes] for outcomes in per_item]

@@ -20,7 +20,12 @@ pieces finds alike whatever they are about.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from loupe.threads.forwards import QuotedBlock
 
 #: Sentences a passage holds at most.
 PASSAGE_SENTENCES = 2
@@ -48,7 +53,7 @@ class Passage:
     text: str  # the passage read as one line (wraps undone)
 
 
-def own_spans(body: str) -> list[tuple[int, int]]:
+def own_spans(body: str, blocks: Sequence[QuotedBlock] | None = None) -> list[tuple[int, int]]:
     """(start, end) of each line of ``body`` its author wrote, in order; blank lines as empty spans.
 
     Cheap on purpose (it runs for every message at ingest): ``>`` lines are
@@ -58,10 +63,15 @@ def own_spans(body: str) -> list[tuple[int, int]]:
     intros over ``>`` lines are dropped, not stopped at: an answer written
     below a quote is the author's. (``threads.quoting.split_reply``, which
     the thread view uses, reads more formats but costs about 1 ms a message.)
+    ``blocks``: ``find_blocks(body)`` when the caller has it already (the ingest
+    worker does, for the case's forwards); used only when the body is not cut
+    at ``MAX_CHARS``, where a block found past the cut could differ.
     """
     from loupe.threads.forwards import find_blocks
 
     text = body[:MAX_CHARS]
+    if blocks is None or len(body) > MAX_CHARS:
+        blocks = find_blocks(text)
     lines: list[tuple[int, int]] = []
     at = 0
     for line in text.split("\n"):
@@ -69,7 +79,7 @@ def own_spans(body: str) -> list[tuple[int, int]]:
         at += len(line) + 1
     starts = {start for start, _ in lines}
     stops, intros = [], set()
-    for block in find_blocks(text):
+    for block in blocks:
         if block.depth != 0 or block.start not in starts:
             continue
         if _quoted_below(text, lines, block.start):
@@ -99,10 +109,10 @@ def _quoted_below(text: str, lines: list[tuple[int, int]], start: int) -> bool:
     return False
 
 
-def own_passages(body: str) -> list[Passage]:
-    """The passages of what the body's author wrote (see the module docstring)."""
+def own_passages(body: str, blocks: Sequence[QuotedBlock] | None = None) -> list[Passage]:
+    """The passages of what the body's author wrote (see the module docstring; ``blocks`` as ``own_spans``)."""
     passages: list[Passage] = []
-    for paragraph in _paragraphs(body, own_spans(body)):
+    for paragraph in _paragraphs(body, own_spans(body, blocks)):
         passages.extend(_cut(paragraph))
     return passages
 
