@@ -11,7 +11,7 @@ messages (``ingest_bench.make_archive``: real notmuch list mail via
   (the separate phase: messages without vectors read back from their
   originals by a pool, then the usearch index extended), when it has work;
 - **disk per message**: the ``passages`` and ``meaning_messages`` tables
-  (SQLite's ``dbstat``) and the ``meaning.usearch`` file;
+  (SQLite's ``dbstat``) and the ``meaning-*.usearch`` segment files;
 - **corroborate** in-process, warm (as the web UI's process is): median and
   p95 over a fixed set of claims, hybrid and ``--lexical``.
 
@@ -43,7 +43,7 @@ from results import publish  # noqa: E402
 
 from loupe.case import Case  # noqa: E402
 from loupe.meaning.build import message_passages, refresh  # noqa: E402
-from loupe.meaning.index import INDEX_FILE  # noqa: E402
+from loupe.meaning.index import PassageIndex  # noqa: E402
 from loupe.meaning.model import embed  # noqa: E402
 from loupe.meaning.passages import own_passages  # noqa: E402
 from loupe.quotes.in_case import corroborate  # noqa: E402
@@ -98,8 +98,8 @@ def disk(case: Case) -> dict[str, int]:
             "('passages', 'passages_by_message', 'meaning_messages') GROUP BY name"
         ).all()
     tables = {name: int(size) for name, size in rows}
-    index = case.root / INDEX_FILE
-    return {**tables, "index": index.stat().st_size if index.exists() else 0}
+    files = PassageIndex(case.root, case.db.meaning).files()
+    return {**tables, "index": sum(f.stat().st_size for f in files if f.exists())}
 
 
 def query_times(case: Case, lexical: bool) -> list[float]:

@@ -10,8 +10,9 @@ import pytest
 
 from loupe.case import Case
 from loupe.ingest.pipeline import ingest
+from loupe.meaning import index as meaning_index
 from loupe.meaning.build import refresh
-from loupe.meaning.index import INDEX_FILE, PassageIndex
+from loupe.meaning.index import INDEX_FILE, STATE_FILE, PassageIndex
 from loupe.meaning.model import embed, from_codes, to_codes
 from loupe.meaning.passages import is_prose, own_passages, window_passages
 from loupe.meaning.score import ClaimReading, names, residual_meaning
@@ -163,7 +164,7 @@ def test_meaning_off_then_on_backfills_from_the_originals(tmp_path: Path) -> Non
     case = _ingested(tmp_path / "case", meaning=False)
     try:
         assert case.db.meaning.count() == 0
-        assert not (case.root / INDEX_FILE).exists()
+        assert not list(case.root.glob("meaning*.usearch"))
         embedded = refresh(case, workers=1)
         assert embedded == len(case.db.message_ids()) == case.db.meaning.messages_done()
         assert PassageIndex(case.root, case.db.meaning).is_current()
@@ -176,10 +177,12 @@ def test_a_stale_or_missing_index_file_is_rebuilt_from_the_rows(tmp_path: Path) 
     case = _ingested(tmp_path / "case", meaning=True)
     try:
         index = PassageIndex(case.root, case.db.meaning)
-        (case.root / INDEX_FILE).unlink()
+        (segment,) = index.files()
+        segment.unlink()
         assert not index.is_current()
         assert index.update() == case.db.meaning.count()
-        (case.root / INDEX_FILE).write_bytes(b"not an index")  # overwritten, state file still agreeing
+        (segment,) = index.files()
+        segment.write_bytes(b"not an index")  # overwritten, state file still agreeing
         (hits,) = PassageIndex(case.root, case.db.meaning).search(embed(["the archive is broken"]), 3)
         assert len(hits) == 3
         case.db.meaning.clear()
@@ -188,6 +191,53 @@ def test_a_stale_or_missing_index_file_is_rebuilt_from_the_rows(tmp_path: Path) 
         assert index.is_current()
         (hits,) = index.search(embed(["the archive of the mailing list is broken"]), 3)
         assert len(hits) == 3
+    finally:
+        case.close()
+
+
+def test_the_index_is_cut_into_segments_and_adding_rewrites_only_the_last(tmp_path: Path, monkeypatch) -> None:
+    """Memory and writing bounded by a segment, whatever the case's size; the nearest are still found."""
+    monkeypatch.setattr(meaning_index, "SEGMENT_PASSAGES", 40)
+    case = _ingested(tmp_path / "case", meaning=True)
+    try:
+        index = PassageIndex(case.root, case.db.meaning)
+        first = index.files()
+        assert len(first) == -(-case.db.meaning.count() // 40) >= 3
+        sealed = {f.name: f.stat().st_mtime_ns for f in first[:-1]}
+        ingest(case, [corpus("mu-testdir")], workers=1)  # more mail: its passages extend the index
+        files = index.files()
+        total = case.db.meaning.count()
+        assert len(files) == -(-total // 40) > len(first)
+        assert {f.name: f.stat().st_mtime_ns for f in files if f.name in sealed} == sealed  # not rewritten
+        assert sorted(case.root.glob("meaning*.usearch")) == sorted(files)  # the replaced last one is gone
+        # what a search finds is what comparing the claim with every stored vector finds
+        ids = np.concatenate([i for i, _ in case.db.meaning.vectors_after(0)])
+        vectors = from_codes(np.concatenate([c for _, c in case.db.meaning.vectors_after(0)]))
+        for claim in ("too many open files when searching a big mail store", "the build fails on macOS"):
+            query = embed([claim])
+            (hits,) = PassageIndex(case.root, case.db.meaning).search(query, 10)
+            exact = np.sort(vectors @ query[0])[::-1][:10]
+            assert len(hits) == 10 and set(int(k) for k, _ in hits) <= set(int(i) for i in ids)
+            assert np.allclose([score for _, score in hits], exact, atol=2e-3)
+    finally:
+        case.close()
+
+
+def test_an_index_of_one_file_from_before_segments_is_extended_not_rebuilt(tmp_path: Path) -> None:
+    case = _ingested(tmp_path / "case", meaning=True)
+    try:
+        index = PassageIndex(case.root, case.db.meaning)
+        (segment,) = index.files()
+        state = index.state()
+        assert state is not None
+        segment.replace(case.root / INDEX_FILE)  # as Loupe wrote it before: one file, no segment list
+        (case.root / STATE_FILE).write_text(
+            f'{{"model": "{state.model}", "last_id": {state.last_id}, "count": {state.count}}}', "utf-8"
+        )
+        old = PassageIndex(case.root, case.db.meaning)
+        assert old.is_current() and old.files() == [case.root / INDEX_FILE]
+        (hits,) = old.search(embed(["too many open files when searching a big mail store"]), 5)
+        assert len(hits) == 5
     finally:
         case.close()
 

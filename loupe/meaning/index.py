@@ -11,10 +11,12 @@ them by position and learns its 8-bit ranges from a first batch. At 200,000
 passages, recall@100 at ``EXPANSION_SEARCH`` 256 is about 0.87 for every
 library: the graph, not the library, sets it.
 
-The file is a cache of the ``passages`` rows: a sidecar JSON says which
-model made them and the last passage id it holds. Opening compares both
-with the database; a file from another model, or holding ids the database
-no longer has, is rebuilt; one that is behind is extended.
+The files are a cache of the ``passages`` rows: a sidecar JSON says which
+model made them, the last passage id they hold, and the segments (files of
+at most ``SEGMENT_PASSAGES`` passages each). Opening compares the model and
+last id with the database; files from another model, or holding ids the
+database no longer has, are rebuilt; files that are behind are extended,
+by rewriting only the last segment.
 """
 
 from __future__ import annotations
@@ -28,12 +30,24 @@ from typing import Any
 from loupe.meaning.model import DIMENSIONS, MODEL_NAME, Vectors, to_codes
 from loupe.store.meaning import MeaningStore
 
-INDEX_FILE = "meaning.usearch"
+INDEX_FILE = "meaning.usearch"  # the one file of a case made before segments (read as its first segment)
 STATE_FILE = "meaning.json"
 #: Graph degree and build/search breadth: usearch's defaults, measured in ``bench/ann_choice.py``.
 CONNECTIVITY = 16
 EXPANSION_ADD = 128
 EXPANSION_SEARCH = 256
+#: Passages a segment file holds at most: about 100 MB of int8 vectors and graph. Adding mail
+#: loads and rewrites only the last segment, so the memory and the writing an ingest's meaning
+#: index costs stay this size however big the case (one file of a 1,000,000-message case is 753
+#: MB, and was loaded whole and written again to add ten messages).
+SEGMENT_PASSAGES = 262_144
+
+
+@dataclass(frozen=True)
+class Segment:
+    file: str  # in the case folder
+    last_id: int  # the highest passage id it holds
+    count: int
 
 
 @dataclass(frozen=True)
@@ -41,6 +55,7 @@ class State:
     model: str
     last_id: int
     count: int
+    segments: tuple[Segment, ...]
 
 
 def _new_index() -> Any:
@@ -57,45 +72,64 @@ def _new_index() -> Any:
 
 
 class PassageIndex:
-    """Search passages by meaning; ``update`` brings the file level with the database."""
+    """Search passages by meaning; ``update`` brings the files level with the database.
+
+    The index is cut into segments of at most ``SEGMENT_PASSAGES`` passages, by
+    id: passages are only ever added with higher ids, so every segment but
+    the last is sealed, and a search asks each and keeps the nearest overall
+    (each segment's graph searched as deep as one whole graph would be, so
+    recall is no lower). A segment's file is written under a new name and
+    the state file switched to it before the old one is removed: a run killed
+    while writing leaves the previous state whole.
+    """
 
     def __init__(self, root: Path, store: MeaningStore) -> None:
-        self.path = root / INDEX_FILE
+        self.root = root
         self.state_path = root / STATE_FILE
         self.store = store
-        self._index: Any = None
-        self._opened: float | None = None  # the state file's mtime when the view was opened
+        self._views: list[Any] | None = None
 
     def state(self) -> State | None:
         try:
             data = json.loads(self.state_path.read_text("utf-8"))
-            return State(str(data["model"]), int(data["last_id"]), int(data["count"]))
+            last_id, count = int(data["last_id"]), int(data["count"])
+            if "segments" in data:
+                segments = tuple(Segment(str(f), int(i), int(n)) for f, i, n in data["segments"])
+            else:  # made before segments: its one file is the first (sealed when full)
+                segments = (Segment(INDEX_FILE, last_id, count),) if count else ()
+            return State(str(data["model"]), last_id, count, segments)
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
+    def files(self) -> list[Path]:
+        """The segment files the state names (some may be missing: ``is_current`` says)."""
+        state = self.state()
+        return [self.root / segment.file for segment in state.segments] if state is not None else []
+
     def reset(self) -> None:
-        """Forget the file (its rows were dropped, or it cannot be read): the next update builds it anew."""
-        self._index = None
-        self.path.unlink(missing_ok=True)
+        """Forget the files (their rows were dropped, or one cannot be read): the next update builds anew."""
+        self._views = None
+        for path in self._segment_files():
+            path.unlink(missing_ok=True)
         self.state_path.unlink(missing_ok=True)
 
     def is_current(self) -> bool:
-        """Does the file hold every passage? (By the last id, which costs nothing to read: rows are only
-        ever removed all together, by ``refresh`` when the model changes, and it resets the file.)"""
+        """Do the files hold every passage? (By the last id, which costs nothing to read: rows are only
+        ever removed all together, by ``refresh`` when the model changes, and it resets the files.)"""
         state = self.state()
         return (
             state is not None
-            and self.path.exists()
             and state.model == MODEL_NAME
             and state.last_id == self.store.last_id()
+            and all((self.root / segment.file).exists() for segment in state.segments)
         )
 
     def update(self, on_progress: Callable[[int, int], None] | None = None) -> int:
-        """Add the passages the file lacks (rebuild it when it cannot be extended); returns how many."""
-
+        """Add the passages the files lack (rebuild them when they cannot be extended); returns how many."""
         state = self.state()
         last, count = self.store.last_id(), self.store.count()
-        same_model = state is not None and self.path.exists() and state.model == MODEL_NAME
+        files_exist = state is not None and all((self.root / s.file).exists() for s in state.segments)
+        same_model = state is not None and files_exist and state.model == MODEL_NAME
         if same_model and state is not None and (state.last_id, state.count) == (last, count):
             return 0
         extendable = (
@@ -104,44 +138,97 @@ class PassageIndex:
             and state.last_id <= last
             and count - self.store.count_after(state.last_id) == state.count  # nothing it holds was removed
         )
-        index = _restored(self.path) if extendable else None
-        start = state.last_id if index is not None and state is not None else 0
+        segments = list(state.segments) if extendable and state is not None else []
+        start = state.last_id if extendable and state is not None else 0
+        index = None
+        if segments and segments[-1].count < SEGMENT_PASSAGES:  # the last segment takes more
+            index = _restored(self.root / segments[-1].file)
+            if index is None:  # unreadable: everything is made again from the rows
+                segments, start = [], 0
+        total, added = count - (state.count if extendable and state is not None else 0), 0
         if index is None:
             index = _new_index()
-        total = count - len(index)
-        added = 0
+            segments.append(Segment(_segment_name(len(segments) + 1, 0), 0, 0))
         for ids, codes in self.store.vectors_after(start):
-            index.add(ids, codes, threads=0)
+            at = 0
+            while at < len(ids):
+                if segments[-1].count >= SEGMENT_PASSAGES:  # full: sealed, the next one begins
+                    segments[-1] = self._saved(index, segments[-1])
+                    index = _new_index()
+                    segments.append(Segment(_segment_name(len(segments) + 1, 0), 0, 0))
+                room = SEGMENT_PASSAGES - segments[-1].count
+                part_ids, part_codes = ids[at : at + room], codes[at : at + room]
+                index.add(part_ids, part_codes, threads=0)
+                segments[-1] = Segment(segments[-1].file, int(part_ids[-1]), segments[-1].count + len(part_ids))
+                at += len(part_ids)
             added += len(ids)
             if on_progress is not None:
                 on_progress(added, total)
-        tmp = self.path.with_suffix(".tmp")
-        index.save(str(tmp))
-        tmp.replace(self.path)  # the old file stays whole until the new one is complete
-        self.state_path.write_text(json.dumps({"model": MODEL_NAME, "last_id": last, "count": count}), "utf-8")
-        self._index = None
+        if segments[-1].count:
+            segments[-1] = self._saved(index, segments[-1])
+        else:
+            segments.pop()  # nothing to add after all
+        self.state_path.write_text(
+            json.dumps(
+                {
+                    "model": MODEL_NAME,
+                    "last_id": last,
+                    "count": count,
+                    "segments": [[s.file, s.last_id, s.count] for s in segments],
+                }
+            ),
+            "utf-8",
+        )
+        named = {s.file for s in segments}
+        for path in self._segment_files():  # the files the new state replaced, and any a killed run left
+            if path.name not in named:
+                path.unlink(missing_ok=True)
+        self._views = None
         return added
+
+    def _saved(self, index: Any, segment: Segment) -> Segment:
+        """The segment written to a file of its own name (number and last id): never over the file the
+        state names now, which stays whole until the state names the new one."""
+        number = int(segment.file.split("-")[1]) if segment.file.startswith("meaning-") else 1
+        saved = Segment(_segment_name(number, segment.last_id), segment.last_id, segment.count)
+        tmp = self.root / f"{saved.file}.tmp"
+        index.save(str(tmp))
+        tmp.replace(self.root / saved.file)
+        return saved
+
+    def _segment_files(self) -> list[Path]:
+        return [self.root / INDEX_FILE, *self.root.glob("meaning-*.usearch"), *self.root.glob("meaning*.tmp")]
 
     def search(self, vectors: Vectors, count: int) -> list[list[tuple[int, float]]]:
         """For each query vector, the ``count`` nearest passages as (passage id, cosine), best first."""
         if len(vectors) == 0:
             return []
-        if self._index is None:
+        if self._views is None:
             if not self.is_current():
                 self.update()
-
-            self._index = _restored(self.path, view=True)
-            if self._index is None:  # unreadable: made again from the rows
+            self._views = self._opened()
+            if self._views is None:  # a file is unreadable: made again from the rows
                 self.reset()
                 self.update()
-                self._index = _restored(self.path, view=True)
-        if self._index is None or len(self._index) == 0:
-            return [[] for _ in vectors]
+                self._views = self._opened() or []
+        views = [view for view in self._views if len(view)]
         found = []
         for vector in to_codes(vectors):
-            matches = self._index.search(vector, count=min(count, len(self._index)))
-            found.append([(int(k), 1.0 - float(d)) for k, d in zip(matches.keys, matches.distances, strict=True)])
+            nearest: list[tuple[int, float]] = []
+            for view in views:
+                matches = view.search(vector, count=min(count, len(view)))
+                nearest += [(int(k), 1.0 - float(d)) for k, d in zip(matches.keys, matches.distances, strict=True)]
+            found.append(sorted(nearest, key=lambda hit: (-hit[1], hit[0]))[:count])
         return found
+
+    def _opened(self) -> list[Any] | None:
+        """Every segment memory-mapped (``view``), or None when one cannot be read."""
+        views = [_restored(path, view=True) for path in self.files()]
+        return None if any(view is None for view in views) else views
+
+
+def _segment_name(number: int, last_id: int) -> str:
+    return f"meaning-{number}-{last_id}.usearch"
 
 
 def _restored(path: Path, view: bool = False) -> Any:
@@ -151,11 +238,4 @@ def _restored(path: Path, view: bool = False) -> Any:
     try:
         return Index.restore(str(path), view=view)
     except (ValueError, RuntimeError, OSError):
-        return None
-
-
-def _mtime(path: Path) -> float | None:
-    try:
-        return path.stat().st_mtime
-    except OSError:
         return None
