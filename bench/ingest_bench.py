@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -41,6 +42,7 @@ class Measure:
     peak_rss: int
     messages: int
     store_bytes: int
+    cpu_seconds: float = 0.0  # user + system, the process and every descendant it waited for
 
 
 def dir_size(path: Path) -> int:
@@ -51,8 +53,13 @@ def count_files(path: Path) -> int:
     return sum(1 for p in path.rglob("*") if p.is_file() and p.parent.name in ("cur", "new"))
 
 
-def run_measured(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, int]:
-    """Wall time and peak RSS (summed over the process tree) of a command."""
+def run_measured(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, int, float]:
+    """Wall time, peak RSS (summed over the process tree) and CPU seconds (all processes) of a command.
+
+    CPU is ``getrusage(RUSAGE_CHILDREN)`` before and after: it counts every
+    descendant that was waited for (Loupe's parser processes are, by the pool
+    that started them), user and system time together."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
     proc = psutil.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     peak = 0
@@ -75,7 +82,10 @@ def run_measured(cmd: list[str], env: dict[str, str] | None = None) -> tuple[flo
     sampler.join()
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed: {err.decode(errors='replace')[-2000:]}")
-    return time.monotonic() - started, peak
+    wall = time.monotonic() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, peak, cpu
 
 
 def make_archive(size: int) -> Path:
@@ -103,7 +113,7 @@ def make_archive(size: int) -> Path:
 def bench_loupe(archive: Path) -> Measure:
     case = archive / "loupe-case"
     shutil.rmtree(case, ignore_errors=True)
-    seconds, peak = run_measured(
+    seconds, peak, cpu = run_measured(
         [str(REPO / ".venv" / "bin" / "loupe"), "ingest", str(archive / "mail"), "--case", str(case), "--quiet"]
     )
     out = subprocess.run(
@@ -116,7 +126,7 @@ def bench_loupe(archive: Path) -> Measure:
 
     status = json.loads(out)
     LINKING.append(_linking_line(case))
-    return Measure("loupe ingest", seconds, peak, status["items"], dir_size(case))
+    return Measure("loupe ingest", seconds, peak, status["items"], dir_size(case), cpu)
 
 
 #: One line per Loupe run: what the whole-case step after reading (threads,
@@ -152,7 +162,7 @@ def bench_notmuch(archive: Path) -> Measure | None:
         f"[database]\npath={archive / 'mail'}\n[new]\ntags=unread;inbox;\n[maildir]\nsynchronize_flags=false\n"
     )
     env = {**os.environ, "NOTMUCH_CONFIG": str(config), "HOME": str(home)}
-    seconds, peak = run_measured(["notmuch", "new", "--quiet"], env=env)
+    seconds, peak, cpu = run_measured(["notmuch", "new", "--quiet"], env=env)
     db = archive / "mail" / ".notmuch"
     size = dir_size(db)
     count = int(
@@ -161,7 +171,7 @@ def bench_notmuch(archive: Path) -> Measure | None:
         ).stdout.strip()
     )
     shutil.rmtree(db, ignore_errors=True)
-    return Measure("notmuch new", seconds, peak, count, size)
+    return Measure("notmuch new", seconds, peak, count, size, cpu)
 
 
 def bench_mu(archive: Path) -> Measure | None:
@@ -172,8 +182,8 @@ def bench_mu(archive: Path) -> Measure | None:
     subprocess.run(
         ["mu", "init", f"--muhome={muhome}", f"--maildir={archive / 'mail'}"], check=True, capture_output=True
     )
-    seconds, peak = run_measured(["mu", "index", f"--muhome={muhome}", "--quiet"])
-    return Measure("mu index", seconds, peak, count_files(archive / "mail"), dir_size(muhome))
+    seconds, peak, cpu = run_measured(["mu", "index", f"--muhome={muhome}", "--quiet"])
+    return Measure("mu index", seconds, peak, count_files(archive / "mail"), dir_size(muhome), cpu)
 
 
 def main() -> None:
@@ -186,8 +196,9 @@ def main() -> None:
     lines = [
         f"\n## Ingest, {time.strftime('%Y-%m-%d')} ({os.cpu_count()} cores)\n",
         f"Command: `{command}`\n",
-        "| messages | tool | seconds | msg/s | MB/s | peak RSS (MiB) | store / mail | loupe speed vs this |",
-        "|---:|---|---:|---:|---:|---:|---:|---:|",
+        "| messages | tool | seconds | msg/s | MB/s | CPU ms / msg | peak RSS (MiB) | store / mail "
+        "| loupe speed vs this |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for size in args.sizes:
         archive = make_archive(size)
@@ -200,7 +211,8 @@ def main() -> None:
             rate = m.messages / m.seconds
             lines.append(
                 f"| {size:,} | {m.tool} | {m.seconds:.1f} | {rate:,.0f} | {mail_bytes / m.seconds / 1e6:.1f} | "
-                f"{m.peak_rss / 2**20:,.0f} | {m.store_bytes / mail_bytes:.2f} | {loupe_rate / rate:.2f}x |"
+                f"{m.cpu_seconds / m.messages * 1e3:.2f} | {m.peak_rss / 2**20:,.0f} | "
+                f"{m.store_bytes / mail_bytes:.2f} | {loupe_rate / rate:.2f}x |"
             )
             print(lines[-1], flush=True)
     if LINKING:

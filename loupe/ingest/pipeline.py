@@ -256,8 +256,9 @@ def _parse_all(
         settings.source_patterns, ORDINARY_TOKENS | set(settings.source_ordinary), settings.entities, settings.meaning
     )
     if workers <= 1:
+        seen: set[str] = set()  # this run's, as each parser process keeps its own
         for chunk in _chunks(items):
-            yield from process_chunk(chunk, dictionary, limits, codes, unpack)
+            yield from process_chunk(chunk, dictionary, limits, codes, unpack, seen)
         return
     # spawn, not fork: the main process holds index and database handles
     # (and Tantivy threads) that a forked child must not inherit.

@@ -41,6 +41,9 @@ if TYPE_CHECKING:
 #: Between a message's locator and its attachment's number, for the members of an attached archive:
 #: ``box.mbox@120#att2!report.docx`` is report.docx in the message's second attachment.
 ATTACHED_ARCHIVE = "#att"
+#: Content keys a parser process remembers in a run (``process_item``'s ``seen``): 64 bytes each,
+#: so about 20 MB at most; forgetting them all at the limit costs only some analysis done twice.
+SEEN_LIMIT = 200_000
 #: Messages attached to messages attached to ... stop being unpacked here;
 #: real mail rarely nests more than three deep, a crafted one can nest forever.
 MAX_EMBEDDING_DEPTH = 12
@@ -94,13 +97,18 @@ def process_item(
     unpack: WalkContext | None = None,
     *,
     embed_now: bool = True,
+    seen: set[str] | None = None,
 ) -> list[Outcome]:
     """Parse an item and every message embedded in it, compressing originals.
 
     With ``unpack`` (ingest's walk settings: archive limits and passwords), an archive attached
     to a message is opened too, and its members become items of their own (``_attached_archive``).
     ``embed_now=False`` leaves the meaning vectors to the caller's ``embed_outcomes``, which
-    ``process_chunk`` calls once for a whole chunk: one batch costs less than many small ones."""
+    ``process_chunk`` calls once for a whole chunk: one batch costs less than many small ones.
+    ``seen``: content keys this run has already analysed here (``SEEN_LIMIT``); a message with one of
+    them is a copy the writer records as a duplicate, and its signature, codes, entities and meaning
+    (which the writer would drop) are not computed again. Leaks are full of copies: the same mail in
+    the sender's and each recipient's mailbox."""
     if isinstance(item, BadItem):
         if not item.data:
             return [Outcome(item.locator, None, None, 0, reason=item.reason)]
@@ -142,26 +150,15 @@ def process_item(
             embedded=(),
             embedded_msg=(),
         )
-        found_blocks = _guarded(find_blocks, parsed.body_text)  # None when finding them failed
-        first_block = found_blocks[0].start if found_blocks else None
-        outcomes.append(
-            Outcome(
-                current.locator,
-                current.parent_locator,
-                raw.sha256,
-                len(current.data),
-                message=slim,
-                blobs=blobs,
-                signature=_guarded(signature, parsed.body_text),
-                blocks=_header_blocks(found_blocks or []),
-                signature_key=_guarded(partial(signature_key, own_chars=first_block), parsed.body_text),
-                codes=_source_codes(parsed, codes),
-                insights=_insights(parsed, codes),
-                glossary=tuple(_guarded(find_pairs, parsed.body_text) or ()),
-                entities=_entities(parsed) if codes.entities else (),
-                **(_meaning(parsed, found_blocks) if codes.meaning else {}),
-            )
-        )
+        if seen is not None and parsed.content_key in seen:
+            outcomes.append(Outcome(current.locator, current.parent_locator, raw.sha256, len(current.data),
+                                    message=slim, blobs=blobs))  # fmt: skip
+        else:
+            if seen is not None:
+                if len(seen) >= SEEN_LIMIT:
+                    seen.clear()
+                seen.add(parsed.content_key)
+            outcomes.append(_analysed(current, raw, slim, parsed, blobs, codes))
         for number, (data, kind) in enumerate(children, start=1):
             child = RawItem(f"{current.locator}#{number}", data, kind, current.locator)
             if depth < MAX_EMBEDDING_DEPTH:
@@ -191,6 +188,35 @@ def process_item(
         pages, seconds = USAGE.pages - ocr_before[0], USAGE.seconds - ocr_before[1]
         outcomes[0] = replace(outcomes[0], ocr_pages=pages, ocr_seconds=seconds)
     return embed_outcomes(outcomes) if embed_now else outcomes
+
+
+def _analysed(
+    current: RawItem,
+    raw: CompressedBlob,
+    slim: ParsedMessage,
+    parsed: ParsedMessage,
+    blobs: list[CompressedBlob],
+    codes: TextRules,
+) -> Outcome:
+    """A parsed message's outcome with everything the workers read out of its text."""
+    found_blocks = _guarded(find_blocks, parsed.body_text)  # None when finding them failed
+    first_block = found_blocks[0].start if found_blocks else None
+    return Outcome(
+        current.locator,
+        current.parent_locator,
+        raw.sha256,
+        len(current.data),
+        message=slim,
+        blobs=blobs,
+        signature=_guarded(signature, parsed.body_text),
+        blocks=_header_blocks(found_blocks or []),
+        signature_key=_guarded(partial(signature_key, own_chars=first_block), parsed.body_text),
+        codes=_source_codes(parsed, codes),
+        insights=_insights(parsed, codes),
+        glossary=tuple(_guarded(find_pairs, parsed.body_text) or ()),
+        entities=_entities(parsed) if codes.entities else (),
+        **(_meaning(parsed, found_blocks) if codes.meaning else {}),
+    )
 
 
 def _attached_archive(attachment: Attachment, locator: str, unpack: WalkContext) -> Iterator[RawItem | BadItem]:
@@ -337,6 +363,10 @@ def as_rfc822(data: bytes, kind: ItemKind | None = None) -> bytes:
     return data
 
 
+#: What this parser process has analysed in its run (set by ``start_worker``: a pool lives one run).
+_RUN_SEEN: set[str] | None = None
+
+
 def start_worker(gazetteer: bytes | None) -> None:
     """A parser process's initialiser: the gazetteer built once for the run (``pickled_gazetteer``)
     installed, then every object alive so far set aside from cyclic garbage collection.
@@ -346,7 +376,9 @@ def start_worker(gazetteer: bytes | None) -> None:
     all, and with the tables in the process a sixth of the run's collections'
     time was spent so (``bench/ingest_profile.py``'s garbage-collection line).
     """
+    global _RUN_SEEN
     install_gazetteer(gazetteer)
+    _RUN_SEEN = set()
     gc.freeze()
 
 
@@ -356,9 +388,14 @@ def process_chunk(
     limits: ExtractLimits,
     codes: TextRules,
     unpack: WalkContext | None = None,
+    seen: set[str] | None = None,
 ) -> list[list[Outcome]]:
-    """Many items per inter-process round trip: pickling dominates for small mail."""
+    """Many items per inter-process round trip: pickling dominates for small mail.
+
+    ``seen``: the run's content keys analysed so far (``process_item``); in a parser process
+    started by ``start_worker``, its own."""
     compressor = _compressor(dictionary)
-    per_item = [process_item(item, compressor, limits, codes, unpack, embed_now=False) for item in chunk]
+    seen = seen if seen is not None else _RUN_SEEN
+    per_item = [process_item(item, compressor, limits, codes, unpack, embed_now=False, seen=seen) for item in chunk]
     embedded = iter(embed_outcomes([outcome for outcomes in per_item for outcome in outcomes]))
     return [[next(embedded) for _ in outcomes] for outcomes in per_item]
