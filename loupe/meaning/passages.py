@@ -20,6 +20,7 @@ pieces finds alike whatever they are about.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -173,15 +174,17 @@ def _paragraphs(body: str, spans: list[tuple[int, int]], unquote: bool = False) 
 def _sentences(paragraph: list[_Piece]) -> list[_Piece]:
     """A paragraph's sentences, each with its body offsets, read across the wraps."""
     text = " ".join(piece[2] for piece in paragraph)
-    offsets: list[tuple[int, int]] = []  # (text offset, body offset) where each piece begins
+    text_starts: list[int] = []  # where each piece begins in ``text`` (ascending) ...
+    body_starts: list[int] = []  # ... and in the body
     at = 0
     for start, _end, piece in paragraph:
-        offsets.append((at, start))
+        text_starts.append(at)
+        body_starts.append(start)
         at += len(piece) + 1
 
     def to_body(offset: int) -> int:
-        base_text, base_body = max((o for o in offsets if o[0] <= offset), default=(0, paragraph[0][0]))
-        return base_body + (offset - base_text)
+        piece = bisect_right(text_starts, offset) - 1  # the last piece beginning at or before it
+        return body_starts[piece] + (offset - text_starts[piece])
 
     found = []
     for match in _SENTENCE.finditer(text):
