@@ -77,6 +77,7 @@ from results import publish  # noqa: E402
 
 import loupe.analysis as analysis  # noqa: E402
 import loupe.ingest.pipeline as pipeline  # noqa: E402
+import loupe.ingest.stored as stored  # noqa: E402
 import loupe.ingest.worker as worker  # noqa: E402
 import loupe.search.index as search_index  # noqa: E402
 from loupe.case import Case  # noqa: E402
@@ -252,9 +253,9 @@ def wrapped(profile: Profile) -> ExitStack:
     timed_chunk = profile.timed("process_item", worker.process_chunk)  # what the pipeline calls
     stack.enter_context(mock.patch.object(pipeline, "process_chunk", crossing(profile, timed_chunk)))
     wrap(BlobCompressor, "compress", "compress")
-    wrap(worker, "as_rfc822", "as_rfc822")
-    wrap(worker, "parse_message", "parse")
-    wrap(worker, "parse_document", "document")
+    wrap(stored, "as_rfc822", "as_rfc822")  # the worker parses through ``ingest.stored.parse_item``
+    wrap(stored, "parse_message", "parse")
+    wrap(stored, "parse_document", "document")
     wrap(worker, "signature", "minhash")
     wrap(worker, "find_blocks", "blocks")
     wrap(worker, "signature_key", "signature_key")

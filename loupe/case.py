@@ -12,18 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import tantivy
 
-from loupe.aliases.glossary import Glossary, Pair
 from loupe.config import Settings
 from loupe.entities.corrections import KINDS, Corrections, Ident
 from loupe.entity_counts import EntityCount, count_entities, entity_terms
 from loupe.errors import CaseError, NotFound, QueryError
-from loupe.ingest.attachments import ExtractLimits
-from loupe.ingest.worker import parse_item, stored_kind
-from loupe.meaning.index import PassageIndex
 from loupe.model import LEVEL_ORDER, Address, ParsedMessage
 from loupe.people.identities import PEOPLE_RULES
 from loupe.search.expand import expand
@@ -34,9 +30,13 @@ from loupe.search.literal import matches as literal_matches
 from loupe.search.paging import format_cursor, newest_page, parse_cursor
 from loupe.search.query import And, Node, Tag, parse
 from loupe.sources.codes import normalise_code
-from loupe.sources.registry import build_profile
 from loupe.store.blobs import BlobStore
 from loupe.store.database import CaseDatabase
+
+if TYPE_CHECKING:  # each imported where it is used: a search or a count does not load them
+    from loupe.aliases.glossary import Glossary
+    from loupe.ingest.attachments import ExtractLimits
+    from loupe.meaning.index import PassageIndex
 
 CASE_TOML = """\
 # Loupe case settings. Every key is optional; see `loupe ingest --help`.
@@ -76,6 +76,8 @@ class Case:
     def passage_index(self) -> PassageIndex:
         """The meaning vectors' nearest-neighbour index, opened once (memory-mapped) for the case's life."""
         if self._passage_index is None:
+            from loupe.meaning.index import PassageIndex  # numpy, usearch: only for meaning search
+
             self._passage_index = PassageIndex(self.root, self.db.meaning)
         return self._passage_index
 
@@ -145,6 +147,8 @@ class Case:
         Bodies live only in the originals; parsing one again takes well
         under a millisecond and shows exactly what the evidence says.
         """
+        from loupe.ingest.stored import parse_item, stored_kind  # the parsers: not for a count
+
         raw_sha256, locator, kind = self.db.stored_item(message_id)
         raw = self.blobs.get(raw_sha256)
         return parse_item(
@@ -213,6 +217,8 @@ class Case:
 
     def glossary(self) -> Glossary:
         """The archive's own abbreviations, with their evidence (read from the case)."""
+        from loupe.aliases.glossary import Glossary, Pair
+
         glossary = Glossary()
         for message, abbreviation, expansion, form in self.db.sources.glossary_pairs():
             glossary.add(message, [Pair(abbreviation, expansion, form, 0)])  # type: ignore[arg-type]
@@ -374,6 +380,8 @@ class Case:
         """A source's profile (``sources.registry.build_profile``) and its reports, their texts
         re-read from the originals (bodies are not stored), each with its message's Message-ID
         and thread (``ConversationStore.identifiers``); ``NotFound`` when no message names it."""
+        from loupe.sources.registry import build_profile  # the entity extractor: only for a source's page
+
         wanted = normalise_code(code.strip().upper())
         reports = self.db.sources.reports(wanted)
         known_as = self.db.conversations.identifiers(r["message"] for r in reports)

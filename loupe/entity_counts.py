@@ -20,7 +20,6 @@ from typing import Any
 
 import tantivy
 
-from loupe.entities import extract_entities, message_entities
 from loupe.entities.corrections import INDEX_FIELDS, KINDS, Corrections, Ident, entity_key
 from loupe.search.index import FullTextIndex
 from loupe.search.query import Node
@@ -57,6 +56,8 @@ def entity_terms(
     is how lists and facets show them), and entities the user renamed so,
     each with every entity merged into it.
     """
+    from loupe.entities.extract import extract_entities  # the extractor: only when a query names an entity
+
     key = entity_key(value)
     starts: list[Ident] = [(kind, key) for kind in kinds]
     starts += [(e.kind, e.normalised) for e in extract_entities(value) if e.kind in kinds]
@@ -115,6 +116,8 @@ def count_entities(
 
 def named_in(subject: str, body: str, corrections: Corrections) -> dict[str, list[str]]:
     """The entities one message names, by kind, corrections applied (for showing it)."""
+    from loupe.entities.extract import message_entities
+
     found: dict[str, list[str]] = {kind: [] for kind in KINDS}
     for mention in message_entities(subject, body):
         ident = (mention.kind, mention.normalised)

@@ -24,7 +24,7 @@ class IndexOutdated(CaseError):
     """The full-text index was made by an older Loupe: other fields, or other analysis of its text.
 
     The index is derived: the CLI makes it again from the stored originals
-    on opening (``loupe.cli._open``); elsewhere the message names the command.
+    on opening (``loupe.commands.common.open_case``); elsewhere the message names the command.
     """
 
     def __init__(self, path: str, found: int | None, current: int) -> None:

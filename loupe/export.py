@@ -38,7 +38,7 @@ from typing import Any
 
 from loupe.case import Case
 from loupe.filenames import safe_file_name
-from loupe.ingest.worker import as_rfc822
+from loupe.ingest.stored import as_rfc822
 from loupe.model import Address
 from loupe.store.batching import chunks
 

@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import delete, select
 
 from loupe.ingest.pipeline import DERIVED_TABLES, derived_rows, message_key
-from loupe.ingest.worker import TextRules, process_item, stored_kind
+from loupe.ingest.stored import stored_kind
+from loupe.ingest.worker import TextRules, process_item
 from loupe.lock import writing
 from loupe.model import RawItem
 from loupe.sources.codes import ORDINARY_TOKENS

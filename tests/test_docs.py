@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from loupe.cli import cli
+from loupe.cli import COMMANDS, load_command
 from loupe.config import Settings
 from loupe.errors import CaseError
 
@@ -20,9 +20,9 @@ def test_every_setting_has_help(setting: str) -> None:
     assert len(field.metadata.get("help", "")) > 20
 
 
-@pytest.mark.parametrize("name", sorted(cli.commands))
+@pytest.mark.parametrize("name", sorted(COMMANDS))
 def test_every_command_has_help_with_an_example(name: str) -> None:
-    command = cli.commands[name]
+    command = load_command(name)
     assert command.help and "Example:" in command.help
     assert f"loupe {name}" in command.help
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import charset_normalizer
+import inscriptis  # type: ignore[import-untyped]
 import pytest
 
 import loupe.ingest.text as text_module
@@ -94,7 +96,7 @@ def test_clean_declared_charset_never_runs_detection(monkeypatch: pytest.MonkeyP
     def boom(*args: object, **kwargs: object) -> None:
         raise AssertionError("detection called on the fast path")
 
-    monkeypatch.setattr(text_module.charset_normalizer, "from_bytes", boom)
+    monkeypatch.setattr(charset_normalizer, "from_bytes", boom)
     assert decode_bytes(RUSSIAN.encode("koi8-r"), "koi8-r") == (RUSSIAN, "declared:koi8-r")
     assert decode_bytes(KOREAN.encode("cp949"), "ks_c_5601-1987")[1] == "declared:cp949"
     assert decode_bytes(b"ascii only", None) == ("ascii only", "detected:ascii")
@@ -103,13 +105,13 @@ def test_clean_declared_charset_never_runs_detection(monkeypatch: pytest.MonkeyP
 
 def test_detection_sees_only_a_sample(monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[int] = []
-    real = text_module.charset_normalizer.from_bytes
+    real = charset_normalizer.from_bytes
 
     def spy(data: bytes, *args: object, **kwargs: object) -> object:
         seen.append(len(data))
         return real(data)
 
-    monkeypatch.setattr(text_module.charset_normalizer, "from_bytes", spy)
+    monkeypatch.setattr(charset_normalizer, "from_bytes", spy)
     body = RUSSIAN.encode("cp1251") * 10_000  # ~400 KB
     text, how = decode_bytes(body, "utf-8")
     assert how == "detected:cp1251"
@@ -157,7 +159,7 @@ def test_html_falls_back_to_regex_when_the_parser_fails(monkeypatch: pytest.Monk
     def broken(html: str) -> str:
         raise ValueError("parser exploded")
 
-    monkeypatch.setattr(text_module, "get_text", broken)
+    monkeypatch.setattr(inscriptis, "get_text", broken)  # what html_to_text imports when it runs
     text = html_to_text("<style>x{}</style><p>one</p><p>two &amp; three</p><script>bad()</script>")
     assert "one" in text
     assert "two & three" in text

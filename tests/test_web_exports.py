@@ -14,7 +14,7 @@ from starlette.testclient import TestClient
 from loupe.case import Case
 from loupe.export import mboxrd_unquote, raw_message
 from loupe.ingest.mbox import iter_mbox
-from loupe.ingest.worker import as_rfc822
+from loupe.ingest.stored import as_rfc822
 from loupe.web.app import create_app
 from loupe.web.routes import exports
 

@@ -1,1 +1,1 @@
-"""CLI commands grouped by capability; `loupe.cli` registers them."""
+"""CLI commands grouped by capability; `loupe.cli` lists them and imports each when it runs."""

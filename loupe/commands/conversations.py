@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from loupe.case import Case
-from loupe.cli import _open, case_option
+from loupe.commands.common import case_option, open_case
 from loupe.ui.terminal import echo
 
 #: Lines of each message's own text shown by ``loupe thread --added``.
@@ -30,7 +30,7 @@ def thread(message: str, case_dir: Path | None, added: bool, as_json: bool) -> N
 
     Example: loupe thread 3f9a2c --added
     """
-    case = _open(case_dir)
+    case = open_case(case_dir)
     try:
         members = case.lookup("thread", message)
         summaries = {k: _flat(v) for k, v in case.db.summaries(members).items()}
@@ -120,7 +120,7 @@ def similar(message: str, case_dir: Path | None, as_json: bool, meaning: bool) -
 
     Example: loupe similar 3f9a2c --meaning
     """
-    case = _open(case_dir)
+    case = open_case(case_dir)
     if meaning:
         try:
             _print_same_point(case, case.db.resolve(message), as_json)

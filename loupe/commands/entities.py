@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from loupe.cli import _open, case_option
+from loupe.commands.common import case_option, open_case
 from loupe.commands.output import emit
 from loupe.entities.corrections import KINDS, Ident
 from loupe.ui.terminal import echo
@@ -41,7 +41,7 @@ def entities(
     For some messages only: loupe entities from:ann@meridian.example --kind organisation
     Search by them: loupe search 'place:"Ciudad Juarez"'   (also org:, entity:)
     """
-    case = _open(case_dir)
+    case = open_case(case_dir)
     try:
         rows = case.entities(" ".join(query), (kind,) if kind else KINDS, limit, hidden)
     finally:
@@ -78,7 +78,7 @@ def entity() -> None:
 def _correct(
     case_dir: Path | None, action: str, name: str, kind: str | None, target: str = "", target_kind: str | None = None
 ) -> tuple[Ident, Ident | None]:
-    case = _open(case_dir)
+    case = open_case(case_dir)
     try:
         return case.db.entities.correct(action, name, kind, target, target_kind)
     except ValueError as wrong:
@@ -146,7 +146,7 @@ def rename(name: str, new_name: str, kind: str | None, case_dir: Path | None) ->
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
 def edits(case_dir: Path | None, fmt: str) -> None:
     """Every correction made so far, oldest first."""
-    case = _open(case_dir)
+    case = open_case(case_dir)
     try:
         rows = case.db.entities.edits()
     finally:

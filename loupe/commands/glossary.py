@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from loupe.cli import _open, case_option
+from loupe.commands.common import case_option, open_case
 from loupe.commands.output import emit
 from loupe.ui.terminal import echo
 
@@ -26,7 +26,7 @@ def glossary(case_dir: Path | None, min_evidence: int, fmt: str) -> None:
 
     Example: loupe glossary --min 2 --format csv > glossary.csv
     """
-    case = _open(case_dir)
+    case = open_case(case_dir)
     try:
         entries = case.glossary().entries(min_evidence)
     finally:

@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from loupe.analysis import edit_people
-from loupe.cli import _open, case_option
+from loupe.commands.common import case_option, open_case
 from loupe.commands.output import emit
 from loupe.store.people import TABLE_ORDERS
 from loupe.ui.terminal import echo
@@ -46,7 +46,7 @@ def people(ctx: click.Context, case_dir: Path | None, show: str | None, sort: st
     """
     if ctx.invoked_subcommand is not None:
         return
-    case = _open(case_dir)
+    case = open_case(case_dir)
     try:
         rows = case.db.people.table()
     finally:
@@ -66,7 +66,7 @@ def people(ctx: click.Context, case_dir: Path | None, show: str | None, sort: st
 
 
 def _edit(case_dir: Path | None, action: str, emails: tuple[str, ...], name: str = "") -> None:
-    case = _open(case_dir)
+    case = open_case(case_dir)
     try:
         person = edit_people(case.db, action, emails, name)
     finally:
@@ -130,7 +130,7 @@ def person(who: str, case_dir: Path | None, as_json: bool) -> None:
 
     Example: loupe person burton@meridian.example --json
     """
-    case = _open(case_dir)
+    case = open_case(case_dir)
     try:
         profile = case.person_profile(who)
         quoted = case.db.conversations.quoted_by_author(profile["emails"])
@@ -188,7 +188,7 @@ def graph(
     from loupe.people import graph as graphs
 
     text = " ".join(query)
-    case = _open(case_dir)
+    case = open_case(case_dir)
     try:
         ids = case.matching_ids(text) if text else None
         owners = case.db.people.person_of_emails()

@@ -16,7 +16,7 @@ from typing import Any
 import click
 
 from loupe.case import Case
-from loupe.cli import _open, case_option
+from loupe.commands.common import case_option, open_case
 from loupe.commands.output import emit
 from loupe.search.query import parse
 from loupe.ui.terminal import echo
@@ -96,7 +96,7 @@ def search(
     paged = after is not None or any(
         context.get_parameter_source(name) != click.core.ParameterSource.DEFAULT for name in ("limit", "offset")
     )
-    case = _open(case_dir)
+    case = open_case(case_dir)
     try:
         if fmt == "ids" and not paged:
             for message_id in case.matching_ids(text, literal=literal, expand=expand):
@@ -164,7 +164,7 @@ def count(query: tuple[str, ...], case_dir: Path | None, top: int, as_json: bool
     """
     text = " ".join(query)
     parse(text)
-    case = _open(case_dir)
+    case = open_case(case_dir)
     try:
         total, _ = case.search(text, limit=1, snippets=False)
         facets = case.facets(text, top)
@@ -203,7 +203,7 @@ def timeline(
     """
     text = " ".join(query)
     parse(text)
-    case = _open(case_dir)
+    case = open_case(case_dir)
     try:
         result = case.timeline(text, bucket)  # type: ignore[arg-type]
     finally:
@@ -243,7 +243,7 @@ def batch(terms_file: Any, case_dir: Path | None, as_csv: bool) -> None:
     from loupe.ui.progress import counted_progress
 
     queries = [text for text in (line.strip() for line in terms_file) if text and not text.startswith("#")]
-    case = _open(case_dir)
+    case = open_case(case_dir)
 
     def csv_row(*values: object) -> None:  # through click.echo, as the table's lines
         line = io.StringIO()
@@ -288,7 +288,7 @@ def saved_add(name: str, query: tuple[str, ...], case_dir: Path | None) -> None:
     """Save (or replace) a named query. Example: loupe saved add mx1 'MX1 OR MX01'"""
     text = " ".join(query)
     parse(text)
-    case = _open(case_dir)
+    case = open_case(case_dir)
     try:
         case.db.save_search(name, text)
     finally:
@@ -299,7 +299,7 @@ def saved_add(name: str, query: tuple[str, ...], case_dir: Path | None) -> None:
 @case_option
 def saved_list(case_dir: Path | None) -> None:
     """The saved searches. Example: loupe saved list"""
-    case = _open(case_dir)
+    case = open_case(case_dir)
     try:
         for name, text in case.db.saved_searches():
             click.echo(f"{name}\t{text}")
@@ -312,7 +312,7 @@ def saved_list(case_dir: Path | None) -> None:
 @case_option
 def saved_delete(name: str, case_dir: Path | None) -> None:
     """Forget a saved search (its results stay in the case). Example: loupe saved delete mx1"""
-    case = _open(case_dir)
+    case = open_case(case_dir)
     try:
         case.db.delete_saved_search(name)
     finally:
@@ -326,7 +326,7 @@ def saved_delete(name: str, case_dir: Path | None) -> None:
 @click.pass_context
 def saved_run(ctx: click.Context, name: str, case_dir: Path | None) -> None:
     """Run a saved search. Example: loupe saved run mx1"""
-    case: Case = _open(case_dir)
+    case: Case = open_case(case_dir)
     try:
         text = case.db.saved_search(name)
     finally:

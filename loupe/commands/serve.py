@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from loupe.cli import _open, case_option
+from loupe.commands.common import case_option, open_case
 
 #: Addresses that reach only this computer: served with the Host check on.
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -84,7 +84,7 @@ def serve(case_dir: Path | None, host: str, port: int, open_browser: bool) -> No
 
     if host not in LOOPBACK:
         click.echo(f"warning: listening on {host}: anyone who can reach this address can read the case", err=True)
-    case = _open(case_dir)
+    case = open_case(case_dir)
     try:
         sock = _bind(host, port)
         url = _url(host, sock.getsockname()[1])

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from loupe.cli import _open, case_option
+from loupe.commands.common import case_option, open_case
 from loupe.commands.output import emit
 from loupe.errors import NotFound
 from loupe.store.sources import TABLE_ORDERS
@@ -42,7 +42,7 @@ def sources(case_dir: Path | None, sort: str, fmt: str, as_json: bool) -> None:
 
     Example: loupe sources --sort first --format csv > sources.csv
     """
-    case = _open(case_dir)
+    case = open_case(case_dir)
     try:
         rows = case.db.sources.table()
     finally:
@@ -83,7 +83,7 @@ def source(code: str, case_dir: Path | None, as_json: bool, csv_path: Path | Non
     Search its messages with source:CODE; its timeline: loupe timeline source:CODE --by month
     Example: loupe source MX1 --json
     """
-    case = _open(case_dir)
+    case = open_case(case_dir)
     try:
         profile, reports = case.source_profile(code)
     except NotFound as missing:

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from loupe.case import Case
-from loupe.cli import _open, case_option
+from loupe.commands.common import case_option, open_case
 from loupe.ui.terminal import echo
 
 
@@ -20,7 +20,7 @@ def tag() -> None:
 
 
 def _targets(case_dir: Path | None, ids: tuple[str, ...], query: str | None) -> tuple[list[str], Case]:
-    case = _open(case_dir)
+    case = open_case(case_dir)
     targets = [case.db.resolve(i) for i in ids]
     if query:
         targets += case.matching_ids(query)
@@ -64,7 +64,7 @@ def tag_remove(name: str, ids: tuple[str, ...], query: str | None, case_dir: Pat
 @case_option
 def tag_list(case_dir: Path | None) -> None:
     """Every tag with its number of messages. Example: loupe tag list"""
-    case = _open(case_dir)
+    case = open_case(case_dir)
     try:
         for name, count in case.db.tag_counts():
             echo(f"{count:>8}  {name}")

@@ -24,9 +24,37 @@ and no rule shapes (a firm called "Meridian") is not found.
   second and 85 MiB);
 - ``runs``: runs of capitalised words, the only places a name can be;
 - ``extract``: the rules that read each run, one pass per text.
+
+The names below are imported on first use (``__getattr__``): ``corrections``
+is read by every search that counts entities, and importing it must not
+load the extractor (multiprocessing, the gazetteer's data packages).
 """
 
-from loupe.entities.extract import Entity, extract_entities, message_entities
-from loupe.entities.gazetteer import Gazetteer, build_gazetteer, default_gazetteer
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from loupe.entities.extract import Entity, extract_entities, message_entities
+    from loupe.entities.gazetteer import Gazetteer, build_gazetteer, default_gazetteer
 
 __all__ = ["Entity", "Gazetteer", "build_gazetteer", "default_gazetteer", "extract_entities", "message_entities"]
+
+#: Each name of ``__all__`` -> its module.
+_HOMES = {
+    "Entity": "extract",
+    "extract_entities": "extract",
+    "message_entities": "extract",
+    "Gazetteer": "gazetteer",
+    "build_gazetteer": "gazetteer",
+    "default_gazetteer": "gazetteer",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_HOMES[name]}"), name)
+    globals()[name] = value  # once: the next use is an ordinary attribute
+    return value

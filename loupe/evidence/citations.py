@@ -15,7 +15,7 @@ from pathlib import Path
 from loupe.evidence.check import MANIFEST, PackCheck
 from loupe.ingest.attachments import ExtractLimits
 from loupe.ingest.mime import parse_message
-from loupe.ingest.worker import as_rfc822, parse_item
+from loupe.ingest.stored import as_rfc822, parse_item
 from loupe.model import ItemKind
 
 

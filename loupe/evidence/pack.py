@@ -43,7 +43,7 @@ from loupe.evidence.render import AttachmentLine, Copy, Rendering, render_pdf
 from loupe.export import made_at_ingest
 from loupe.filenames import safe_file_name
 from loupe.ingest.mime import parse_message
-from loupe.ingest.worker import as_rfc822, kind_of, parse_item
+from loupe.ingest.stored import as_rfc822, kind_of, parse_item
 from loupe.model import Address, ItemKind
 from loupe.quotes.in_case import Place, QuoteCheck
 

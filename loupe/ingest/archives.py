@@ -52,9 +52,10 @@ import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, TypeVar
+from typing import TYPE_CHECKING, BinaryIO, TypeVar
 
-import pyzipper
+if TYPE_CHECKING:  # imported at the first encrypted member: every case's settings import this module
+    import pyzipper
 
 T = TypeVar("T")
 
@@ -444,6 +445,8 @@ def _iter_zip(
             try:
                 if encrypted:
                     if aes is None:
+                        import pyzipper  # AES and its crypto library: only for encrypted members
+
                         aes = stack.enter_context(
                             pyzipper.AESZipFile(io.BytesIO(source) if isinstance(source, bytes) else source)
                         )

@@ -14,7 +14,9 @@ U+FFFD replacement characters.
 
 Speed matters (every body and header goes through here): a declared charset
 that decodes cleanly never reaches charset-normalizer, which is only run on
-failure and only on the first ``DETECT_SAMPLE`` bytes.
+failure and only on the first ``DETECT_SAMPLE`` bytes. It and inscriptis (HTML
+to text) are imported when first needed: a search re-reading a few plain-text
+hits for their snippets loads neither.
 """
 
 from __future__ import annotations
@@ -23,10 +25,6 @@ import codecs
 import functools
 import html as html_lib
 import re
-
-import charset_normalizer
-from charset_normalizer.md import mess_ratio
-from inscriptis import get_text  # type: ignore[import-untyped]
 
 #: charset-normalizer's cost grows with input; 64 KiB is plenty to decide.
 DETECT_SAMPLE = 64 * 1024
@@ -313,6 +311,9 @@ _ESCAPED_AS_CP1252 = _escaped_as_cp1252()
 
 def _detect(data: bytes) -> tuple[str, str] | None:
     """charset-normalizer on a sample; the whole input must then decode cleanly."""
+    import charset_normalizer
+    from charset_normalizer.md import mess_ratio
+
     sample = data[:DETECT_SAMPLE]
     try:
         best = charset_normalizer.from_bytes(sample).best()
@@ -377,6 +378,8 @@ def html_to_text(html: str) -> str:
     control characters), so those are removed first; anything else that
     fails falls back to a regex tag stripper, crude but total.
     """
+    from inscriptis import get_text  # type: ignore[import-untyped]
+
     if not html or not html.strip():
         return ""
     cleaned = _CONTROL.sub("", _XML_DECL.sub("", html))

@@ -19,12 +19,10 @@ from loupe.entities import Entity, message_entities
 from loupe.entities.gazetteer import install as install_gazetteer
 from loupe.ingest.archives import sniff_archive
 from loupe.ingest.attachments import ExtractLimits
-from loupe.ingest.documents import parse_document, sniff_office
-from loupe.ingest.emlx import emlx_to_rfc822, sniff_emlx
-from loupe.ingest.mime import parse_message
-from loupe.ingest.msg import msg_to_rfc822
+from loupe.ingest.documents import sniff_office
 from loupe.ingest.ocr import USAGE
-from loupe.ingest.outlook import OutlookError, sniff_msg
+from loupe.ingest.outlook import OutlookError
+from loupe.ingest.stored import parse_item
 from loupe.meaning.model import DIMENSIONS, ModelMissing, embed, to_codes
 from loupe.meaning.passages import own_passages
 from loupe.model import PARSER_VERSION, Attachment, BadItem, ItemKind, ParsedMessage, RawItem
@@ -319,48 +317,6 @@ def _compressor(dictionary: bytes | None) -> BlobCompressor:
     if dictionary not in _COMPRESSORS:
         _COMPRESSORS[dictionary] = BlobCompressor(dictionary)
     return _COMPRESSORS[dictionary]
-
-
-def parse_item(
-    data: bytes,
-    kind: ItemKind,
-    locator: str,
-    limits: ExtractLimits | None = None,
-    *,
-    with_headers: bool = False,
-    attachment_text: bool = True,
-) -> ParsedMessage:
-    """Any stored item read as a message: mail through the MIME parser, a document (a file
-    of the leak that is not mail) through ``ingest.documents``, which needs its name."""
-    if kind is ItemKind.DOCUMENT:
-        return parse_document(data, locator, limits)
-    return parse_message(as_rfc822(data, kind), limits, with_headers=with_headers, attachment_text=attachment_text)
-
-
-def stored_kind(data: bytes, kind: str) -> ItemKind:
-    """How a stored original is read again: a document as the case recorded it (``messages.kind``),
-    mail recognised by content (``kind_of``)."""
-    return ItemKind.DOCUMENT if kind == "document" else kind_of(data)
-
-
-def kind_of(data: bytes) -> ItemKind:
-    """How a stored original is to be read, recognised by its content as ingest first did."""
-    return ItemKind.MSG if sniff_msg(data[:8]) else ItemKind.EMLX if sniff_emlx(data[:1024]) else ItemKind.RFC822
-
-
-def as_rfc822(data: bytes, kind: ItemKind | None = None) -> bytes:
-    """The Internet-message form of an original, for the MIME parser.
-
-    ``kind`` is known during ingest; re-reading a stored original (``loupe
-    show``, snippets) recognises it by content, as ingest first did.
-    """
-    if kind is None:
-        kind = kind_of(data)
-    if kind == ItemKind.MSG:
-        return msg_to_rfc822(data)
-    if kind == ItemKind.EMLX:
-        return emlx_to_rfc822(data)
-    return data
 
 
 #: What this parser process has analysed in its run (set by ``start_worker``: a pool lives one run).

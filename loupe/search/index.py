@@ -49,7 +49,7 @@ FOLD = "fold"
 #: make Tantivy refuse to open the index, but other analysis opens fine and
 #: silently misses matches (an index folded one way, queries another). A
 #: case whose index records an older format is rebuilt from its originals
-#: (``loupe.cli._open``); ``tests/test_rebuild.py`` holds the analysis each
+#: (``loupe.commands.common.open_case``); ``tests/test_rebuild.py`` holds the analysis each
 #: format stands for, and fails when it changes without a bump.
 INDEX_FORMAT = 1
 #: One line, the format number, inside the index folder (Tantivy leaves files

@@ -10,15 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from sqlalchemy import Engine, func, select
 from sqlalchemy.engine import Connection
 
-from loupe.meaning.model import DIMENSIONS, Codes
 from loupe.store import schema
 from loupe.store.batching import chunks
+
+if TYPE_CHECKING:  # numpy is imported where vectors are read: every open case has this store, few read it
+    import numpy as np
+
+    from loupe.meaning.model import Codes
 
 _passages = schema.passages
 _done = schema.meaning_messages
@@ -97,6 +100,8 @@ class MeaningStore:
 
     def vectors_after(self, last: int, batch: int = 20_000) -> Iterator[tuple[np.ndarray, Codes]]:
         """(ids, int8 vectors) of the passages with an id above ``last``, in batches, by id."""
+        import numpy as np
+
         while True:
             query = select(_passages.c.id, _passages.c.vector).where(_passages.c.id > last)
             with self.engine.connect() as conn:
@@ -138,6 +143,10 @@ class MeaningStore:
 
 
 def _codes(blobs: list[bytes]) -> Codes:
+    import numpy as np
+
+    from loupe.meaning.model import DIMENSIONS
+
     if not blobs:
         return np.zeros((0, DIMENSIONS), dtype=np.int8)
     return np.frombuffer(b"".join(blobs), dtype=np.int8).reshape(len(blobs), DIMENSIONS)

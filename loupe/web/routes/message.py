@@ -26,7 +26,7 @@ from loupe.errors import NotFound
 from loupe.export import raw_message
 from loupe.ingest.emlx import sniff_emlx
 from loupe.ingest.outlook import sniff_msg
-from loupe.ingest.worker import as_rfc822
+from loupe.ingest.stored import as_rfc822
 from loupe.meaning.similar import says_the_same
 from loupe.show import listed, message_view
 from loupe.web.mailhtml import SafeHtml, frame_document, html_parts, inline_images, sanitise
