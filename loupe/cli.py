@@ -17,12 +17,9 @@ from typing import Any
 
 import click
 
-from loupe.commands.common import case_option, echo_fingerprint
-from loupe.commands.common import open_case as _open
 from loupe.errors import LoupeError
 
-# ``loupe.commands.quotes`` still imports these three from here.
-__all__ = ["COMMANDS", "_open", "case_option", "cli", "echo_fingerprint", "main"]
+__all__ = ["COMMANDS", "cli", "main"]
 
 #: Command name -> (``module:attribute`` of the click command, its short help as ``loupe --help``
 #: shows it: the first sentence of its docstring). ``tests/test_cli_lazy.py`` checks both against

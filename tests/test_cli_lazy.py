@@ -72,7 +72,7 @@ def test_help_lists_every_command_as_click_would() -> None:
 
 def test_help_imports_no_command(tmp_path: Path) -> None:
     loaded = _loaded_by_command(["--help"], tmp_path)
-    assert {m for m in loaded if m.startswith("loupe.commands.")} == {"loupe.commands.common"}
+    assert not {m for m in loaded if m.startswith("loupe.commands.")}
     assert "sqlalchemy" not in loaded
     assert "loupe.case" not in loaded
 

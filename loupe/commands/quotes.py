@@ -13,11 +13,11 @@ from typing import Any, BinaryIO
 import click
 
 from loupe.case import Case
-from loupe.cli import _open, case_option, echo_fingerprint
+from loupe.commands.common import case_option, echo_fingerprint, open_case
 from loupe.errors import Ambiguous, NotFound
 from loupe.quotes.article import load_article
-from loupe.quotes.corroborate import SUPPORT, Corroboration, Evidence
-from loupe.quotes.in_case import check_quotes
+from loupe.quotes.corroborate import CANDIDATES, SUPPORT, Corroboration, Evidence
+from loupe.quotes.in_case import WORD_MISSES, check_quotes
 from loupe.quotes.in_case import corroborate as run_corroboration
 from loupe.quotes.report import render_html
 from loupe.threads.quoting import split_reply
@@ -71,7 +71,7 @@ def quotes(
     name = getattr(article, "name", "") or ""
     parsed = load_article(article.read(), name)
     title = parsed.title or (Path(name).name if name and name != "<stdin>" else "article")
-    case = _open(case_dir)
+    case = open_case(case_dir)
     try:
         checked = check_quotes(case, parsed)
         checks = [c.as_dict() for c in checked]
@@ -142,7 +142,30 @@ def _print_quotes(checks: list[dict[str, Any]]) -> None:
     is_flag=True,
     help="By words only, as before meaning vectors (no meaning, no contradictions or questions set apart): to compare.",
 )
-def corroborate(claim: tuple[str, ...], case_dir: Path | None, as_json: bool, support: float, lexical: bool) -> None:
+@click.option(
+    "--limit",
+    default=CANDIDATES,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Read at most this many candidates by the claim's words (the index's best first). The answer says "
+    "when this limit, not the support, ended the reading.",
+)
+@click.option(
+    "--all",
+    "read_all",
+    is_flag=True,
+    help=f"No limit: read candidates until {WORD_MISSES} in a row do not support the claim (a claim in "
+    "thousands of messages: seconds to minutes).",
+)
+def corroborate(
+    claim: tuple[str, ...],
+    case_dir: Path | None,
+    as_json: bool,
+    support: float,
+    lexical: bool,
+    limit: int,
+    read_all: bool,
+) -> None:
     """How many independent origins say CLAIM, each with its evidence.
 
     CLAIM is a sentence, a passage, or the id of a message (its own words,
@@ -157,11 +180,13 @@ def corroborate(claim: tuple[str, ...], case_dir: Path | None, as_json: bool, su
 
     Example: loupe corroborate "the Pacific route moves shipments through Lazaro Cardenas"
     """
-    case = _open(case_dir)
+    case = open_case(case_dir)
     try:
         given = " ".join(claim)
         text = _claim_text(case, given)
-        result = run_corroboration(case, text, support, from_message=text != given, lexical=lexical)
+        result = run_corroboration(
+            case, text, support, from_message=text != given, lexical=lexical, limit=None if read_all else limit
+        )
     finally:
         case.close()
     if as_json:
@@ -187,10 +212,9 @@ def _print(result: Corroboration) -> None:
     plural = "origin" if result.independent == 1 else "origins"
     how = "by words and meaning" if result.mode == "hybrid" else "by words only"
     echo(f"{result.claim!r}")
-    echo(
-        f"{result.independent} independent {plural} ({how}); "
-        f"{result.supporting} supporting messages of {result.examined} read"
-    )
+    echo(f"{result.independent} independent {plural} ({how}); {result.counted()}")
+    if result.capped:
+        echo(f"  to read further: --limit {4 * (result.limit or CANDIDATES)}, or --all")
     for number, origin in enumerate(result.origins, start=1):
         echo(f"\n{number}. {origin.label}")
         _print_evidence(origin.evidence)

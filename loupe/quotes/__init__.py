@@ -9,7 +9,9 @@ candidate email bodies and grade it: verbatim, faithful edit, or altered.
 
 These four modules are pure (bytes and strings in, values out), so the part
 that asks the search index for candidate bodies stays thin and the grading
-can be tested on hand-made text. The main choice is to judge words, not
+can be tested on hand-made text. ``locate`` asks the index where a quote's
+words are (its runs as phrases, the holders of a passage, oldest first), so
+``in_case`` reads only a few originals however many messages hold a quote. The main choice is to judge words, not
 characters: typography (smart quotes, dashes, line wraps, reply markers) is
 never evidence of tampering, a changed word always is.
 """

@@ -168,10 +168,22 @@ class Corroboration:
     contradictions: tuple[Origin, ...] = ()  # origins of passages denying the claim: never support
     questions: tuple[Evidence, ...] = ()  # passages only asking whether it is true: no evidence either way
     mode: str = "lexical"  # "hybrid" (words and meaning) or "lexical" (words only)
+    limit: int | None = CANDIDATES  # the most candidates by words read; None: until support ran out
+    capped: bool = False  # the limit ended the reading while candidates still supported the claim
 
     @property
     def independent(self) -> int:
         return len(self.origins)
+
+    def counted(self) -> str:
+        """How much was read and what ended the reading, in words: the answer is only as wide as that."""
+        head = f"{self.supporting} supporting messages"
+        if not self.capped:
+            return f"{head} of {self.examined} read"
+        return (
+            f"{head} among the {self.examined} read (only the {self.limit} best candidates by the claim's "
+            "words were read, and support had not run out: more messages may say it)"
+        )
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -180,6 +192,8 @@ class Corroboration:
             "independent_origins": self.independent,
             "supporting_messages": self.supporting,
             "examined": self.examined,
+            "limit": self.limit,
+            "capped": self.capped,
             "words": {w: round(x, 2) for w, x in sorted(self.weights.items())},
             "origins": [o.as_dict() for o in self.origins],
             "contradictions": [o.as_dict() for o in self.contradictions],

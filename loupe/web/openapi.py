@@ -69,6 +69,7 @@ class Operation:
     status: int = 200
     errors: tuple[int, ...] = ()
     description: str = ""
+    media_type: str = "application/json"  # of ``response``; "application/x-ndjson": one object of it a line
 
 
 def documented(operation: Operation) -> Callable[[F], F]:
@@ -142,7 +143,7 @@ def _operation(op: Operation, route: Route, method: str) -> dict[str, Any]:
             "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
         }
     else:
-        ok = {"description": "OK", "content": {"application/json": {"schema": op.response}}}
+        ok = {"description": "OK", "content": {op.media_type: {"schema": op.response}}}
     responses: dict[str, Any] = {str(op.status): ok}
     for status in op.errors:
         responses[str(status)] = {
