@@ -69,3 +69,19 @@ def test_an_empty_text_gets_a_zero_row_among_others() -> None:
     assert not vectors[0].any() and not vectors[2].any()
     assert abs(float(np.linalg.norm(vectors[1])) - 1.0) < 1e-5
     assert model.embed([]).shape == (0, model.DIMENSIONS)
+
+
+def test_embedding_reads_the_wheels_files_without_importing_wordllama() -> None:
+    """Importing wordllama costs 0.17 s (requests) and turns on INFO logging for the whole process."""
+    import subprocess
+    import sys
+
+    code = (
+        "import logging, sys\n"
+        "from loupe.meaning.model import embed\n"
+        "assert embed(['The shipment left the port.']).any()\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('wordllama', 'requests')),"
+        " logging.getLogger().handlers, logging.getLogger().level)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
+    assert out.strip() == f"[] [] {30}"

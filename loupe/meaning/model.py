@@ -31,7 +31,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from functools import cache
-from importlib.resources import files
+from importlib.util import find_spec
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -76,7 +77,7 @@ def _model() -> _Model:
     from safetensors import safe_open
     from tokenizers import Tokenizer
 
-    package = files("wordllama")
+    package = _package_folder("wordllama")
     weights = package / "weights" / "l2_supercat_256.safetensors"
     tokenizer = package / "tokenizers" / "l2_supercat_tokenizer_config.json"
     if not (weights.is_file() and tokenizer.is_file()):
@@ -87,6 +88,16 @@ def _model() -> _Model:
     pieces.no_padding()
     pieces.no_truncation()
     return _Model(table, pieces)
+
+
+def _package_folder(name: str) -> Path:
+    """Where an installed package's files are, found without importing it: importing wordllama
+    costs 0.17 s (it pulls in requests) and calls ``logging.basicConfig(INFO)``, and only its
+    two data files are read."""
+    spec = find_spec(name)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelMissing(f"{name} is not installed; reinstall Loupe's dependencies")
+    return Path(next(iter(spec.submodule_search_locations)))
 
 
 def embed(texts: list[str]) -> Vectors:
