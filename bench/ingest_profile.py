@@ -277,7 +277,7 @@ def wrapped(profile: Profile) -> ExitStack:
     wrap(CaseDatabase, "write_batch", "sqlite")
     wrap(search_index.FullTextIndex, "close", "index_close")
     wrap(BlobStore, "close", "index_close")
-    wrap(analysis, "group_near_duplicates", "near_dups")
+    wrap(analysis, "refresh_near_duplicates", "near_dups")
     wrap(analysis, "refresh_threads", "threads")
     wrap(analysis, "refresh_people", "people")
     wrap(pipeline, "refresh", "analysis")

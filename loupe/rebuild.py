@@ -58,11 +58,12 @@ def rebuild(
     with writing(case.root, "rebuild"):
         if index:
             _rebuild_index(case, summary, on_progress)
+            case.db.conversations.forget_analysis()  # what it links from was read again: the next step sees all
         if analysis:
             from loupe.analysis import refresh
             from loupe.meaning.build import refresh as refresh_meaning
 
-            refresh(case.db)
+            refresh(case.db, full=True)
             if case.settings.meaning:
                 refresh_meaning(case)
     return summary

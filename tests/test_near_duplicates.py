@@ -26,6 +26,7 @@ import numpy.typing as npt
 import pytest
 
 from loupe.case import Case
+from loupe.near_duplicates import grouping
 from loupe.near_duplicates.grouping import THRESHOLD, group_near_duplicates
 from loupe.near_duplicates.signature import (
     NUM_PERM,
@@ -196,6 +197,76 @@ def test_grouping_is_deterministic_and_finds_every_pair_brute_force_finds() -> N
     together = {pair for g in groups for pair in itertools.combinations(g, 2)}
     expected = {(a, b) for (a, sa), (b, sb) in itertools.combinations(sigs, 2) if similarity(sa, sb) >= THRESHOLD}
     assert together == expected and ("m298", "m299") in together
+
+
+def test_a_big_bucket_of_near_copies_hangs_on_one_anchor(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A newsletter whose every copy differs a little: past ``BIG_BUCKET`` the copies are not
+    paired with each other, each pairs with its anchor, and all are one group, in any order."""
+    monkeypatch.setattr(grouping, "BIG_BUCKET", 20)
+    rng = np.random.default_rng(11)
+    letter = _row(rng)
+    sigs = [(f"copy{i:03d}", _row(rng, letter, int(rng.integers(0, 4))).tobytes()) for i in range(60)]
+    sigs += [(f"other{i:03d}", _row(rng).tobytes()) for i in range(40)]
+    groups = group_near_duplicates(sigs)
+    assert groups == [sorted(name for name, _ in sigs if name.startswith("copy"))]
+    assert group_near_duplicates(reversed(sigs)) == groups
+    linked = grouping.link_near_duplicates(sigs)
+    assert set(linked.components) == set(groups[0])  # every copy in one component, nothing else
+
+
+@pytest.mark.parametrize("big", [2000, 25, 6])
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_regrouping_the_new_signatures_equals_grouping_all(
+    monkeypatch: pytest.MonkeyPatch, big: int, seed: int
+) -> None:
+    """Signatures added in three parts, each part regrouped where it reaches (``regroup``, with
+    the components stored so far), end as grouping all of them at once: groups and components.
+    Drifting copies of a few texts, exact copies, unrelated rows, and a band that a third of
+    the rows share (a big bucket from some size on: at ``big`` 25 and 6, buckets grow past it
+    as parts come, so exhaustive pairs turn into anchors)."""
+    monkeypatch.setattr(grouping, "BIG_BUCKET", big)
+    rng = np.random.default_rng(seed)
+    texts = [_row(rng) for _ in range(30)]
+    rows: list[Row] = []
+    for _ in range(450):
+        draw = rng.random()
+        if draw < 0.5:
+            rows.append(_row(rng, texts[int(rng.integers(0, 30))], int(rng.integers(0, 18))))
+        elif draw < 0.6 and rows:
+            rows.append(rows[int(rng.integers(0, len(rows)))].copy())
+        else:
+            rows.append(_row(rng))
+    for row in rows[::3]:
+        row[:4] = 7
+    sigs = [(f"m{i:04d}", row.tobytes()) for i, row in enumerate(rows)]
+    order = rng.permutation(len(sigs)).tolist()
+    parts = [order[:150], order[150:300], order[300:]]
+    stored_groups: dict[str, tuple[str, ...]] = {}
+    stored_components: dict[str, str] = {}
+    have: list[tuple[str, bytes]] = []
+    for number, part in enumerate(parts):
+        have = sorted(have + [sigs[i] for i in part])
+        if number == 0:
+            result = grouping.link_near_duplicates(have)
+            region = {name for name, _ in have}
+        else:
+            result = grouping.regroup(
+                have,
+                {sigs[i][0] for i in part},
+                lambda ms: {m: stored_components[m] for m in ms if m in stored_components},
+                lambda labels: [m for m, c in stored_components.items() if c in labels],
+            )
+            region = set(result.region)
+        for name in region:
+            stored_groups.pop(name, None)
+            stored_components.pop(name, None)
+        for group in result.groups:
+            assert set(group) <= region
+            stored_groups.update({m: tuple(group) for m in group})
+        stored_components.update(result.components)
+        whole = grouping.link_near_duplicates(have)
+        assert sorted(set(stored_groups.values())) == [tuple(g) for g in whole.groups]
+        assert stored_components == whole.components
 
 
 # -- the demo archive ----------------------------------------------------------------------

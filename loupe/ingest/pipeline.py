@@ -193,7 +193,7 @@ def _ingest(
         summary.phase = "linking threads, near duplicates and people"
         if on_progress is not None:
             on_progress(summary, 0)
-        summary.analysis = refresh(case.db)
+        summary.analysis = refresh(case.db, through=summary.run)  # redoes what this run's mail reaches
         summary.phase = ""
     if settings.meaning:
         summary.phase = "meaning: embedding and indexing passages"

@@ -10,6 +10,7 @@ mail it holds.
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     Index,
@@ -402,6 +403,78 @@ verifications = Table(
     Column("problems", Integer, nullable=False),
     Column("summary", Text, nullable=False),
 )
+
+# -- what the whole-case step keeps so that adding mail redoes only what it touches
+# (``loupe.analysis``): lookups by what links messages, filled and used by that step
+# only, like the derived tables above; ``analysis_state`` says up to which run.
+
+#: Near-duplicate components: messages whose signatures are linked by a verified
+#: pair, directly or through others, share ``component`` (the smallest message id
+#: among them). New mail regroups only the components it reaches
+#: (``near_duplicates.grouping.regroup``). Messages with no near copy have no row.
+near_components = Table(
+    "near_components",
+    metadata,
+    Column("message", String(40), primary_key=True),
+    Column("component", String(40), nullable=False),
+    sqlite_with_rowid=False,
+)
+Index("near_components_by_component", near_components.c.component)
+
+#: What a message names that is not the Message-ID of a message of the case (a
+#: reference to mail the leak lacks; ``\x00`` and an Outlook conversation): one message
+#: naming it, so that mail arriving later with that id finds the thread it joins.
+thread_keys = Table(
+    "thread_keys",
+    metadata,
+    Column("key", Text, primary_key=True),
+    Column("message", String(40), nullable=False),
+    sqlite_with_rowid=False,
+)
+
+#: Dated messages by a 64-bit hash of their base subject (``threads.subjects``), for
+#: threading reference-less replies by subject; ``child`` marks those replies.
+thread_subjects = Table(
+    "thread_subjects",
+    metadata,
+    Column("subject", BigInteger, nullable=False),
+    Column("child", Boolean, nullable=False),
+    Column("message", String(40), nullable=False),
+    PrimaryKeyConstraint("subject", "child", "message"),
+    sqlite_with_rowid=False,
+)
+
+#: How often each correspondent appears in each role, over the messages analysed.
+correspondent_usage = Table(
+    "correspondent_usage",
+    metadata,
+    Column("correspondent", Integer, nullable=False),
+    Column("role", String(8), nullable=False),
+    Column("messages", Integer, nullable=False),
+    PrimaryKeyConstraint("correspondent", "role"),
+    sqlite_with_rowid=False,
+)
+
+#: Who signed with each personal signature block (``people.signatures``): sender and display name.
+signature_users = Table(
+    "signature_users",
+    metadata,
+    Column("key", String(16), nullable=False),
+    Column("email", Text, nullable=False, doc="lower-cased"),
+    Column("name", Text, nullable=False),
+    PrimaryKeyConstraint("key", "email", "name"),
+    sqlite_with_rowid=False,
+)
+
+#: Every List-Id of the messages analysed (``people.identities.list_reason``).
+list_ids = Table(
+    "list_ids",
+    metadata,
+    Column("list_id", Text, primary_key=True),
+    sqlite_with_rowid=False,
+)
+
+LINKING_TABLES = (near_components, thread_keys, thread_subjects, correspondent_usage, signature_users, list_ids)
 
 CONVERSATION_TABLES = (
     analysis_state,

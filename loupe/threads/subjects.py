@@ -22,6 +22,7 @@ Among the candidates, the latest earlier message is the parent.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -89,20 +90,39 @@ def subject_links(
         groups = [[replace(m, participants=fetched.get(m.id, frozenset())) for m in group] for group in groups]
     links: dict[str, str] = {}
     for group in groups:
-        group.sort(key=lambda m: (m.date, m.id))
-        for position, child in enumerate(group):
-            if child.references or not is_reply_subject(child.subject):
-                continue
-            assert child.date is not None
-            for earlier in reversed(group[:position]):
-                assert earlier.date is not None
-                if child.date - earlier.date > WINDOW:
-                    break
-                if earlier.date < child.date and _exchange(earlier, child):
-                    if component_of(earlier) != component_of(child):
-                        links[child.id] = earlier.id
-                    break
+        by_id = {m.id: m for m in group}
+        for child, earlier in answered(group).items():
+            if component_of(by_id[earlier]) != component_of(by_id[child]):
+                links[child] = earlier
     return links
+
+
+def answered(group: Sequence[ThreadInput]) -> dict[str, str]:
+    """Child message id -> the earlier message it answers, among one base subject's dated
+    messages (with their participants), whether or not references join them already."""
+    ordered = sorted(group, key=lambda m: (m.date, m.id))
+    links: dict[str, str] = {}
+    for position, child in enumerate(ordered):
+        if child.references or not is_reply_subject(child.subject):
+            continue
+        assert child.date is not None
+        for earlier in reversed(ordered[:position]):
+            assert earlier.date is not None
+            if child.date - earlier.date > WINDOW:
+                break
+            if earlier.date < child.date and _exchange(earlier, child):
+                links[child.id] = earlier.id
+                break
+    return links
+
+
+def subject_hash(base: str) -> int:
+    """A stable signed 64-bit key of a base subject (``base_subject``), for an index of them.
+
+    >>> subject_hash("plaza dispute") == subject_hash("plaza dispute")
+    True
+    """
+    return int.from_bytes(hashlib.blake2b(base.encode("utf-8"), digest_size=8).digest(), "big", signed=True)
 
 
 def _exchange(earlier: ThreadInput, reply: ThreadInput) -> bool:
