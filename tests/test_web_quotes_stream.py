@@ -9,6 +9,7 @@ and the ``send`` callable records when each line leaves the app.
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -76,7 +77,9 @@ def _drive(app: Any, path: str, body: bytes, content_type: str, events: list[tup
                 lines.append(line)
                 events.append(("sent", json.loads(line).get("number", "head")))
 
-    anyio.run(app, scope, receive, send)
+    # in a thread of its own: the browser tests' Playwright keeps an event loop running in this one
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        thread.submit(anyio.run, app, scope, receive, send).result()
     return lines
 
 
