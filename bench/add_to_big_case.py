@@ -16,6 +16,9 @@ times ``loupe ingest`` of them into the copy, in-process, by phase:
 
 A copy linked by a Loupe from before each step kept the run it saw up to
 is first linked whole (as today's first ingest would have), timed apart.
+Both are also measured for peak RSS, this process and its children summed
+(``TreePeak``): the whole-case step over every message is the heaviest part
+of a big ingest, and the figure for 1,000,000 messages issue 17 asks for.
 
 The scratch copy is deleted at the end unless ``--keep``. Run:
 ``.venv/bin/python bench/add_to_big_case.py`` (``--write`` appends the
@@ -30,9 +33,12 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
+
+import psutil
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -46,6 +52,34 @@ from loupe.ingest.pipeline import RunSummary, ingest  # noqa: E402
 
 BIG = HERE / "work" / "lists-1000000-3000"
 SCRATCH = HERE / "work" / "scratch-1m-case"
+
+
+class TreePeak:
+    """Peak RSS of this process and its children together, sampled every 50 ms while open
+    (the parser processes are children; ``bench/ingest_bench.py`` measures a run the same way)."""
+
+    def __init__(self) -> None:
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        me = psutil.Process()
+        while not self._stop.is_set():
+            try:
+                processes = [me, *me.children(recursive=True)]
+                self.peak = max(self.peak, sum(p.memory_info().rss for p in processes if p.is_running()))
+            except (psutil.NoSuchProcess, psutil.AccessDenied):
+                pass
+            time.sleep(0.05)
+
+    def __enter__(self) -> TreePeak:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 def more_mail(big: Path, size: int, seed: int) -> Path:
@@ -145,8 +179,10 @@ def main() -> None:
     copied = copy_case(args.case, args.scratch)
     db_before = (args.scratch / "case.db").stat().st_size
     try:
-        prepared = bring_up_to_date(args.scratch)
-        run = timed_ingest(args.scratch, mail, args.workers)
+        with TreePeak() as linking_peak:
+            prepared = bring_up_to_date(args.scratch)
+        with TreePeak() as ingest_peak:
+            run = timed_ingest(args.scratch, mail, args.workers)
         db_after = (args.scratch / "case.db").stat().st_size
     finally:
         if not args.keep:
@@ -166,13 +202,13 @@ def main() -> None:
         f" copied in {copied:.0f} s)",
         "",
         "```",
-        *([prepared] if prepared else []),
+        *([f"{prepared}; peak RSS {linking_peak.peak / 2**20:,.0f} MiB"] if prepared else []),
         f"added: {summary.indexed:,} messages, {summary.duplicate:,} duplicates, {summary.quarantined:,} quarantined",
         f"reading (walk, parse, write): {run['reading']:.1f} s",
         f"linking (whole-case step): {run['linking']:.1f} s: {steps}",
         f"meaning: {run['meaning']:.1f} s",
         f"compact: {run['compact']:.1f} s",
-        f"total: {run['total']:.1f} s",
+        f"total: {run['total']:.1f} s; peak RSS of the ingest, all its processes: {ingest_peak.peak / 2**20:,.0f} MiB",
         f"case.db: {db_before / 1e9:.2f} GB before, {db_after / 1e9:.2f} GB after",
         "```",
     ]
