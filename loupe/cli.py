@@ -101,6 +101,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "loupe.commands.serve:serve",
         "Open the case in a browser: search, read messages, follow threads, people, sources, glossary, tags and notes.",
     ),
+    "server": (
+        "loupe.commands.server:server",
+        "Run Loupe for a team: accounts, API tokens and the audit log.",
+    ),
     "show": (
         "loupe.commands.show:show",
         "One message: headers, body, attachments, locators and hashes.",

@@ -73,3 +73,22 @@ class Ambiguous(LoupeError):
         self.key = key
         self.candidates = candidates
         super().__init__(f"{key!r} matches several: {', '.join(candidates)}; be more precise")
+
+
+class AccountError(LoupeError):
+    """A change to a server account or token that cannot be made: unknown user, name taken, weak password."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        self.name = name
+        self.reason = reason
+        super().__init__(f"user {name!r}: {reason}")
+
+
+class LoginRefused(LoupeError):
+    """A login or API token refused. The message never says whether the name or the password was
+    wrong (that would tell a guesser which accounts exist); ``retry_after`` is set when throttled."""
+
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+        self.reason = reason
+        self.retry_after = retry_after
+        super().__init__(reason)
