@@ -118,7 +118,10 @@ class Case:
 
     @classmethod
     def open(cls, root: Path, *, create: bool = False, db_url: str | None = None) -> Case:
-        if not (root / "case.db").exists() and db_url is None:
+        # a case whose database is on a server keeps its settings, index and blobs in ``root``: its
+        # settings file is the sign that the case was made
+        here = (root / ("case.toml" if db_url is not None else "case.db")).exists()
+        if not here:
             if not create:
                 raise CaseError(str(root), "no case here (run `loupe ingest PATH --case DIR` to create one)")
             root.mkdir(parents=True, exist_ok=True)

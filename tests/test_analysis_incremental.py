@@ -43,6 +43,7 @@ from loupe.ingest.pipeline import RunSummary, ingest
 from loupe.store import schema
 from loupe.store.database import CaseDatabase
 from tests.conftest import corpus
+from tests.postgres_cluster import copied_database
 
 
 @pytest.fixture(autouse=True)
@@ -68,6 +69,15 @@ def linked(db: CaseDatabase) -> dict[str, Any]:
 
 def whole_case(case: Case, folder: Path) -> tuple[dict[str, Any], AnalysisSummary]:
     """What a whole-case pass stores, on a copy of the case's database."""
+    if case.db.engine.dialect.name == "postgresql":
+        case.db.engine.dispose()  # PostgreSQL copies a database no one is connected to
+        with copied_database(case.db.url) as url:
+            db = CaseDatabase(url)
+            try:
+                summary = refresh(db, full=True)
+                return linked(db), summary
+            finally:
+                db.close()
     copy = folder / "whole-case.db"
     copy.unlink(missing_ok=True)
     with sqlite3.connect(case.root / "case.db") as source, sqlite3.connect(copy) as target:
@@ -270,53 +280,49 @@ def hand_made(root: Path) -> list[Path]:
     return [one, two, three]
 
 
-def test_hand_made_shapes_added_in_parts_equal_one_pass(tmp_path: Path) -> None:
+@pytest.mark.both_backends
+def test_hand_made_shapes_added_in_parts_equal_one_pass(tmp_path: Path, case: Case) -> None:
     parts = hand_made(tmp_path / "mail")
-    case = Case.open(tmp_path / "case", create=True)
-    try:
-        ingest(case, parts[:1], workers=1)
-        # users' corrections, replayed by each later step; a merge of two persons is counted again
-        edit_people(case.db, "rename", ["bob@x.example"], "Robert Ray")
-        edit_people(case.db, "merge", ["carol@x.example", "dan@x.example"])
-        expected, _ = whole_case(case, tmp_path)
-        assert linked(case.db) == expected
-        runs = ingest_in_parts(case, parts[1:], tmp_path)
-        assert all(r.analysis and r.analysis.incremental for r in runs)
-        part = part_of(case, parts)
-        assert late_parents(case, part) > 0
-        assert late_copies(case, part) > 0
-        ann = case.db.people.person(case.db.people.resolve("ann.lee@webmail.example"))
-        emails = ["a.lee@other.example", "ann.lee@webmail.example", "ann@x.example"]
-        assert ann["emails"] == emails  # the shared signature block
-        assert case.db.people.person(case.db.people.resolve("bob@x.example"))["name"] == "Robert Ray"
-        assert case.db.people.person(case.db.people.resolve("dan@x.example"))["name"] == "Carol Diaz"
-    finally:
-        case.close()
+    ingest(case, parts[:1], workers=1)
+    # users' corrections, replayed by each later step; a merge of two persons is counted again
+    edit_people(case.db, "rename", ["bob@x.example"], "Robert Ray")
+    edit_people(case.db, "merge", ["carol@x.example", "dan@x.example"])
+    expected, _ = whole_case(case, tmp_path)
+    assert linked(case.db) == expected
+    runs = ingest_in_parts(case, parts[1:], tmp_path)
+    assert all(r.analysis and r.analysis.incremental for r in runs)
+    part = part_of(case, parts)
+    assert late_parents(case, part) > 0
+    assert late_copies(case, part) > 0
+    ann = case.db.people.person(case.db.people.resolve("ann.lee@webmail.example"))
+    emails = ["a.lee@other.example", "ann.lee@webmail.example", "ann@x.example"]
+    assert ann["emails"] == emails  # the shared signature block
+    assert case.db.people.person(case.db.people.resolve("bob@x.example"))["name"] == "Robert Ray"
+    assert case.db.people.person(case.db.people.resolve("dan@x.example"))["name"] == "Carol Diaz"
 
 
-def test_a_run_killed_inside_the_step_is_linked_by_the_next(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.both_backends
+def test_a_run_killed_inside_the_step_is_linked_by_the_next(
+    tmp_path: Path, case: Case, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Killed after near duplicates were regrouped, before threads: each step keeps the run it
     saw up to, so the next run's step links what the killed one wrote, once."""
     parts = hand_made(tmp_path / "mail")
-    case = Case.open(tmp_path / "case", create=True)
-    try:
-        ingest(case, parts[:1], workers=1)
+    ingest(case, parts[:1], workers=1)
 
-        def killed(*args: Any, **kwargs: Any) -> int:
-            raise KeyboardInterrupt
+    def killed(*args: Any, **kwargs: Any) -> int:
+        raise KeyboardInterrupt
 
-        with monkeypatch.context() as patch:
-            patch.setattr(analysis, "refresh_threads", killed)
-            with pytest.raises(KeyboardInterrupt):
-                ingest(case, parts[1:2], workers=1)
-        assert not case.db.conversations.up_to_date()
-        assert case.db.conversations.analysed_run("near_duplicates") == 2
-        assert case.db.conversations.analysed_run("threads") == 1
-        ingest_in_parts(case, parts[2:], tmp_path)
-        again = ingest(case, parts[1:2], workers=1)  # nothing new: nothing to link
-        assert again.analysis is None and again.skipped == again.seen
-    finally:
-        case.close()
+    with monkeypatch.context() as patch:
+        patch.setattr(analysis, "refresh_threads", killed)
+        with pytest.raises(KeyboardInterrupt):
+            ingest(case, parts[1:2], workers=1)
+    assert not case.db.conversations.up_to_date()
+    assert case.db.conversations.analysed_run("near_duplicates") == 2
+    assert case.db.conversations.analysed_run("threads") == 1
+    ingest_in_parts(case, parts[2:], tmp_path)
+    again = ingest(case, parts[1:2], workers=1)  # nothing new: nothing to link
+    assert again.analysis is None and again.skipped == again.seen
 
 
 @pytest.mark.slow
@@ -363,20 +369,17 @@ def _state(db: Path, name: str) -> int | None:
     return None if row is None else int(row[0])
 
 
-def test_a_case_linked_before_the_steps_kept_their_run_is_linked_whole(tmp_path: Path) -> None:
+@pytest.mark.both_backends
+def test_a_case_linked_before_the_steps_kept_their_run_is_linked_whole(tmp_path: Path, case: Case) -> None:
     """A case from before (no run kept), and one whose per-message rows ``loupe rebuild`` read
     again: the next step goes over every message."""
     parts = hand_made(tmp_path / "mail")
-    case = Case.open(tmp_path / "case", create=True)
-    try:
-        ingest(case, parts[:1], workers=1)
-        case.db.conversations.forget_analysis()
-        run = ingest(case, parts[1:2], workers=1)
-        assert run.analysis is not None and run.analysis.incremental is None
-        expected, _ = whole_case(case, tmp_path)
-        assert linked(case.db) == expected
-    finally:
-        case.close()
+    ingest(case, parts[:1], workers=1)
+    case.db.conversations.forget_analysis()
+    run = ingest(case, parts[1:2], workers=1)
+    assert run.analysis is not None and run.analysis.incremental is None
+    expected, _ = whole_case(case, tmp_path)
+    assert linked(case.db) == expected
 
 
 def test_compact_rewrites_the_file_only_when_it_pays(tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ import io
 import zipfile
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from loupe.case import Case
@@ -25,6 +26,7 @@ def _only(case: Case) -> dict[str, object]:
     return case.db.message(message_id)
 
 
+@pytest.mark.both_backends
 def test_mimekit_pathological_message_is_indexed_not_crashed(case: Case) -> None:
     ingest(case, [corpus("mimekit-mbox") / "messages" / "stack-overflow.txt"], workers=1)
     counts = case.db.status_counts()
@@ -78,6 +80,7 @@ def test_missing_final_boundary_keeps_the_body() -> None:
     assert "CloseBoundaryNotFoundDefect" in parsed.defects
 
 
+@pytest.mark.both_backends
 def test_same_message_id_different_content_are_all_kept(case: Case) -> None:
     ingest(case, [corpus("notmuch-edge") / "duplicate"], workers=1)
     counts = case.db.status_counts()
@@ -90,6 +93,7 @@ def test_same_message_id_different_content_are_all_kept(case: Case) -> None:
     }
 
 
+@pytest.mark.both_backends
 def test_outlook_msg_files(case: Case) -> None:
     ingest(case, [corpus("msg-samples")], workers=1)
     subjects = {case.db.message(m)["subject"]: m for m in case.db.message_ids() if m not in case.db.documents()}
@@ -103,6 +107,7 @@ def test_outlook_msg_files(case: Case) -> None:
     assert raw_message(case, subjects["MSG Test File"]) == (corpus("msg-samples") / "strangeDate.msg").read_bytes()
 
 
+@pytest.mark.both_backends
 def test_pst_items_match_what_libpff_reports(case: Case) -> None:
     pst = corpus("pst-samples") / "dist-list.pst"
     ingest(case, [pst], workers=1)
@@ -113,6 +118,7 @@ def test_pst_items_match_what_libpff_reports(case: Case) -> None:
     assert subjects == {"Test appointment", "test dist list", "contact name 1", "LocalFreebusy"}
 
 
+@pytest.mark.both_backends
 def test_apple_emlx(case: Case) -> None:
     path = FIXTURES / "mail" / "apple-mail.emlx"
     ingest(case, [path], workers=1)
@@ -209,6 +215,7 @@ def test_a_missing_path_is_refused_in_one_line_before_anything_is_written(tmp_pa
         case.close()
 
 
+@pytest.mark.both_backends
 def test_second_ingest_adds_nothing(case: Case) -> None:
     first = ingest(case, [corpus("notmuch-default")], workers=1)
     before = case.db.status_counts()

@@ -74,9 +74,28 @@ def _first_of_each(pairs: Iterable[tuple[str, str]]) -> Iterator[tuple[str, str]
             yield key, message
 
 
+#: What an Outlook conversation's thread key starts with (``analysis._conversation_key``): NUL,
+#: which no Message-ID holds ...
+_CONVERSATION = "\x00"
+#: ... and what it is stored as on PostgreSQL, whose text cannot hold NUL: a space, which no
+#: other key holds either (references are read by splitting at whitespace). SQLite keeps the NUL,
+#: so cases made before stay as they are.
+_CONVERSATION_ON_POSTGRESQL = " "
+
+
 class ConversationStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._nul_free = engine.dialect.name == "postgresql"
+
+    def _stored_key(self, key: str) -> str:
+        """A ``thread_keys`` key as this backend stores it."""
+        if self._nul_free and key.startswith(_CONVERSATION):
+            return _CONVERSATION_ON_POSTGRESQL + key[1:]
+        return key
+
+    def _stored_keys(self, pairs: Iterable[tuple[str, str]]) -> Iterator[dict[str, str]]:
+        return ({"key": self._stored_key(k), "message": m} for k, m in pairs)
 
     # -- threads ----------------------------------------------------------------
     def threading_rows(self, messages: Sequence[str] | None = None) -> Iterator[tuple[Any, ...]]:
@@ -118,7 +137,9 @@ class ConversationStore:
     def key_holders(self, keys: Iterable[str]) -> dict[str, str]:
         """A message naming each of ``keys``, for those stored in ``thread_keys``."""
         k = schema.thread_keys
-        return self._by_message(k.c.key, k.c.message, sorted(set(keys)))
+        wanted = {self._stored_key(key): key for key in keys}
+        found = self._by_message(k.c.key, k.c.message, sorted(wanted))
+        return {wanted[key]: message for key, message in found.items()}
 
     def stored_threads(self, messages: Iterable[str]) -> dict[str, tuple[str, str | None]]:
         """message -> (thread, parent) for those of ``messages`` in a thread of two or more,
@@ -188,7 +209,7 @@ class ConversationStore:
             if run is None:
                 return
             conn.execute(delete(schema.thread_keys))
-            _insert_all(conn, schema.thread_keys, ({"key": k, "message": m} for k, m in _first_of_each(keys)))
+            _insert_all(conn, schema.thread_keys, self._stored_keys(_first_of_each(keys)))
             conn.execute(delete(schema.thread_subjects))
             _insert_all(
                 conn, schema.thread_subjects, ({"subject": h, "child": c, "message": m} for h, c, m in subjects)
@@ -218,7 +239,7 @@ class ConversationStore:
                 conn.execute(delete(t).where(t.c.message.in_(chunk)))
             for start in range(0, len(fresh), BATCH):
                 conn.execute(insert(t), fresh[start : start + BATCH])
-            held = dict(keys)
+            held = {self._stored_key(k): m for k, m in keys}
             known = _existing(conn, schema.thread_keys.c.key, list(held))
             _insert_all(conn, schema.thread_keys, ({"key": k, "message": m} for k, m in held.items() if k not in known))
             _insert_all(

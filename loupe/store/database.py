@@ -2,8 +2,10 @@
 
 One ``CaseDatabase`` per process, and in the ingest pipeline only the main
 process writes (SQLite allows one writer; the parser workers never touch
-the database). Dialect differences stay in this module: today only SQLite's
-pragmas; PostgreSQL runs the same Core statements.
+the database). Dialect differences stay in the store: SQLite's pragmas and
+VACUUM here, the entity names' insert-if-new (``entities.py``) and the
+NUL-free conversation keys (``conversations.py``); PostgreSQL runs the same
+Core statements otherwise (``tests/test_store_backends.py``).
 """
 
 from __future__ import annotations
