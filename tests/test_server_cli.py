@@ -54,3 +54,28 @@ def test_a_user_made_with_totp_gets_its_secret_once(tmp_path: Path) -> None:
     code, out, _ = run(tmp_path / "s", "user", "add", "anna", "--totp", "--password-stdin", stdin=PASSWORD + "\n")
     assert code == 0 and "not shown again" in out and "otpauth://totp/Loupe:anna?secret=" in out
     assert run(tmp_path / "s", "user", "list")[1].split()[-1] == "totp"
+
+
+def test_members_of_a_case_are_set_listed_and_removed_and_the_log_says_so(tmp_path: Path) -> None:
+    from loupe.commands.server import ROLE_NAMES
+    from loupe.server.db import ROLES
+
+    assert ROLE_NAMES == ROLES
+    server = tmp_path / "server"
+    run(server, "user", "add", "anna", "--password-stdin", stdin=PASSWORD + "\n")
+    run(server, "user", "add", "ben.ortiz", "--password-stdin", stdin=PASSWORD + "\n")
+    assert run(server, "member", "list", "gifiles")[1].strip() == "gifiles has no members"
+    assert run(server, "member", "set", "anna", "gifiles", "owner")[0] == 0
+    assert run(server, "member", "set", "ben.ortiz", "gifiles", "metadata")[0] == 0
+    assert run(server, "member", "set", "ben.ortiz", "gifiles", "reader")[0] == 0  # replaces the role
+    code, out, _ = run(server, "member", "list", "gifiles")
+    assert code == 0 and [line.split() for line in out.splitlines()] == [["anna", "owner"], ["ben.ortiz", "reader"]]
+    assert run(server, "member", "set", "anna", "gifiles", "boss")[0] != 0  # no such role
+    refused = CliRunner().invoke(cli, ["server", "--server", str(server), "member", "remove", "ben.ortiz", "enron"])
+    assert refused.exit_code != 0 and "not a member of 'enron'" in str(refused.exception)
+    assert run(server, "member", "remove", "ben.ortiz", "gifiles")[0] == 0
+    assert run(server, "member", "list", "gifiles")[1].split() == ["anna", "owner"]
+    code, out, _ = run(server, "audit", "export", "-")
+    actions = [line.split('"action":"')[1].split('"')[0] for line in out.splitlines()]
+    assert actions == ["user-add", "user-add", "member-set", "member-set", "member-set", "member-remove"]
+    assert run(server, "audit", "verify")[0] == 0

@@ -1,4 +1,4 @@
-"""``loupe server``: the newsroom server's accounts, API tokens and audit log, from a shell.
+"""``loupe server``: the newsroom server's accounts, API tokens, case members and audit log, from a shell.
 
 The commands that an administrator types on the server itself. Passwords
 never come as arguments (they would stay in the shell history and in
@@ -23,6 +23,10 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+#: The roles a member may have on a case (``loupe.server.db.ROLES``, named here so that ``--help``
+#: does not open the server's database module).
+ROLE_NAMES = ("owner", "editor", "reader", "metadata")
 
 
 @click.group()
@@ -166,6 +170,56 @@ def user_revoke_token(ctx: click.Context, prefix: str) -> None:
 
     info = revoke_token(_engine(ctx), prefix, by=_me())
     echo(f"revoked token {info.prefix} of {info.user}")
+
+
+@server.group()
+def member() -> None:
+    """Who may see which case, and how much. Example: loupe server member set anna gifiles reader"""
+
+
+@member.command("set")
+@click.argument("name")
+@click.argument("case")
+@click.argument("role", type=click.Choice(ROLE_NAMES))
+@click.pass_context
+def member_set(ctx: click.Context, name: str, case: str, role: str) -> None:
+    """Give a user a role on a case, replacing the one they had.
+
+    Owners manage members; editors also tag, annotate and correct; readers
+    search, read and export; metadata sees dates, correspondents and
+    subjects, never bodies or attachments.
+    Example: loupe server member set anna gifiles editor
+    """
+    from loupe.server.members import set_role
+
+    set_role(_engine(ctx), name, case, role, by=_me())
+    echo(f"{name} is {role} of {case}")
+
+
+@member.command("remove")
+@click.argument("name")
+@click.argument("case")
+@click.pass_context
+def member_remove(ctx: click.Context, name: str, case: str) -> None:
+    """Take away a user's access to a case. Example: loupe server member remove anna gifiles"""
+    from loupe.server.members import remove
+
+    remove(_engine(ctx), name, case, by=_me())
+    echo(f"{name} no longer has access to {case}")
+
+
+@member.command("list")
+@click.argument("case")
+@click.pass_context
+def member_list(ctx: click.Context, case: str) -> None:
+    """The members of a case and their roles. Example: loupe server member list gifiles"""
+    from loupe.server.members import members
+
+    found = members(_engine(ctx), case)
+    if not found:
+        echo(f"{case} has no members")
+    for name, role in found:
+        echo(f"{name:<24} {role}")
 
 
 @server.group()
