@@ -38,6 +38,16 @@ TABLE_ORDERS: dict[str, Callable[[dict[str, Any]], Any]] = {
 }
 
 
+def _figures(person: Any) -> Select[Any]:
+    """A person's row of the people table, grouped by ``person``: messages sent and received
+    (each counted once, whatever its number of addresses) and the first and last date over every
+    role; ``fill_person_counts`` and ``count_persons`` join the tables to it each their own way."""
+    ma, m = schema.message_addresses, schema.messages
+    sent = func.count(func.distinct(ma.c.message)).filter(ma.c.role == "from")
+    received = func.count(func.distinct(ma.c.message)).filter(ma.c.role.in_(RECEIVING))
+    return select(person, sent, received, func.min(m.c.date), func.max(m.c.date))
+
+
 def fill_person_counts(conn: Connection) -> None:
     """Work out the people table's figures from the persons and every message's addresses
     (in SQL, in one statement). Persons with no message stay out, as they would from a join."""
@@ -49,10 +59,8 @@ def fill_person_counts(conn: Connection) -> None:
         schema.messages,
         schema.person_counts,
     )
-    sent = func.count(func.distinct(ma.c.message)).filter(ma.c.role == "from")
-    received = func.count(func.distinct(ma.c.message)).filter(ma.c.role.in_(RECEIVING))
     figures = (
-        select(p.c.id, sent, received, func.min(m.c.date), func.max(m.c.date))
+        _figures(p.c.id)
         .select_from(
             p.join(pa, pa.c.person == p.c.id)
             .join(c, c.c.email == pa.c.email)
@@ -93,10 +101,8 @@ def count_persons(conn: Connection, persons: Collection[int], seen_through: int 
         query = select(pa.c.person, c.c.id).join(c, c.c.email == pa.c.email).where(pa.c.person.in_(chunk))
         for person, cid in conn.execute(query):
             owned.setdefault(person, []).append(cid)
-    sent = func.count(func.distinct(ma.c.message)).filter(ma.c.role == "from")
-    received = func.count(func.distinct(ma.c.message)).filter(ma.c.role.in_(RECEIVING))
     figures = (
-        select(pa.c.person, sent, received, func.min(m.c.date), func.max(m.c.date))
+        _figures(pa.c.person)
         .select_from(  # addresses first: the one scan, the rest found by key
             ma.join(c, c.c.id == ma.c.correspondent)
             .join(pa, pa.c.email == c.c.email)
