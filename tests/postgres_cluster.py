@@ -73,10 +73,11 @@ class Cluster:
             conn.execute(statement)  # type: ignore[arg-type]  # names are made here, never from input
 
     @contextmanager
-    def database(self) -> Iterator[str]:
-        """A fresh, empty database for one test; dropped afterwards, connections and all."""
+    def database(self, template: str | None = None) -> Iterator[str]:
+        """A fresh database for one test, empty or a copy of ``template``; dropped afterwards,
+        connections and all."""
         name = f"t_{uuid.uuid4().hex[:16]}"
-        self._admin(f'CREATE DATABASE "{name}"')
+        self._admin(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
         try:
             yield self.url(name)
         finally:
@@ -94,13 +95,8 @@ def copied_database(url: str) -> Iterator[str]:
 
     source = make_url(url)
     host = source.query["host"]
-    cluster = Cluster(Path(host if isinstance(host, str) else host[0]))
-    name = f"t_{uuid.uuid4().hex[:16]}"
-    cluster._admin(f'CREATE DATABASE "{name}" TEMPLATE "{source.database}"')
-    try:
-        yield cluster.url(name)
-    finally:
-        cluster._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with Cluster(Path(host if isinstance(host, str) else host[0])).database(template=source.database) as copy:
+        yield copy
 
 
 def _command(args: list[str]) -> list[str]:
