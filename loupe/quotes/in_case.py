@@ -43,13 +43,7 @@ if TYPE_CHECKING:
 
 def candidates(case: Case, words: list[str], limit: int = CANDIDATES) -> list[str]:
     """The messages whose body best matches any of ``words`` (index terms), best first."""
-    index = case.index
-    clauses = [(tantivy.Occur.Should, tantivy.Query.term_query(index.schema, "body", w)) for w in words]
-    if not clauses:
-        return []
-    searcher = index.searcher()
-    result = searcher.search(tantivy.Query.boolean_query(clauses), limit=limit)
-    return [str(searcher.doc(address)["id"][0]) for _score, address in result.hits]
+    return locate.best(case.index.searcher(), locate.any_word(case.index.schema, words), limit)
 
 
 def corroborate(
@@ -159,8 +153,7 @@ class _WordCandidates:
         self, searcher: tantivy.Searcher, schema: tantivy.Schema, words: list[str], limit: int | None, near: Set[str]
     ) -> None:
         self.searcher, self.limit, self.near = searcher, limit, near
-        clauses = [(tantivy.Occur.Should, tantivy.Query.term_query(schema, "body", w)) for w in words]
-        self.query = tantivy.Query.boolean_query(clauses) if clauses else None
+        self.query = locate.any_word(schema, words)
         self.taken = 0  # candidates asked of the index so far
         self.cut = False
         self._stopped = False
@@ -192,7 +185,7 @@ class _WordCandidates:
             return [], 0
         found = self.searcher.search(self.query, limit=size, offset=self.taken, count=True)
         self.taken += len(found.hits)
-        page = [str(self.searcher.doc(address)["id"][0]) for _score, address in found.hits]
+        page = [locate.id_of(self.searcher, address) for _score, address in found.hits]
         return page, int(getattr(found, "count", 0) or 0)
 
 

@@ -92,12 +92,21 @@ def shingles(schema: tantivy.Schema, runs: list[list[str]]) -> tantivy.Query | N
     return tantivy.Query.boolean_query([(tantivy.Occur.Should, phrase(schema, list(p))) for p in sorted(pieces)])
 
 
+def any_word(schema: tantivy.Schema, words: Sequence[str]) -> tantivy.Query | None:
+    """The messages whose body holds any of ``words`` (index terms), ranked by them; None for no words."""
+    if not words:
+        return None
+    return tantivy.Query.boolean_query(
+        [(tantivy.Occur.Should, tantivy.Query.term_query(schema, FIELD, w)) for w in words]
+    )
+
+
 def best(searcher: tantivy.Searcher, query: tantivy.Query | None, limit: int) -> list[str]:
     """The ids of the ``limit`` best-scoring messages for ``query``, best first."""
     if query is None or limit <= 0:
         return []
     found = searcher.search(query, limit=limit, count=False)
-    return [_id(searcher, address) for _score, address in found.hits]
+    return [id_of(searcher, address) for _score, address in found.hits]
 
 
 def holders(schema: tantivy.Schema, passage: str) -> tantivy.Query | None:
@@ -112,7 +121,7 @@ def every_id(searcher: tantivy.Searcher, query: tantivy.Query) -> list[str]:
     if count == 0:
         return []
     found = searcher.search(query, limit=count, count=False)  # a collector sized to the hits, not the case
-    return sorted(_id(searcher, address) for _score, address in found.hits)
+    return sorted(id_of(searcher, address) for _score, address in found.hits)
 
 
 def oldest_first(
@@ -159,5 +168,6 @@ def _instant(nanos: int | None) -> datetime | None:
     return datetime.fromtimestamp(seconds, tz=UTC).replace(microsecond=rest // 1000)
 
 
-def _id(searcher: tantivy.Searcher, address: tantivy.DocAddress) -> str:
+def id_of(searcher: tantivy.Searcher, address: tantivy.DocAddress) -> str:
+    """The message id of an index hit."""
     return str(searcher.doc(address).get_first("id"))
