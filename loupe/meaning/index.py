@@ -148,14 +148,14 @@ class PassageIndex:
         total, added = count - (state.count if extendable and state is not None else 0), 0
         if index is None:
             index = _new_index()
-            segments.append(Segment(_segment_name(len(segments) + 1, 0), 0, 0))
+            segments.append(Segment("", 0, 0))  # named when saved
         for ids, codes in self.store.vectors_after(start):
             at = 0
             while at < len(ids):
                 if segments[-1].count >= SEGMENT_PASSAGES:  # full: sealed, the next one begins
-                    segments[-1] = self._saved(index, segments[-1])
+                    segments[-1] = self._saved(index, len(segments), segments[-1])
                     index = _new_index()
-                    segments.append(Segment(_segment_name(len(segments) + 1, 0), 0, 0))
+                    segments.append(Segment("", 0, 0))  # named when saved
                 room = SEGMENT_PASSAGES - segments[-1].count
                 part_ids, part_codes = ids[at : at + room], codes[at : at + room]
                 index.add(part_ids, part_codes, threads=0)
@@ -165,7 +165,7 @@ class PassageIndex:
             if on_progress is not None:
                 on_progress(added, total)
         if segments[-1].count:
-            segments[-1] = self._saved(index, segments[-1])
+            segments[-1] = self._saved(index, len(segments), segments[-1])
         else:
             segments.pop()  # nothing to add after all
         self.state_path.write_text(
@@ -186,10 +186,9 @@ class PassageIndex:
         self._views = None
         return added
 
-    def _saved(self, index: Any, segment: Segment) -> Segment:
-        """The segment written to a file of its own name (number and last id): never over the file the
-        state names now, which stays whole until the state names the new one."""
-        number = int(segment.file.split("-")[1]) if segment.file.startswith("meaning-") else 1
+    def _saved(self, index: Any, number: int, segment: Segment) -> Segment:
+        """The ``number``-th segment written to a file of its own name (number and last id): never over
+        the file the state names now, which stays whole until the state names the new one."""
         saved = Segment(_segment_name(number, segment.last_id), segment.last_id, segment.count)
         tmp = self.root / f"{saved.file}.tmp"
         index.save(str(tmp))
