@@ -92,3 +92,12 @@ class LoginRefused(LoupeError):
         self.reason = reason
         self.retry_after = retry_after
         super().__init__(reason)
+
+
+class ServerError(LoupeError):
+    """A team server that cannot be opened as asked: its folder names another database."""
+
+    def __init__(self, folder: str, reason: str) -> None:
+        self.folder = folder
+        self.reason = reason
+        super().__init__(f"server {folder}: {reason}")

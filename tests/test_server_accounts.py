@@ -13,13 +13,13 @@ from pathlib import Path
 import pyotp
 import pytest
 from argon2 import PasswordHasher
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, insert, select, update
 
 from loupe.errors import AccountError, LoginRefused
 from loupe.server import throttle
 from loupe.server.accounts import add_user, authenticate, enrol_totp, list_users, reset_password, set_disabled
 from loupe.server.audit import entries
-from loupe.server.db import open_server_db, tokens, users
+from loupe.server.db import cases, open_server_db, tokens, users
 from loupe.server.tokens import add_token, check_token, list_tokens, revoke_token
 
 CHEAP = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
@@ -201,6 +201,10 @@ def test_case_roles_are_recorded_and_changes_audited(engine: Engine) -> None:
     add_user(engine, "anna", PASSWORD, hasher=CHEAP)
     add_user(engine, "ben", PASSWORD, hasher=CHEAP)
     assert role_of(engine, "anna", "gifiles") is None
+    with pytest.raises(AccountError, match="no case 'gifiles'"):
+        set_role(engine, "anna", "gifiles", "owner", by="admin")
+    with engine.begin() as conn:  # the case's row, as ``loupe server case add`` makes it
+        conn.execute(insert(cases).values(name="gifiles", created="2026-12-06T00:00:00+00:00"))
     set_role(engine, "anna", "gifiles", "owner", by="admin")
     set_role(engine, "ben", "gifiles", "reader", by="anna")
     set_role(engine, "ben", "gifiles", "metadata", by="anna")

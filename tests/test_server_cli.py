@@ -64,6 +64,10 @@ def test_members_of_a_case_are_set_listed_and_removed_and_the_log_says_so(tmp_pa
     server = tmp_path / "server"
     run(server, "user", "add", "anna", "--password-stdin", stdin=PASSWORD + "\n")
     run(server, "user", "add", "ben.ortiz", "--password-stdin", stdin=PASSWORD + "\n")
+    assert run(server, "member", "set", "anna", "gifiles", "owner")[0] != 0  # no such case yet
+    code, out, _ = run(server, "case", "add", "gifiles")
+    assert code == 0 and (server / "cases" / "gifiles" / "case.db").exists()
+    assert run(server, "case", "list")[1].split() == ["gifiles", str(server / "cases" / "gifiles")]
     assert run(server, "member", "list", "gifiles")[1].strip() == "gifiles has no members"
     assert run(server, "member", "set", "anna", "gifiles", "owner")[0] == 0
     assert run(server, "member", "set", "ben.ortiz", "gifiles", "metadata")[0] == 0
@@ -77,5 +81,5 @@ def test_members_of_a_case_are_set_listed_and_removed_and_the_log_says_so(tmp_pa
     assert run(server, "member", "list", "gifiles")[1].split() == ["anna", "owner"]
     code, out, _ = run(server, "audit", "export", "-")
     actions = [line.split('"action":"')[1].split('"')[0] for line in out.splitlines()]
-    assert actions == ["user-add", "user-add", "member-set", "member-set", "member-set", "member-remove"]
+    assert actions == ["user-add", "user-add", "case-add", "member-set", "member-set", "member-set", "member-remove"]
     assert run(server, "audit", "verify")[0] == 0

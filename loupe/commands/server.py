@@ -48,10 +48,16 @@ def server(ctx: click.Context, server_dir: Path | None, db: str | None) -> None:
     ctx.obj["server_dir"], ctx.obj["db"] = server_dir, db
 
 
+def _server_dir(ctx: click.Context) -> Path:
+    from loupe.server.db import default_server_dir
+
+    return Path(ctx.obj["server_dir"] or default_server_dir())
+
+
 def _engine(ctx: click.Context) -> Engine:
     from loupe.server.db import open_server_db, server_url
 
-    return open_server_db(server_url(ctx.obj["server_dir"], ctx.obj["db"]))
+    return open_server_db(server_url(_server_dir(ctx), ctx.obj["db"]))
 
 
 def _me() -> str:
@@ -267,3 +273,98 @@ def audit_withhold_search(ctx: click.Context, case: str, off: bool) -> None:
 
     set_withhold_search_terms(_engine(ctx), case, not off, user=_me())
     echo(f"search terms of {case!r} are {'recorded' if off else 'withheld'} from now on")
+
+
+@server.group()
+def case() -> None:
+    """The cases the server hosts. Example: loupe server case add gifiles --owner anna"""
+
+
+@case.command("add")
+@click.argument("name")
+@click.option("--owner", "owners", multiple=True, help="A user who will own the case (repeat for more).")
+@click.pass_context
+def case_add(ctx: click.Context, name: str, owners: tuple[str, ...]) -> None:
+    """Make a case: its folder in the server folder, its database (a schema of the
+    server's PostgreSQL database, or SQLite in its folder), and its owners.
+
+    Then fill it with `loupe ingest PATH --case SERVER/cases/NAME`.
+    Example: loupe server case add gifiles --owner anna
+    """
+    from loupe.server.cases import add_case
+    from loupe.server.db import server_url
+    from loupe.server.members import set_role
+
+    folder_of_server = _server_dir(ctx)
+    url = server_url(folder_of_server, ctx.obj["db"])
+    engine = _engine(ctx)
+    folder = add_case(engine, url, folder_of_server, name, by=_me())
+    for owner in owners:
+        set_role(engine, owner, name, "owner", by=_me())
+    echo(f"case {name} made in {folder}; fill it with: loupe ingest PATH --case {folder}")
+
+
+@case.command("list")
+@click.pass_context
+def case_list(ctx: click.Context) -> None:
+    """The cases the server hosts, with their folders. Example: loupe server case list"""
+    from loupe.server.cases import case_folder, case_names
+
+    names = case_names(_engine(ctx))
+    if not names:
+        echo("no cases yet (loupe server case add NAME --owner USER)")
+    for name in names:
+        echo(f"{name:<24} {case_folder(_server_dir(ctx), name)}")
+
+
+@server.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, help="Port to listen on.")
+@click.option(
+    "--workers", default=1, show_default=True, help="Server processes; one per core answers that many searches at once."
+)
+@click.option(
+    "--allow-host",
+    "allow_hosts",
+    multiple=True,
+    help="A host name the server answers to, as browsers send it (repeat; loopback names always).",
+)
+@click.option(
+    "--secure-cookies", is_flag=True, help="Mark the session cookie Secure: the server is behind a TLS proxy."
+)
+@click.pass_context
+def server_serve(
+    ctx: click.Context, host: str, port: int, workers: int, allow_hosts: tuple[str, ...], secure_cookies: bool
+) -> None:
+    """Serve every case to its members: login, case picker, the case pages for each
+    member's role, and the audit log of what they do. Ctrl-C stops it.
+
+    Example: loupe server serve --host 0.0.0.0 --allow-host loupe.newsroom.example --workers 2
+    """
+    import os
+
+    import uvicorn
+
+    from loupe.server.db import server_url
+    from loupe.web.security import LOOPBACK_HOSTS
+    from loupe.web.team import ENV_HOSTS, ENV_SECURE
+
+    folder = _server_dir(ctx).resolve()
+    os.environ["LOUPE_SERVER"] = str(folder)
+    os.environ["LOUPE_DB"] = server_url(folder, ctx.obj["db"])
+    os.environ[ENV_HOSTS] = ",".join([*LOOPBACK_HOSTS, host, *allow_hosts])
+    os.environ[ENV_SECURE] = "1" if secure_cookies else "0"
+    _engine(ctx).dispose()  # made and checked once here: a wrong URL is one line, not a worker's traceback
+    echo(
+        f"Loupe server {folder} at http://{host}:{port}/  ({workers} worker{'s' if workers > 1 else ''}; Ctrl-C stops)"
+    )
+    uvicorn.run(
+        "loupe.web.team:app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+    )

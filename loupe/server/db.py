@@ -10,6 +10,7 @@ UTC ISO strings.
 from __future__ import annotations
 
 import os
+import tomllib
 from pathlib import Path
 
 from sqlalchemy import (
@@ -30,7 +31,10 @@ from sqlalchemy import (
     insert,
     select,
 )
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
+
+from loupe.errors import ServerError
 
 #: Where a server keeps its database (when SQLite) and, later, its cases: ``--server`` wins.
 DEFAULT_SERVER_DIR = "loupe-server"
@@ -122,6 +126,39 @@ audit_head = Table(
     Column("last_hash", String(64), nullable=False),
 )
 
+#: The cases this server hosts. A case's folder is ``cases/<name>`` in the server folder; its
+#: database is a schema of the server's PostgreSQL database, or a SQLite file in that folder
+#: (``loupe.server.cases``).
+cases = Table(
+    "cases",
+    metadata,
+    Column("name", String(63), primary_key=True),
+    Column("created", String(40), nullable=False),
+    Column("created_by", String(80), nullable=True),
+)
+
+#: Browser sessions: the cookie carries a random token (signed); only its SHA-256 is kept, so a
+#: copy of this table opens no session. Logging out deletes the row; disabling the user ends
+#: every session at its next request (the user row is read with the session).
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("token_sha256", String(64), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("csrf", String(64), nullable=False, doc="the token every form of this session must carry"),
+    Column("created", Float, nullable=False, doc="seconds since the epoch"),
+    Column("last_seen", Float, nullable=False),
+    Column("address", String(64), nullable=True),
+)
+
+#: Secrets every process of the server shares (the cookie signing key), made at first open.
+secrets_table = Table(
+    "server_secrets",
+    metadata,
+    Column("name", String(40), primary_key=True),
+    Column("value", String(128), nullable=False),
+)
+
 #: The ``prev_hash`` of the first entry.
 GENESIS = "0" * 64
 
@@ -131,15 +168,55 @@ def default_server_dir() -> Path:
     return Path(os.environ.get("LOUPE_SERVER", DEFAULT_SERVER_DIR))
 
 
+#: The server folder's record of its database, written the first time a database is named.
+SERVER_TOML = "server.toml"
+
+
 def server_url(server_dir: Path | None = None, db: str | None = None) -> str:
-    """The database URL: ``db`` (``--db``), else ``$LOUPE_DB``, else ``server.db`` in the server folder
-    (created). A PostgreSQL URL is used as given."""
-    url = db or os.environ.get("LOUPE_DB")
-    if url:
-        return url
+    """The server database's URL: ``db`` (``--db``), else ``$LOUPE_DB``, else the one the server
+    folder recorded (``server.toml``), else ``server.db`` in the folder (created).
+
+    The first URL named is recorded, and a later, different one is refused: a command that
+    silently opened another database would make a second server with its own users and cases
+    beside the first. ``postgresql://`` means psycopg 3, the driver Loupe installs.
+    """
     folder = server_dir or default_server_dir()
     folder.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{folder / 'server.db'}"
+    record = folder / SERVER_TOML
+    recorded = tomllib.loads(record.read_text("utf-8")).get("database") if record.exists() else None
+    named = db or os.environ.get("LOUPE_DB")
+    if named:
+        named = normalise_url(named)
+        if recorded is None:
+            escaped = named.replace("\\", "\\\\").replace('"', '\\"')
+            record.write_text(f'# The database of this Loupe server.\ndatabase = "{escaped}"\n', "utf-8")
+        elif recorded != named:
+            raise ServerError(
+                str(folder), f"this server's database is {_shown(recorded)}, not {_shown(named)} (see {SERVER_TOML})"
+            )
+        return named
+    return str(recorded) if recorded else f"sqlite:///{folder / 'server.db'}"
+
+
+def normalise_url(url: str) -> str:
+    return "postgresql+psycopg://" + url.removeprefix("postgresql://") if url.startswith("postgresql://") else url
+
+
+def _shown(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def is_postgresql(url: str) -> bool:
+    return url.startswith(("postgresql:", "postgresql+"))
+
+
+def pool_options(url: str) -> dict[str, object]:
+    """A server process's connections to PostgreSQL: a few kept open (each login, search and audit
+    entry needs one for milliseconds), checked before use so a restarted database costs one
+    retry, not an error page. SQLite keeps SQLAlchemy's own defaults."""
+    if not is_postgresql(url):
+        return {}
+    return {"pool_size": 5, "max_overflow": 10, "pool_pre_ping": True, "pool_recycle": 3600}
 
 
 def open_server_db(url: str) -> Engine:
@@ -148,7 +225,7 @@ def open_server_db(url: str) -> Engine:
     Creating on open rather than in a migration: these are the first tables of a new
     database; the first change to them will need a migration like the case store's.
     """
-    engine = create_engine(url)
+    engine = create_engine(url, **pool_options(url))
     metadata.create_all(engine)
     with engine.connect() as conn:
         if conn.execute(select(audit_head.c.id)).first() is None:

@@ -12,6 +12,7 @@ from sqlalchemy import Engine, delete, insert, select, update
 from loupe.errors import AccountError
 from loupe.server import audit
 from loupe.server.accounts import user_row
+from loupe.server.cases import exists
 from loupe.server.db import ROLES, memberships, users
 
 
@@ -19,6 +20,8 @@ def set_role(engine: Engine, name: str, case: str, role: str, *, by: str | None 
     """Give user ``name`` ``role`` on ``case`` (replacing any role they had there)."""
     if role not in ROLES:
         raise AccountError(name, f"no role {role!r}; one of {', '.join(ROLES)}")
+    if not exists(engine, case):
+        raise AccountError(name, f"no case {case!r} on this server (loupe server case list)")
     with engine.begin() as conn:
         member = user_row(conn, name)
         where = (memberships.c.user_id == member.id, memberships.c.case_name == case)

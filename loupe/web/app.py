@@ -43,9 +43,14 @@ def create_app(
     *,
     allowed_hosts: Sequence[str] = LOOPBACK_HOSTS,
     modules: list[ModuleType] | None = None,
+    workbench: Workbench | None = None,
+    behind_gate: bool = False,
 ) -> Starlette:
     """The app over an open case. ``allowed_hosts``: the Host names answered (see ``security``);
-    ``modules``: the page modules (default: every page whose module exists)."""
+    ``modules``: the page modules (default: every page whose module exists); ``workbench``: shared
+    with another app over the same case (a team server's metadata-only app, which must take the
+    same lock); ``behind_gate``: mounted in a team server (``loupe.web.team``), whose own
+    middleware checks hosts, origins and sessions, so this app adds none."""
     page_routes, nav = routes_and_nav(modules if modules is not None else page_modules())
     routes: list[BaseRoute] = [
         *page_routes,
@@ -53,16 +58,17 @@ def create_app(
         Route("/api/openapi.json", api_openapi, name="api_openapi"),
         Mount("/static", StaticFiles(packages=[("loupe.web", "static")]), name="static"),
     ]
+    middleware = [
+        Middleware(SecurityHeaders),
+        Middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts)),
+        Middleware(SameOriginWrites),
+    ]
     app = Starlette(
         routes=routes,
-        middleware=[
-            Middleware(SecurityHeaders),
-            Middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts)),
-            Middleware(SameOriginWrites),
-        ],
-        exception_handlers={LoupeError: loupe_error, HTTPException: http_error, Exception: server_error},
+        middleware=[] if behind_gate else middleware,
+        exception_handlers=EXCEPTION_HANDLERS,
     )
-    app.state.workbench = Workbench(case)
+    app.state.workbench = workbench or Workbench(case)
     app.state.templates = templates(nav)
     app.state.case_name = case.root.name
     app.state.nav = nav
@@ -142,3 +148,6 @@ async def server_error(request: Request, exc: Exception) -> Response:
         )
     response.headers.update({**BASE_HEADERS, "Content-Security-Policy": CSP})
     return response
+
+
+EXCEPTION_HANDLERS: dict[Any, Any] = {LoupeError: loupe_error, HTTPException: http_error, Exception: server_error}

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 import jinja2
 from markupsafe import Markup, escape
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
 from loupe.search.index import Hit
@@ -30,15 +30,55 @@ def templates(nav: list[tuple[str, str]]) -> Jinja2Templates:
         lstrip_blocks=True,
     )
     env.filters.update(marked=marked, when=when, day=day, size=human_size, number=number)
-    env.globals.update(nav=nav, link=link)
+    env.globals.update(nav=nav, link=based_link, csrf_field=csrf_field)
     return Jinja2Templates(env=env)
 
 
+def base_path(request: Request) -> str:
+    """Where the case's pages start: empty for ``loupe serve``; ``/cases/<name>`` on a team
+    server (``loupe.web.team`` mounts each case there), so every link a page writes stays in its case."""
+    return str(request.scope.get("root_path", "")).rstrip("/")
+
+
 def page(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> Response:
-    """Render a template; ``request.app.state.templates`` is set up by ``app.create_app``."""
+    """Render a template; ``request.app.state.templates`` is set up by ``app.create_app``.
+
+    Every page gets ``base`` (see ``base_path``), ``path`` (the page's own path within the case,
+    for the top bar), and on a team server the signed-in ``user``, their ``role`` and the
+    session's ``csrf`` token (``csrf_field`` writes it into each form)."""
     engine: Jinja2Templates = request.app.state.templates
-    context = {"case_name": request.app.state.case_name, "path": request.url.path, **context}
+    base = base_path(request)
+    session = request.scope.get("loupe.session")
+    context = {
+        "case_name": request.app.state.case_name,
+        "base": base,
+        "path": request.url.path[len(base) :] or "/",
+        "user": session.user.name if session is not None else None,
+        "role": request.scope.get("loupe.role"),
+        "csrf": session.csrf if session is not None else "",
+        **context,
+    }
     return engine.TemplateResponse(request, name, context, status_code=status_code)
+
+
+def redirect(request: Request, path: str) -> Response:
+    """A 303 to ``path`` of this case (prefixed as ``base_path`` says)."""
+    return RedirectResponse(base_path(request) + path, status_code=303)
+
+
+@jinja2.pass_context
+def based_link(context: jinja2.runtime.Context, path: str, **params: Any) -> str:
+    """``link`` for templates: a path of the case gets the page's ``base`` in front."""
+    url = link(path, **params)
+    return str(context.get("base", "")) + url if url.startswith("/") else url
+
+
+@jinja2.pass_context
+def csrf_field(context: jinja2.runtime.Context) -> Markup:
+    """The hidden field carrying the session's CSRF token, in every form that posts (nothing
+    when there is no session: ``loupe serve`` on a laptop)."""
+    token = context.get("csrf", "")
+    return Markup(f'<input type="hidden" name="csrf" value="{escape(token)}">') if token else Markup("")
 
 
 def api_json(data: Any, status_code: int = 200) -> Response:

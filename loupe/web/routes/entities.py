@@ -13,14 +13,14 @@ from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from loupe.case import Case
 from loupe.entities.corrections import KINDS
 from loupe.store.entities import CORRECTIONS
 from loupe.web.openapi import BOOLEAN, INTEGER, STRING, Operation, Param, array, documented, obj
-from loupe.web.render import api_json, link, page
+from loupe.web.render import api_json, base_path, link, page, redirect
 from loupe.web.workbench import int_param, json_body, run
 
 NAV = ("Names", "/entities")
@@ -61,8 +61,9 @@ async def form_correct(request: Request) -> Response:
     await run(
         request, correct, fields["action"], fields["name"], fields["kind"], fields["target"], fields["target_kind"]
     )
-    back = fields["back"] if fields["back"].startswith("/entities") else link("/entities")
-    return RedirectResponse(back, status_code=303)
+    back = fields["back"].removeprefix(base_path(request))  # the page's own link carries the case's base
+    back = back if back.startswith("/entities") else link("/entities")
+    return redirect(request, back)
 
 
 ENTITY = obj(

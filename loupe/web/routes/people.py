@@ -10,7 +10,7 @@ from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from loupe.analysis import PEOPLE_ACTIONS, edit_people
@@ -18,7 +18,7 @@ from loupe.case import Case
 from loupe.store.people import TABLE_ORDERS
 from loupe.web.charts import histogram, timeline_for
 from loupe.web.openapi import INTEGER, STRING, Operation, Param, array, documented, obj
-from loupe.web.render import api_json, page
+from loupe.web.render import api_json, page, redirect
 from loupe.web.workbench import choice_param, int_param, run
 
 NAV = ("People", "/people")
@@ -82,7 +82,7 @@ async def form_correct_person(request: Request) -> Response:
     form = await request.form()
     values = [str(form.get(k, "")) for k in ("action", "other", "name")]
     number = await run(request, correct_person, request.path_params["who"], *values)
-    return RedirectResponse(f"/person/{number}", status_code=303)
+    return redirect(request, f"/person/{number}")
 
 
 async def person_page(request: Request) -> Response:

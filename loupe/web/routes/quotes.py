@@ -37,7 +37,7 @@ from loupe.quotes.corroborate import CANDIDATES
 from loupe.quotes.in_case import WORD_MISSES, check_quote, check_quotes, corroborate
 from loupe.quotes.report import render_html
 from loupe.web.openapi import BOOLEAN, INTEGER, NUMBER, STRING, Operation, Param, array, documented, nullable, obj
-from loupe.web.render import api_json, page
+from loupe.web.render import api_json, base_path, page
 from loupe.web.routes.packs import pack_name, send_pack, zipped_pack
 from loupe.web.workbench import flag_param, int_param, json_body, run
 
@@ -134,11 +134,13 @@ async def form_stream(request: Request) -> Response:
         title=article.title or name or "article", quotes=_listed(quotes)
     )
     one = env.get_template("_quote_check.html")
+    base = base_path(request)
 
     async def lines() -> AsyncIterator[bytes]:
         yield _line({"count": len(quotes), "html": head})
         async for check in checks_as_ready(request, quotes):
-            yield _line({"number": check["number"], "verdict": check["verdict"], "html": one.render(c=check)})
+            html = one.render(c=check, base=base)
+            yield _line({"number": check["number"], "verdict": check["verdict"], "html": html})
 
     return StreamingResponse(lines(), media_type=NDJSON)
 

@@ -11,14 +11,14 @@ from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from loupe.case import Case
 from loupe.errors import QueryError
 from loupe.search.query import parse
 from loupe.web.openapi import BOOLEAN, INTEGER, STRING, Operation, Param, array, documented, nullable, obj
-from loupe.web.render import api_json, link, page
+from loupe.web.render import api_json, link, page, redirect
 from loupe.web.workbench import json_body, run
 
 NAV = ("Saved searches", "/saved")
@@ -59,13 +59,13 @@ async def form_save(request: Request) -> Response:
     form = await request.form()
     name, query = checked(str(form.get("name", "")), str(form.get("q", "")))
     await run(request, save, name, query)
-    return RedirectResponse(link("/", q=query, saved=name), status_code=303)
+    return redirect(request, link("/", q=query, saved=name))
 
 
 async def form_delete(request: Request) -> Response:
     form = await request.form()
     await run(request, forget, str(form.get("name", "")))
-    return RedirectResponse("/saved", status_code=303)
+    return redirect(request, "/saved")
 
 
 def forget(case: Case, name: str) -> dict[str, Any]:

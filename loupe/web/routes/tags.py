@@ -13,14 +13,14 @@ from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from loupe.case import Case
 from loupe.errors import NotFound
 from loupe.store.notes import MAX_NOTE_CHARS
 from loupe.web.openapi import INTEGER, STRING, Operation, Param, array, documented, nullable, obj
-from loupe.web.render import api_json, page
+from loupe.web.render import api_json, page, redirect
 from loupe.web.workbench import json_body, run
 
 NAV = ("Tags & notes", "/tags")
@@ -87,8 +87,8 @@ async def tags_page(request: Request) -> Response:
     return page(request, "tags.html", await run(request, overview))
 
 
-def _back(key: str) -> Response:
-    return RedirectResponse(f"/message/{key}#annotations", status_code=303)
+def _back(request: Request, key: str) -> Response:
+    return redirect(request, f"/message/{key}#annotations")
 
 
 async def form_tags(request: Request) -> Response:
@@ -99,7 +99,7 @@ async def form_tags(request: Request) -> Response:
         await run(request, retag, key, [], [tag])
     else:
         await run(request, retag, key, [tag], [])
-    return _back(key)
+    return _back(request, key)
 
 
 async def form_star(request: Request) -> Response:
@@ -109,20 +109,20 @@ async def form_star(request: Request) -> Response:
         await run(request, retag, key, [STAR], [])
     else:
         await run(request, retag, key, [], [STAR])
-    return _back(key)
+    return _back(request, key)
 
 
 async def form_note(request: Request) -> Response:
     form = await request.form()
     key = request.path_params["id"]
     await run(request, add_note, key, checked_note(str(form.get("text", ""))))
-    return _back(key)
+    return _back(request, key)
 
 
 async def form_note_delete(request: Request) -> Response:
     key = request.path_params["id"]
     await run(request, delete_note, key, request.path_params["note"])
-    return _back(key)
+    return _back(request, key)
 
 
 # -- API ----------------------------------------------------------------------------
