@@ -2,13 +2,16 @@
 
 my-case/
   case.toml   settings ([ingest] table; see ``loupe.config``)
-  case.db     SQLite (WAL), readable in Datasette
+  case.db     SQLite (WAL), readable in Datasette; or the PostgreSQL database
+              (a schema of the newsroom's) that case.toml's [store] names
   index/      Tantivy full-text index
   blobs/      original messages and attachments, zstd, by SHA-256
 """
 
 from __future__ import annotations
 
+import os
+import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -16,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import tantivy
 
-from loupe.config import Settings
+from loupe.config import CASE_DB, DB_ENV, Settings, database_url, record_database
 from loupe.entities.corrections import KINDS, Corrections, Ident
 from loupe.entity_counts import EntityCount, count_entities, entity_terms
 from loupe.errors import CaseError, NotFound, QueryError
@@ -118,19 +121,28 @@ class Case:
 
     @classmethod
     def open(cls, root: Path, *, create: bool = False, db_url: str | None = None) -> Case:
+        """The case in folder ``root``; its database is the first of ``db_url`` (``--db``), the
+        folder's ``[store] database`` (case.toml), ``$LOUPE_DB`` (not for a folder that already
+        holds a case.db), the folder's case.db (``config.database_url``). A case made on a
+        database named by ``db_url`` or ``$LOUPE_DB`` records it in its case.toml, so the folder
+        alone finds it again. ``CaseError`` when the database cannot be reached."""
+        if root.exists() and not root.is_dir():
+            raise CaseError(str(root), "not a folder")
+        settings = Settings.from_toml(root / "case.toml")
+        url, origin = database_url(root, db_url, settings, os.environ)
         # a case whose database is on a server keeps its settings, index and blobs in ``root``: its
         # settings file is the sign that the case was made
-        here = (root / ("case.toml" if db_url is not None else "case.db")).exists()
+        here = (root / (CASE_DB if origin == CASE_DB else "case.toml")).exists()
         if not here:
             if not create:
                 raise CaseError(str(root), "no case here (run `loupe ingest PATH --case DIR` to create one)")
             root.mkdir(parents=True, exist_ok=True)
             if not (root / "case.toml").exists():  # settings written before the first ingest stay
                 (root / "case.toml").write_text(CASE_TOML, "utf-8")
-        if root.exists() and not root.is_dir():
-            raise CaseError(str(root), "not a folder")
-        settings = Settings.from_toml(root / "case.toml")
-        db = CaseDatabase(db_url or f"sqlite:///{root / 'case.db'}")
+            if origin in ("--db", DB_ENV) and url != f"sqlite:///{root / CASE_DB}":
+                record_database(root / "case.toml", url)
+                settings = Settings.from_toml(root / "case.toml")
+        db = _open_database(root, url, origin)
         if db.people.rules() not in (None, PEOPLE_RULES):
             # filed by older list rules: refiled now (seconds at 1,000,000 messages, once), so
             # no page or command shows kinds the current rules would not give
@@ -434,6 +446,24 @@ class Case:
         self.forget_index()
         self.blobs.close()
         self.db.close()
+
+
+def _open_database(root: Path, url: str, origin: str) -> CaseDatabase:
+    """The case's database, or a ``CaseError`` naming it (password hidden) and why it cannot be opened."""
+    from sqlalchemy.exc import ArgumentError, InterfaceError, NoSuchModuleError, OperationalError
+
+    shown = _PASSWORD.sub(r"\1:***@", url, count=1)  # as typed, but for the password
+    try:
+        return CaseDatabase(url)
+    except (ArgumentError, NoSuchModuleError, ImportError) as exc:
+        raise CaseError(shown, f"not a database URL Loupe can open (from {origin}): {exc}") from None
+    except (OperationalError, InterfaceError) as exc:
+        why = " ".join(str(exc.orig).split())
+        raise CaseError(shown, f"the database of the case in {root} (from {origin}) cannot be reached: {why}") from None
+
+
+#: The password of a database URL, as SQLAlchemy reads one: ``scheme://user:password@``.
+_PASSWORD = re.compile(r"^([^:/]+://[^:/@]*):[^@]*@")
 
 
 def _query_node(query: str, literal: bool) -> Node:

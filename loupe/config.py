@@ -2,12 +2,15 @@
 
 The CLI builds one ``Settings`` (defaults, then ``case.toml``, then flags) and
 passes it down; nothing reads the environment or files at import time.
+Which database a case lives in is chosen here too (``database_url``).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -18,6 +21,10 @@ from loupe.ingest.ocr import LANGUAGES, OcrOptions
 from loupe.sources.codes import DEFAULT_PATTERNS, compile_patterns
 
 DEFAULT_CASE_DIR = "loupe-case"
+#: The database of a case whose folder does not name one (``database_url``).
+DB_ENV = "LOUPE_DB"
+#: The folder's own SQLite database, when nothing names another.
+CASE_DB = "case.db"
 
 
 def default_case_dir() -> Path:
@@ -106,6 +113,14 @@ class Settings:
         metadata={"help": "tokens never taken as a code from a phrase, added to the built-in list (MP3, CO2, MI6 ...)"},
     )
 
+    database_url: str | None = field(
+        default=None,
+        metadata={
+            "help": "the case's database when it is not the folder's case.db ([store] database in case.toml): "
+            "a PostgreSQL URL, written by `loupe ingest --db` or the server when they create the case"
+        },
+    )
+
     def effective_workers(self) -> int:
         return self.workers or (os.cpu_count() or 1)
 
@@ -119,12 +134,13 @@ class Settings:
 
     @classmethod
     def from_toml(cls, path: Path) -> Settings:
-        """Read the ``[ingest]`` and ``[sources]`` tables of a case.toml; unknown keys are an error."""
+        """Read the ``[ingest]``, ``[sources]`` and ``[store]`` tables of a case.toml; unknown keys are an error."""
         settings = cls()
         if not path.exists():
             return settings
         document = tomllib.loads(path.read_text("utf-8"))
         settings = _sources(settings, path, document.get("sources", {}))
+        settings = _store(settings, path, document.get("store", {}))
         data: dict[str, Any] = document.get("ingest", {})
         from loupe.errors import CaseError
 
@@ -175,3 +191,52 @@ def _sources(settings: Settings, path: Path, table: dict[str, Any]) -> Settings:
     except ValueError as exc:
         raise CaseError(str(path), f"[sources] patterns: {exc}") from exc
     return replace(settings, source_patterns=tuple(patterns), source_ordinary=tuple(t.upper() for t in ordinary))
+
+
+def _store(settings: Settings, path: Path, table: dict[str, Any]) -> Settings:
+    """``[store] database = "URL"``: the case's tables are in that database, not in the folder's case.db."""
+    from loupe.errors import CaseError
+
+    unknown = set(table) - {"database"}
+    if unknown:
+        raise CaseError(str(path), f"unknown store setting(s): {', '.join(sorted(unknown))}")
+    url = table.get("database")
+    if url is None:
+        return settings
+    if not isinstance(url, str) or not url.strip():
+        raise CaseError(str(path), "[store] database must be a database URL (postgresql://...)")
+    return replace(settings, database_url=url.strip())
+
+
+def database_url(root: Path, given: str | None, settings: Settings, environ: Mapping[str, str]) -> tuple[str, str]:
+    """The URL of the case's database, and where it came from: the first of ``given`` (``--db``),
+    the folder's ``[store] database``, ``$LOUPE_DB``, the folder's ``case.db``.
+
+    The folder's own word comes before the environment's because the folder's index and
+    blobs describe that database: a case made on a server stays on it whatever the shell
+    says. For the same reason ``$LOUPE_DB`` is not taken for a folder that already holds a
+    ``case.db`` (a SQLite case from before, whose rows are there): it is a default for new
+    cases, not a way to move old ones.
+    """
+    if given:
+        return given, "--db"
+    if settings.database_url:
+        return settings.database_url, "case.toml"
+    env = environ.get(DB_ENV, "").strip()
+    if env and not (root / CASE_DB).exists():
+        return env, DB_ENV
+    return f"sqlite:///{root / CASE_DB}", CASE_DB
+
+
+def record_database(path: Path, url: str) -> None:
+    """Write ``[store] database = "URL"`` into the case.toml at ``path``, unless it has a
+    ``[store]`` table already (a URL given once to make the case does not replace it).
+
+    The URL is written as given, password and all, since the folder must reach the
+    database alone; leave the password out and keep it in ``~/.pgpass`` (which
+    psycopg reads) to keep it out of the folder."""
+    current = path.read_text("utf-8") if path.exists() else ""
+    if "store" in tomllib.loads(current):
+        return
+    quoted = json.dumps(url)  # a JSON string is a TOML basic string
+    path.write_text(f"{current.rstrip()}\n\n[store]\ndatabase = {quoted}\n".lstrip(), "utf-8")

@@ -55,7 +55,7 @@ def rebuild(
 ) -> RebuildSummary:
     """Make the index and the per-message tables again (``index``), then the whole-case analysis (``analysis``)."""
     summary = RebuildSummary(unreadable=[])
-    with writing(case.root, "rebuild"):
+    with writing(case.root, "rebuild", case.db.engine):
         if index:
             _rebuild_index(case, summary, on_progress)
             case.db.conversations.forget_analysis()  # what it links from was read again: the next step sees all

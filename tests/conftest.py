@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
-from contextlib import ExitStack
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,13 +21,19 @@ BACKENDS = ("sqlite", "postgresql")
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "both_backends: the test's `case` runs on SQLite, then on PostgreSQL")
+    config.addinivalue_line(
+        "markers", "both_backends: the test's `case`, `demo_case` or `backend` is SQLite, then PostgreSQL"
+    )
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """A test (or module) marked ``both_backends`` gets its ``case`` once per backend."""
-    if "case" in metafunc.fixturenames and metafunc.definition.get_closest_marker("both_backends"):
-        metafunc.parametrize("case", BACKENDS, indirect=True)
+    """A test (or module) marked ``both_backends`` gets its ``case``, its ``demo_case``, or its
+    ``backend`` (for cases it makes itself with ``open_case_on``), once per backend."""
+    if not metafunc.definition.get_closest_marker("both_backends"):
+        return
+    for name in ("case", "demo_case", "backend"):
+        if name in metafunc.fixturenames:
+            metafunc.parametrize(name, BACKENDS, indirect=True)
 
 
 def default_backend() -> str:
@@ -37,6 +44,15 @@ def default_backend() -> str:
     if backend not in BACKENDS:
         raise pytest.UsageError(f"LOUPE_TEST_DB={backend}: one of {', '.join(BACKENDS)}")
     return backend
+
+
+@pytest.fixture(scope="session")
+def backend(request: pytest.FixtureRequest) -> str:
+    """The backend a test gives ``open_case_on``: each in turn when marked ``both_backends``, else
+    SQLite whatever ``LOUPE_TEST_DB`` says (a fixture shared with tests that open the case by its
+    folder, the CLI's, must make it there)."""
+    name: str = getattr(request, "param", "sqlite")
+    return name
 
 
 @pytest.fixture
@@ -61,11 +77,26 @@ def pg_url(pg_cluster):
 
 
 def open_case_on(backend: str, root: Path, request: pytest.FixtureRequest) -> Case:
-    """A new case at ``root`` whose database is on ``backend``; its blobs and index stay in ``root``."""
-    url = request.getfixturevalue("pg_url") if backend == "postgresql" else None
+    """A new case at ``root`` whose database is on ``backend``; its blobs and index stay in ``root``.
+
+    ``request`` is a test's or a wider fixture's (a module's case made once): the case is
+    closed, and its PostgreSQL database dropped, when that ends."""
+    url = None
+    if backend == "postgresql":
+        database = request.getfixturevalue("pg_cluster").database()
+        url = database.__enter__()
+        request.addfinalizer(lambda: database.__exit__(None, None, None))
     opened = Case.open(root, create=True, db_url=url)
     request.addfinalizer(opened.close)
     return opened
+
+
+def server_db_url(backend: str, folder: Path, request: pytest.FixtureRequest) -> str:
+    """A team server's own database on ``backend``: a fresh PostgreSQL database, or SQLite in ``folder``."""
+    if backend == "postgresql":
+        url: str = request.getfixturevalue("pg_url")
+        return url
+    return f"sqlite:///{folder / 'server.db'}"
 
 
 def corpus(name: str) -> Path:
@@ -93,19 +124,38 @@ def demo_dir(tmp_path_factory: pytest.TempPathFactory):
     return out
 
 
-@pytest.fixture(scope="session")
-def demo_case(demo_dir, request: pytest.FixtureRequest):
-    """The demo archive ingested into a case, with its generator's truth."""
+def _ingested_demo(demo_dir: Path, backend: str, url: str | None) -> Iterator[tuple[Case, dict[str, Any]]]:
+    """The demo archive ingested into a case whose database is at ``url`` (None: SQLite in its folder)."""
     import json
 
     from loupe.ingest.pipeline import ingest
 
     truth = json.loads((demo_dir / "truth.json").read_text("utf-8"))
-    with ExitStack() as stack:
-        url = None
-        if default_backend() == "postgresql":
-            url = stack.enter_context(request.getfixturevalue("pg_cluster").database())
-        opened = Case.open(demo_dir.parent / "case", create=True, db_url=url)
-        stack.callback(opened.close)
+    opened = Case.open(demo_dir.parent / f"case-{backend}", create=True, db_url=url)
+    try:
         ingest(opened, [demo_dir / "archive"], workers=1)
         yield opened, truth
+    finally:
+        opened.close()
+
+
+@pytest.fixture(scope="session")
+def demo_case_sqlite(demo_dir: Path) -> Iterator[tuple[Case, dict[str, Any]]]:
+    yield from _ingested_demo(demo_dir, "sqlite", None)
+
+
+@pytest.fixture(scope="session")
+def demo_case_postgresql(demo_dir: Path, pg_cluster: Any) -> Iterator[tuple[Case, dict[str, Any]]]:
+    with pg_cluster.database() as url:
+        yield from _ingested_demo(demo_dir, "postgresql", url)
+
+
+@pytest.fixture(scope="session")
+def demo_case(request: pytest.FixtureRequest) -> tuple[Case, dict[str, Any]]:
+    """The demo archive ingested into a case, with its generator's truth; on SQLite (or what
+    ``LOUPE_TEST_DB`` names), or on each backend in turn for a test marked ``both_backends``.
+    Each backend's is ingested once a session (``demo_case_<backend>``), in whatever order
+    the tests asking for them run."""
+    backend = getattr(request, "param", default_backend())
+    found: tuple[Case, dict[str, Any]] = request.getfixturevalue(f"demo_case_{backend}")
+    return found

@@ -174,31 +174,25 @@ def late_copies(case: Case, part: dict[str, int]) -> int:
 
 
 @pytest.mark.slow
-def test_real_mail_added_in_three_parts_equals_one_pass(tmp_path: Path) -> None:
+@pytest.mark.both_backends
+def test_real_mail_added_in_three_parts_equals_one_pass(tmp_path: Path, case: Case) -> None:
     """List mail (notmuch, mu), Enron's reference-less replies, reply formats and an mbox of MIME shapes."""
     names = ["notmuch-default", "mu-testdir", "enron-sample", "reply-formats", "mimekit-mbox"]
     parts = split_messages([corpus(name) for name in names], tmp_path / "parts", 3, seed=17)
-    case = Case.open(tmp_path / "case", create=True)
-    try:
-        ingest_in_parts(case, parts, tmp_path)
-        assert late_parents(case, part_of(case, parts)) > 0
-    finally:
-        case.close()
+    ingest_in_parts(case, parts, tmp_path)
+    assert late_parents(case, part_of(case, parts)) > 0
 
 
 @pytest.mark.slow
-def test_demo_archive_added_in_three_parts_equals_one_pass(tmp_path: Path) -> None:
+@pytest.mark.both_backends
+def test_demo_archive_added_in_three_parts_equals_one_pass(tmp_path: Path, case: Case) -> None:
     """The generated leak: near copies of insights (stripped and forwarded), lists, threads."""
     generate_demo(tmp_path / "demo", n_messages=600, seed=11)
     parts = split_messages([tmp_path / "demo" / "archive"], tmp_path / "parts", 3, seed=5)
-    case = Case.open(tmp_path / "case", create=True)
-    try:
-        ingest_in_parts(case, parts, tmp_path)
-        part = part_of(case, parts)
-        assert late_parents(case, part) > 0
-        assert late_copies(case, part) > 0
-    finally:
-        case.close()
+    ingest_in_parts(case, parts, tmp_path)
+    part = part_of(case, parts)
+    assert late_parents(case, part) > 0
+    assert late_copies(case, part) > 0
 
 
 # -- hand-made mail ----------------------------------------------------------------------

@@ -12,6 +12,10 @@ from loupe.case import Case
 from loupe.errors import NotFound
 from loupe.store.compression import BlobCompressor, train_dictionary
 
+#: Blob rows are in the case database: the tests taking ``case`` run on each backend (the
+#: property test opens its own SQLite cases: the bytes round trip is the pack files').
+pytestmark = pytest.mark.both_backends
+
 
 def test_round_trip_without_and_with_dictionary(case: Case) -> None:
     first = case.blobs.put(b"plain bytes")

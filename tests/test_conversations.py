@@ -24,6 +24,7 @@ def _by_header(case: Case) -> dict[str, str]:
     return {mid: lid for mid, lid in rows}
 
 
+@pytest.mark.both_backends
 def test_demo_threads_are_the_generators_threads(demo_case: tuple[Case, dict[str, Any]]) -> None:
     case, truth = demo_case
     ids = _by_header(case)

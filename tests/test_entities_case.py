@@ -22,6 +22,7 @@ from loupe.entities.corrections import Corrections, entity_key
 from loupe.errors import Ambiguous, CaseError, NotFound
 from loupe.ingest.pipeline import ingest
 from loupe.search.query import MatchAll
+from tests.conftest import open_case_on
 
 CORPORA = Path(__file__).resolve().parents[2] / "shared" / "corpora"
 ENRON = CORPORA / "enron-sample"
@@ -38,13 +39,14 @@ def _names_by_message(case: Case) -> dict[str, set[tuple[str, str]]]:
 
 
 @pytest.fixture()
-def enron_case(tmp_path: Path) -> Case:
-    case = Case.open(tmp_path / "case", create=True)
+def enron_case(tmp_path: Path, backend: str, request: pytest.FixtureRequest) -> Case:
+    """The Enron sample ingested; on each backend for a test marked ``both_backends``."""
+    case = open_case_on(backend, tmp_path / "case", request)
     ingest(case, [ENRON], workers=1)
-    yield case
-    case.close()
+    return case
 
 
+@pytest.mark.both_backends
 def test_index_agrees_with_the_extractor_on_real_mail(enron_case: Case) -> None:
     truth = _names_by_message(enron_case)
     everyone = {ident for found in truth.values() for ident in found}
@@ -61,12 +63,14 @@ def test_index_agrees_with_the_extractor_on_real_mail(enron_case: Case) -> None:
         assert found == expected, query
 
 
+@pytest.mark.both_backends
 def test_names_are_shown_as_first_written(enron_case: Case) -> None:
     names = {e.key: e.name for e in enron_case.entities(limit=0)}
     assert names["enron"] == "Enron"
     assert all(entity_key(name) == key for key, name in names.items())
 
 
+@pytest.mark.both_backends
 def test_facets_list_entities_by_name(enron_case: Case) -> None:
     facets = enron_case.facets("", 5)
     for facet in ("places", "organisations", "people named"):
@@ -138,14 +142,15 @@ def test_cli_lists_and_errors(enron_case: Case) -> None:
         enron_case.db.entities.resolve("Nowhere Inc That Is Not Named")
 
 
-def test_ambiguous_names_ask_for_a_kind(tmp_path: Path) -> None:
+@pytest.mark.both_backends
+def test_ambiguous_names_ask_for_a_kind(tmp_path: Path, backend: str, request: pytest.FixtureRequest) -> None:
     eml = tmp_path / "mail" / "one.eml"
     eml.parent.mkdir()
     eml.write_text(
         "From: a@example.org\nTo: b@example.org\nSubject: Georgia\nMessage-ID: <g1@example.org>\n\n"
         "We flew to Georgia on Monday.\n\nDear Georgia,\nthanks.\n"
     )
-    case = Case.open(tmp_path / "case", create=True)
+    case = open_case_on(backend, tmp_path / "case", request)
     ingest(case, [eml.parent], workers=1)
     kinds = {e.kind for e in case.entities(limit=0) if e.key == "georgia"}
     if len(kinds) > 1:
@@ -227,14 +232,17 @@ def test_corrections_replay(edits: list[tuple[str, str, str, str, str]], expecte
         assert state.renamed_to(None, key) == idents
 
 
-def test_parser_processes_read_the_same_names(enron_case: Case, tmp_path: Path) -> None:
+@pytest.mark.both_backends
+def test_parser_processes_read_the_same_names(
+    enron_case: Case, tmp_path: Path, backend: str, request: pytest.FixtureRequest
+) -> None:
     """Workers use a gazetteer built once in a child process and handed over pickled."""
-    other = Case.open(tmp_path / "workers", create=True)
+    other = open_case_on(backend, tmp_path / "workers", request)
     ingest(other, [ENRON], workers=2)
     assert [e.as_dict() for e in other.entities(limit=0)] == [e.as_dict() for e in enron_case.entities(limit=0)]
-    other.close()
 
 
+@pytest.mark.both_backends
 def test_every_facet_entry_finds_its_messages(demo_case: tuple[Case, dict[str, Any]]) -> None:
     """What a facet shows ("Juarez", first written so) is what a click searches for (the place ciudad juarez)."""
     case, _ = demo_case

@@ -16,6 +16,7 @@ import zipfile
 import zlib
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from loupe.case import Case
@@ -23,18 +24,21 @@ from loupe.ingest.attachments import extract_text
 from loupe.ingest.mime import parse_message
 from loupe.ingest.pipeline import ingest
 from loupe.store import schema
+from tests.conftest import open_case_on
 from tests.pdf_samples import pdf_file
 
 PLAIN = b"From: a@example.org\nTo: b@example.org\nSubject: fine\nMessage-ID: <fine@example.org>\n\nA fine message.\n"
 
 
-def _ingest(tmp_path: Path, files: dict[str, bytes], **settings: int) -> tuple[Case, dict[str, tuple[str, str]]]:
+def _ingest(
+    tmp_path: Path, backend: str, request: pytest.FixtureRequest, files: dict[str, bytes], **settings: int
+) -> tuple[Case, dict[str, tuple[str, str]]]:
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     (inbox / "fine.eml").write_bytes(PLAIN)
     for name, data in files.items():
         (inbox / name).write_bytes(data)
-    case = Case.open(tmp_path / "case", create=True)
+    case = open_case_on(backend, tmp_path / "case", request)
     if settings:
         case = dataclasses.replace(case, settings=dataclasses.replace(case.settings, **settings))
     ingest(case, [inbox], workers=1)
@@ -46,43 +50,49 @@ def _ingest(tmp_path: Path, files: dict[str, bytes], **settings: int) -> tuple[C
     return case, ends
 
 
-def test_ten_thousand_mime_parts(tmp_path: Path) -> None:
+@pytest.mark.both_backends
+def test_ten_thousand_mime_parts(tmp_path: Path, backend: str, request: pytest.FixtureRequest) -> None:
     parts = [b"--b\nContent-Type: text/plain\n\npart %d\n" % n for n in range(10_000)]
     data = (
         b"From: a@example.org\nSubject: many\nContent-Type: multipart/mixed; boundary=b\n\n"
         + b"".join(parts)
         + b"--b--\n"
     )
-    case, ends = _ingest(tmp_path, {"parts.eml": data})
+    case, ends = _ingest(tmp_path, backend, request, {"parts.eml": data})
     assert ends["parts.eml"][0] == "indexed"
     case.close()
 
 
-def test_a_ten_megabyte_header(tmp_path: Path) -> None:
+@pytest.mark.both_backends
+def test_a_ten_megabyte_header(tmp_path: Path, backend: str, request: pytest.FixtureRequest) -> None:
     data = b"From: a@example.org\nSubject: " + b"x" * 10_000_000 + b"\n\nbody under a huge header\n"
-    case, ends = _ingest(tmp_path, {"header.eml": data})
+    case, ends = _ingest(tmp_path, backend, request, {"header.eml": data})
     assert ends["header.eml"][0] in ("indexed", "quarantined")
     if ends["header.eml"][0] == "quarantined":
         assert "header" in ends["header.eml"][1]
     case.close()
 
 
-def test_a_message_over_the_size_limit_is_quarantined_naming_the_limit(tmp_path: Path) -> None:
+@pytest.mark.both_backends
+def test_a_message_over_the_size_limit_is_quarantined_naming_the_limit(
+    tmp_path: Path, backend: str, request: pytest.FixtureRequest
+) -> None:
     data = PLAIN.replace(b"fine@", b"big@") + b"x" * 3_000_000
-    case, ends = _ingest(tmp_path, {"big.eml": data}, max_message_bytes=1_000_000)
+    case, ends = _ingest(tmp_path, backend, request, {"big.eml": data}, max_message_bytes=1_000_000)
     status, reason = ends["big.eml"]
     assert status == "quarantined" and "exceeds the 1000000-byte limit" in reason
     case.close()
 
 
-def test_mime_nested_ten_thousand_deep(tmp_path: Path) -> None:
+@pytest.mark.both_backends
+def test_mime_nested_ten_thousand_deep(tmp_path: Path, backend: str, request: pytest.FixtureRequest) -> None:
     depth = 10_000
     head = [b"From: a@example.org\nSubject: deep\nMIME-Version: 1.0\n"]
     for level in range(depth):
         head.append(f'Content-Type: multipart/mixed; boundary="b{level}"\n\n--b{level}\n'.encode())
     head.append(b"Content-Type: text/plain\n\nthe bottom\n")
     head += [f"--b{level}--\n".encode() for level in reversed(range(depth))]
-    case, ends = _ingest(tmp_path, {"deep.eml": b"".join(head)})
+    case, ends = _ingest(tmp_path, backend, request, {"deep.eml": b"".join(head)})
     assert ends["deep.eml"][0] == "indexed"
     case.close()
 
@@ -169,13 +179,14 @@ def test_an_attachment_name_with_separators_controls_and_five_thousand_character
     assert len(plain) <= 200 and plain.endswith(".txt")
 
 
-def test_a_zip_slip_member_is_read_not_written(tmp_path: Path) -> None:
+@pytest.mark.both_backends
+def test_a_zip_slip_member_is_read_not_written(tmp_path: Path, backend: str, request: pytest.FixtureRequest) -> None:
     """Archive members are read in memory, never extracted to disk: a "../" name writes nothing outside."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as z:
         z.writestr("../../escaped.eml", PLAIN.replace(b"fine@", b"slip@"))
         z.writestr("/abs/escaped2.eml", PLAIN.replace(b"fine@", b"slip2@"))
-    case, _ = _ingest(tmp_path, {"slip.zip": buffer.getvalue()})
+    case, _ = _ingest(tmp_path, backend, request, {"slip.zip": buffer.getvalue()})
     assert not list(tmp_path.parent.glob("escaped*")) and not Path("/abs").exists()
     with case.db.engine.connect() as conn:
         statuses = dict(conn.execute(select(schema.items.c.locator, schema.items.c.status)).all())
@@ -200,11 +211,14 @@ def test_a_message_over_the_limit_inside_an_mbox_is_not_collected_whole() -> Non
     assert items[2][1] == PLAIN.replace(b"fine@", b"third@")
 
 
-def test_a_message_over_the_limit_inside_an_mbox_is_quarantined_naming_it(tmp_path: Path) -> None:
+@pytest.mark.both_backends
+def test_a_message_over_the_limit_inside_an_mbox_is_quarantined_naming_it(
+    tmp_path: Path, backend: str, request: pytest.FixtureRequest
+) -> None:
     big = b"From: b@example.org\nSubject: huge\n\n" + b"a line of the huge message\n" * 80_000
     first = PLAIN.replace(b"fine@", b"first@").replace(b"A fine", b"The first")
     mbox = b"From a@x Mon Jan  1 00:00:00 2010\n" + first + b"\nFrom b@x Mon Jan  1 00:00:00 2010\n" + big
-    case, _ = _ingest(tmp_path, {"box.mbox": mbox}, max_message_bytes=1_000_000)
+    case, _ = _ingest(tmp_path, backend, request, {"box.mbox": mbox}, max_message_bytes=1_000_000)
     i = schema.items
     with case.db.engine.connect() as conn:
         rows = conn.execute(select(i.c.locator, i.c.status, i.c.reason).where(i.c.locator.like("%box.mbox%"))).all()
@@ -272,7 +286,10 @@ def _mail_with(attachments: dict[str, bytes]) -> bytes:
     return mail.as_bytes()
 
 
-def test_pdf_that_expands_without_end_is_read_up_to_a_limit(tmp_path: Path) -> None:
+@pytest.mark.both_backends
+def test_pdf_that_expands_without_end_is_read_up_to_a_limit(
+    tmp_path: Path, backend: str, request: pytest.FixtureRequest
+) -> None:
     """A page inflating to 1 GB, filters nesting a bomb in a bomb, and pages each inflating to 15 MB.
 
     pypdf stops one stream at 75 MB but keeps every stream it inflated until
@@ -287,7 +304,7 @@ def test_pdf_that_expands_without_end_is_read_up_to_a_limit(tmp_path: Path) -> N
         "nested.pdf": _pages([zlib.compress(bomb)], b"/Filter [/FlateDecode /FlateDecode]"),
         "pages.pdf": _pages([zlib.compress(_text_op("The first page"))] + [heavy] * 12),
     }
-    case, ends = _ingest(tmp_path, {"pdfs.eml": _mail_with(pdfs)})
+    case, ends = _ingest(tmp_path, backend, request, {"pdfs.eml": _mail_with(pdfs)})
     assert ends["pdfs.eml"][0] == "indexed"
     a = schema.attachments
     with case.db.engine.connect() as conn:

@@ -13,12 +13,14 @@ import dataclasses
 import shutil
 from pathlib import Path
 
+import pytest
+
 from loupe.case import Case
 from loupe.ingest.attachments import ExtractLimits
 from loupe.ingest.pipeline import ingest
 from loupe.ingest.worker import TextRules, process_chunk
 from loupe.model import ItemKind, RawItem
-from tests.conftest import corpus
+from tests.conftest import corpus, open_case_on
 
 
 def _enron_messages(count: int) -> list[Path]:
@@ -50,7 +52,10 @@ def _case_rows(case: Case) -> dict[str, object]:
     return {**counts, "statuses": [tuple(r) for r in statuses]}
 
 
-def test_a_case_with_copies_is_the_same_as_one_read_without_the_runs_memory(tmp_path: Path, monkeypatch) -> None:
+@pytest.mark.both_backends
+def test_a_case_with_copies_is_the_same_as_one_read_without_the_runs_memory(
+    tmp_path: Path, monkeypatch, backend: str, request: pytest.FixtureRequest
+) -> None:
     originals = _enron_messages(40)
     mail = tmp_path / "mail"
     for number, path in enumerate(originals):  # each message twice, in two mailboxes, 40 items apart
@@ -59,7 +64,7 @@ def test_a_case_with_copies_is_the_same_as_one_read_without_the_runs_memory(tmp_
             shutil.copyfile(path, mail / box / "cur" / f"{number}.eml")
 
     def ingested(root: Path, workers: int) -> dict[str, object]:
-        case = Case.open(root, create=True)
+        case = open_case_on(backend, root, request)
         case = dataclasses.replace(case, settings=dataclasses.replace(case.settings, meaning=True))
         try:
             summary = ingest(case, [mail], workers=workers)

@@ -19,7 +19,7 @@ from loupe.meaning.score import ClaimReading, names, residual_meaning
 from loupe.meaning.similar import says_the_same
 from loupe.meaning.stance import stance
 from loupe.quotes.corroborate import Claim
-from tests.conftest import corpus
+from tests.conftest import corpus, open_case_on
 
 REPLY = """Hi all,
 
@@ -139,15 +139,18 @@ def test_names_are_the_claims_capitalised_words_and_codes() -> None:
     assert names("Reynosa fuel is stolen") == ()  # the first word is capitalised by grammar, not as a name
 
 
-def _ingested(root: Path, meaning: bool) -> Case:
-    case = Case.open(root, create=True)
+def _ingested(root: Path, meaning: bool, backend: str, request: pytest.FixtureRequest) -> Case:
+    case = open_case_on(backend, root, request)
     case = dataclasses.replace(case, settings=dataclasses.replace(case.settings, meaning=meaning))
     ingest(case, [corpus("notmuch-default")], workers=1)
     return case
 
 
-def test_ingest_embeds_every_indexed_message_and_indexes_the_passages(tmp_path: Path) -> None:
-    case = _ingested(tmp_path / "case", meaning=True)
+@pytest.mark.both_backends
+def test_ingest_embeds_every_indexed_message_and_indexes_the_passages(
+    tmp_path: Path, backend: str, request: pytest.FixtureRequest
+) -> None:
+    case = _ingested(tmp_path / "case", meaning=True, backend=backend, request=request)
     try:
         messages = case.db.message_ids()
         assert case.db.meaning.messages_done() == len(messages)
@@ -160,8 +163,11 @@ def test_ingest_embeds_every_indexed_message_and_indexes_the_passages(tmp_path: 
         case.close()
 
 
-def test_meaning_off_then_on_backfills_from_the_originals(tmp_path: Path) -> None:
-    case = _ingested(tmp_path / "case", meaning=False)
+@pytest.mark.both_backends
+def test_meaning_off_then_on_backfills_from_the_originals(
+    tmp_path: Path, backend: str, request: pytest.FixtureRequest
+) -> None:
+    case = _ingested(tmp_path / "case", meaning=False, backend=backend, request=request)
     try:
         assert case.db.meaning.count() == 0
         assert not list(case.root.glob("meaning*.usearch"))
@@ -173,8 +179,11 @@ def test_meaning_off_then_on_backfills_from_the_originals(tmp_path: Path) -> Non
         case.close()
 
 
-def test_a_stale_or_missing_index_file_is_rebuilt_from_the_rows(tmp_path: Path) -> None:
-    case = _ingested(tmp_path / "case", meaning=True)
+@pytest.mark.both_backends
+def test_a_stale_or_missing_index_file_is_rebuilt_from_the_rows(
+    tmp_path: Path, backend: str, request: pytest.FixtureRequest
+) -> None:
+    case = _ingested(tmp_path / "case", meaning=True, backend=backend, request=request)
     try:
         index = PassageIndex(case.root, case.db.meaning)
         (segment,) = index.files()
@@ -195,10 +204,13 @@ def test_a_stale_or_missing_index_file_is_rebuilt_from_the_rows(tmp_path: Path) 
         case.close()
 
 
-def test_the_index_is_cut_into_segments_and_adding_rewrites_only_the_last(tmp_path: Path, monkeypatch) -> None:
+@pytest.mark.both_backends
+def test_the_index_is_cut_into_segments_and_adding_rewrites_only_the_last(
+    tmp_path: Path, monkeypatch, backend: str, request: pytest.FixtureRequest
+) -> None:
     """Memory and writing bounded by a segment, whatever the case's size; the nearest are still found."""
     monkeypatch.setattr(meaning_index, "SEGMENT_PASSAGES", 40)
-    case = _ingested(tmp_path / "case", meaning=True)
+    case = _ingested(tmp_path / "case", meaning=True, backend=backend, request=request)
     try:
         index = PassageIndex(case.root, case.db.meaning)
         first = index.files()
@@ -223,8 +235,11 @@ def test_the_index_is_cut_into_segments_and_adding_rewrites_only_the_last(tmp_pa
         case.close()
 
 
-def test_an_index_of_one_file_from_before_segments_is_extended_not_rebuilt(tmp_path: Path) -> None:
-    case = _ingested(tmp_path / "case", meaning=True)
+@pytest.mark.both_backends
+def test_an_index_of_one_file_from_before_segments_is_extended_not_rebuilt(
+    tmp_path: Path, backend: str, request: pytest.FixtureRequest
+) -> None:
+    case = _ingested(tmp_path / "case", meaning=True, backend=backend, request=request)
     try:
         index = PassageIndex(case.root, case.db.meaning)
         (segment,) = index.files()
@@ -242,8 +257,11 @@ def test_an_index_of_one_file_from_before_segments_is_extended_not_rebuilt(tmp_p
         case.close()
 
 
-def test_says_the_same_thing_lists_other_wordings_not_copies(tmp_path: Path) -> None:
-    case = _ingested(tmp_path / "case", meaning=True)
+@pytest.mark.both_backends
+def test_says_the_same_thing_lists_other_wordings_not_copies(
+    tmp_path: Path, backend: str, request: pytest.FixtureRequest
+) -> None:
+    case = _ingested(tmp_path / "case", meaning=True, backend=backend, request=request)
     try:
         found = {}
         for message in sorted(case.db.message_ids()):
@@ -282,12 +300,14 @@ def test_residual_meaning_tells_a_restatement_from_other_news_of_the_place_in_bo
         assert right >= right_at_least, (lang, right)
 
 
-def test_the_message_page_lists_what_says_the_same_thing(tmp_path: Path) -> None:
+def test_the_message_page_lists_what_says_the_same_thing(
+    tmp_path: Path, backend: str, request: pytest.FixtureRequest
+) -> None:
     from starlette.testclient import TestClient
 
     from loupe.web.app import create_app
 
-    case = _ingested(tmp_path / "case", meaning=True)
+    case = _ingested(tmp_path / "case", meaning=True, backend=backend, request=request)
     try:
         message, point = next(
             (m, points[0]) for m in sorted(case.db.message_ids()) if (points := says_the_same(case, m))
@@ -301,12 +321,15 @@ def test_the_message_page_lists_what_says_the_same_thing(tmp_path: Path) -> None
         case.close()
 
 
-def test_a_quote_found_nowhere_gets_passages_closest_in_meaning_labelled_as_such(tmp_path: Path) -> None:
+@pytest.mark.both_backends
+def test_a_quote_found_nowhere_gets_passages_closest_in_meaning_labelled_as_such(
+    tmp_path: Path, backend: str, request: pytest.FixtureRequest
+) -> None:
     from loupe.quotes.extract import Quote
     from loupe.quotes.in_case import check_quote
 
     text = "we copied most of the sup user interface into emacs, with its inbox and thread views"
-    case = _ingested(tmp_path / "case", meaning=True)
+    case = _ingested(tmp_path / "case", meaning=True, backend=backend, request=request)
     try:
         check = check_quote(case, Quote(1, (text,), text, 0, len(text), text))
         assert check.verdict == "not found"

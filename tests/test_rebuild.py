@@ -20,17 +20,18 @@ from loupe.rebuild import rebuild
 from loupe.search.index import FORMAT_FILE, INDEX_FORMAT
 from loupe.store import schema
 from loupe.verify import verify
-from tests.conftest import corpus
+from tests.conftest import corpus, open_case_on
 
 QUERIES = ["notmuch", "from:carl", "patch email", '"mailing list"', "is:near-duplicate", "thread OR threading"]
 
 
 @pytest.fixture
-def ingested(tmp_path: Path) -> Case:
-    case = Case.open(tmp_path / "case", create=True)
+def ingested(tmp_path: Path, backend: str, request: pytest.FixtureRequest) -> Case:
+    """Real mail ingested; on each backend for a test marked ``both_backends`` (a rebuild empties
+    and refills the derived tables), else on SQLite (``loupe rebuild`` opens a case by its folder)."""
+    case = open_case_on(backend, tmp_path / "case", request)
     ingest(case, [corpus("notmuch-default"), corpus("gifiles-forms"), corpus("msg-samples")], workers=1)
-    yield case
-    case.close()
+    return case
 
 
 def _counts(case: Case) -> dict[str, int]:
@@ -43,6 +44,7 @@ def _answers(case: Case) -> dict[str, list[str]]:
     return {q: sorted(case.matching_ids(q)) for q in QUERIES}
 
 
+@pytest.mark.both_backends
 def test_rebuild_gives_back_the_same_index_and_tables(ingested: Case) -> None:
     before, answers = _counts(ingested), _answers(ingested)
     assert before["insights"] > 0 and before["passages"] > 0 and before["code_mentions"] > 0
@@ -77,6 +79,7 @@ def test_a_deleted_index_segment_is_named_by_verify_and_repaired_by_rebuild(inge
         repaired.close()
 
 
+@pytest.mark.both_backends
 def test_rebuild_keeps_tags_notes_and_saved_searches(ingested: Case) -> None:
     message = sorted(ingested.db.message_ids())[0]
     ingested.db.add_tags([message], ["important"])
@@ -89,6 +92,7 @@ def test_rebuild_keeps_tags_notes_and_saved_searches(ingested: Case) -> None:
     assert ingested.matching_ids("tag:important") == [message]
 
 
+@pytest.mark.both_backends
 def test_an_unreadable_original_is_named_not_fatal(ingested: Case) -> None:
     (pack,) = sorted((ingested.blobs.root / "packs").glob("*.pack"))[:1]
     data = bytearray(pack.read_bytes())

@@ -18,7 +18,7 @@ from loupe.errors import QueryError
 from loupe.ingest.pipeline import ingest
 from loupe.search.query import parse
 
-from .conftest import corpus
+from .conftest import corpus, open_case_on
 
 MALFORMED = [
     ('"hit men', "unclosed quote at column 1"),
@@ -64,8 +64,9 @@ def test_cli_error_is_one_line_without_traceback(tmp_path: Path) -> None:
     assert result.stderr == "loupe: unclosed parenthesis at column 8\n"
 
 
-@pytest.fixture
-def texts_case(tmp_path: Path) -> Any:
+@pytest.fixture(scope="module")
+def texts_case(tmp_path_factory: pytest.TempPathFactory, backend: str, request: pytest.FixtureRequest) -> Any:
+    tmp_path = tmp_path_factory.mktemp("texts")
     mails = {
         "1.eml": "Subject: code US-714\nMessage-ID: <1@x>\n\nSource US-714 said Juárez is calm.\n",
         "2.eml": "Subject: code US714\nMessage-ID: <2@x>\n\nSource US714 said JUAREZ is calm.\n",
@@ -77,10 +78,9 @@ def texts_case(tmp_path: Path) -> Any:
     folder.mkdir()
     for name, text in mails.items():
         (folder / name).write_bytes(("From: a@example.org\n" + text).encode())
-    case = Case.open(tmp_path / "case", create=True)
+    case = open_case_on(backend, tmp_path / "case", request)
     ingest(case, [folder], workers=1)
-    yield case
-    case.close()
+    return case
 
 
 def _ids(case: Case, query: str, literal: bool = False) -> set[str]:
@@ -88,6 +88,7 @@ def _ids(case: Case, query: str, literal: bool = False) -> set[str]:
     return {h.strip("<>").split("@")[0] for h in case.db.header_message_ids(found).values()}
 
 
+@pytest.mark.both_backends
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
@@ -115,6 +116,7 @@ def test_normalised_and_literal_modes(texts_case: Case, query: str, expected: se
     assert _ids(texts_case, query) == expected
 
 
+@pytest.mark.both_backends
 def test_literal_flag_takes_every_term_as_typed(texts_case: Case) -> None:
     assert _ids(texts_case, "Juárez", literal=True) == {"1"}
     assert _ids(texts_case, "said JUAREZ", literal=True) == {"2"}
@@ -123,13 +125,14 @@ def test_literal_flag_takes_every_term_as_typed(texts_case: Case) -> None:
 
 
 @pytest.fixture(scope="module")
-def notmuch_case(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    case = Case.open(tmp_path_factory.mktemp("nm") / "case", create=True)
+def notmuch_case(tmp_path_factory: pytest.TempPathFactory, backend: str, request: pytest.FixtureRequest) -> Any:
+    """Real mail; on each backend for a test marked ``both_backends``, else on SQLite (the CLI's tests)."""
+    case = open_case_on(backend, tmp_path_factory.mktemp("nm") / "case", request)
     ingest(case, [corpus("notmuch-default")], workers=1)
-    yield case
-    case.close()
+    return case
 
 
+@pytest.mark.both_backends
 def test_query_features_on_real_mail(notmuch_case: Case) -> None:
     count = lambda q: len(notmuch_case.matching_ids(q))  # noqa: E731
     # 50 messages say "notmuch", and so does the corpus's PROVENANCE.md, a text document of the case
@@ -152,6 +155,7 @@ def test_query_features_on_real_mail(notmuch_case: Case) -> None:
     assert count("size:>5k") + count("size:..5k") == 53
 
 
+@pytest.mark.both_backends
 def test_facets_and_timeline(notmuch_case: Case) -> None:
     facets = notmuch_case.facets("notmuch", 3)
     assert facets["senders"] == [("cworth@cworth.org", 12), ("keithp@keithp.com", 7), ("alex.boterolowry@gmail.com", 6)]
@@ -201,6 +205,7 @@ def test_broken_pipe_ends_quietly(notmuch_case: Case) -> None:
     assert result.stderr == ""
 
 
+@pytest.mark.both_backends
 def test_paging_has_no_cap(notmuch_case: Case) -> None:
     total, first = notmuch_case.search("notmuch", limit=20, offset=0)
     _, last = notmuch_case.search("notmuch", limit=20, offset=40)
@@ -209,7 +214,8 @@ def test_paging_has_no_cap(notmuch_case: Case) -> None:
     assert len(set(everything)) == 51
 
 
-def test_snippet_from_an_attachment_is_marked(tmp_path: Path) -> None:
+@pytest.mark.both_backends
+def test_snippet_from_an_attachment_is_marked(tmp_path: Path, case: Case) -> None:
     mail = (
         b"From: a@example.org\nSubject: see attached\nMessage-ID: <att@x>\nMIME-Version: 1.0\n"
         b'Content-Type: multipart/mixed; boundary="b"\n\n--b\nContent-Type: text/plain\n\nPlease read the notes.\n'
@@ -217,16 +223,12 @@ def test_snippet_from_an_attachment_is_marked(tmp_path: Path) -> None:
         b"The shipment leaves Zanzibar on Tuesday.\n--b--\n"
     )
     (tmp_path / "m.eml").write_bytes(mail)
-    case = Case.open(tmp_path / "case", create=True)
-    try:
-        ingest(case, [tmp_path / "m.eml"], workers=1)
-        total, hits = case.search("zanzibar")
-        assert total == 1
-        assert hits[0].snippet.startswith("(in attachment notes.txt)") and "[[Zanzibar]]" in hits[0].snippet
-        _, hits = case.search("notes")
-        assert not hits[0].snippet.startswith("(in attachment")  # the body matched first
-    finally:
-        case.close()
+    ingest(case, [tmp_path / "m.eml"], workers=1)
+    total, hits = case.search("zanzibar")
+    assert total == 1
+    assert hits[0].snippet.startswith("(in attachment notes.txt)") and "[[Zanzibar]]" in hits[0].snippet
+    _, hits = case.search("notes")
+    assert not hits[0].snippet.startswith("(in attachment")  # the body matched first
 
 
 def test_tags_are_searchable_counted_and_removable(notmuch_case: Case) -> None:
@@ -260,6 +262,7 @@ def test_minus_before_a_field_with_a_quoted_value(minus: str, spelled_out: str) 
     assert parse(f"juarez {minus}") == parse(f"juarez {spelled_out}")
 
 
+@pytest.mark.both_backends
 @pytest.mark.parametrize(("query", "literal"), [("=US-714", False), ("Juárez", True), ("juarez -=Juárez", False)])
 def test_timeline_and_facets_count_the_same_hits_as_a_literal_search(
     texts_case: Case, query: str, literal: bool
@@ -271,6 +274,7 @@ def test_timeline_and_facets_count_the_same_hits_as_a_literal_search(
     assert sum(n for _, n in senders) == total  # one sender each in this case
 
 
+@pytest.mark.both_backends
 def test_sender_and_recipient_are_exact_addresses(demo_case: tuple[Case, dict[str, Any]]) -> None:
     """What the senders facet counts is what sender: finds, address for address."""
     case, _ = demo_case
@@ -291,8 +295,8 @@ def test_saved_search_delete(tmp_path: Path) -> None:
     assert again.exit_code != 0
 
 
-@pytest.fixture
-def dated_case(tmp_path: Path) -> Any:
+@pytest.fixture(scope="module")
+def dated_case(tmp_path_factory: pytest.TempPathFactory, backend: str, request: pytest.FixtureRequest) -> Any:
     """Dates at the edges of calendar buckets: zones that move the UTC day and
     year, a leap day, ISO weeks that straddle a new year, the first plausible
     second, an impossible date (1969: kept, flagged, not on the timeline) and
@@ -308,6 +312,7 @@ def dated_case(tmp_path: Path) -> Any:
         "Mon, 01 Feb 2038 09:00:00 +0000",
         None,
     ]
+    tmp_path = tmp_path_factory.mktemp("dated")
     folder = tmp_path / "mail"
     folder.mkdir()
     for number, date in enumerate(dates):
@@ -315,10 +320,9 @@ def dated_case(tmp_path: Path) -> Any:
         (folder / f"{number}.eml").write_text(
             f"From: a@example.org\nMessage-ID: <{number}@x>\n{header}Subject: ledger\n\nThe ledger entry.\n"
         )
-    case = Case.open(tmp_path / "case", create=True)
+    case = open_case_on(backend, tmp_path / "case", request)
     ingest(case, [folder], workers=1)
-    yield case
-    case.close()
+    return case
 
 
 def _timeline_from_dates(case: Case, query: str, bucket: str) -> tuple[dict[str, int], int]:
@@ -338,6 +342,7 @@ def _timeline_from_dates(case: Case, query: str, bucket: str) -> tuple[dict[str,
     return counts, undated
 
 
+@pytest.mark.both_backends
 @pytest.mark.parametrize("bucket", ["year", "month", "week", "day"])
 def test_timeline_buckets_agree_with_each_messages_date(dated_case: Case, bucket: str) -> None:
     expected, undated = _timeline_from_dates(dated_case, "ledger", bucket)
@@ -352,6 +357,7 @@ def test_timeline_buckets_agree_with_each_messages_date(dated_case: Case, bucket
         assert ("2009-W53", 1) in timeline.counts and ("2010-W01", 1) in timeline.counts
 
 
+@pytest.mark.both_backends
 @pytest.mark.parametrize("bucket", ["year", "month", "week", "day"])
 def test_demo_timeline_agrees_with_each_messages_date(demo_case: tuple[Case, dict[str, Any]], bucket: str) -> None:
     case, _ = demo_case
@@ -362,6 +368,7 @@ def test_demo_timeline_agrees_with_each_messages_date(demo_case: tuple[Case, dic
         assert timeline.undated == undated, query
 
 
+@pytest.mark.both_backends
 def test_a_message_is_found_by_id_prefix_or_message_id(demo_case: tuple[Case, dict[str, Any]]) -> None:
     """What ``loupe show``, the message page and exports accept: an id, a unique prefix of one
     (any letter case, 4 characters or more), or a Message-ID with or without angle brackets."""

@@ -670,6 +670,7 @@ def _planted_at(text: str, planted: str, written: str) -> list[int]:
     return starts
 
 
+@pytest.mark.both_backends
 def test_demo_names_sources_in_the_forms_of_real_mail(demo_case: tuple[Case, dict[str, Any]]) -> None:
     """Each looser form occurs, and Loupe reads each place at the level the generator intends.
 

@@ -117,7 +117,7 @@ def ingest(
     again each time (``start_worker`` does the same in parser processes)."""
     gc.freeze()
     try:
-        with writing(case.root, "ingest"):
+        with writing(case.root, "ingest", case.db.engine):
             return _ingest(case, paths, on_progress, workers, passwords)
     finally:
         gc.unfreeze()

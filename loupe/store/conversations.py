@@ -285,15 +285,19 @@ class ConversationStore:
         return found
 
     def thread_members(self, thread: str) -> list[str]:
+        """A thread's messages, by id: in the same order whichever backend holds them."""
         t = schema.threads
         with self.engine.connect() as conn:
-            members = list(conn.scalars(select(t.c.message).where(t.c.thread == thread)))
+            members = list(conn.scalars(select(t.c.message).where(t.c.thread == thread).order_by(t.c.message)))
         return members or [thread]
 
     def thread_sizes_top(self, limit: int) -> list[tuple[str, int]]:
-        """The longest threads: (thread, messages)."""
+        """The longest threads: (thread, messages); among equally long ones, by id (else which of
+        them make the ``limit`` would be the backend's choice)."""
         t = schema.threads
-        query = select(t.c.thread, func.count()).group_by(t.c.thread).order_by(func.count().desc()).limit(limit)
+        query = (
+            select(t.c.thread, func.count()).group_by(t.c.thread).order_by(func.count().desc(), t.c.thread).limit(limit)
+        )
         with self.engine.connect() as conn:
             return [(thread, count) for thread, count in conn.execute(query)]
 
@@ -402,13 +406,14 @@ class ConversationStore:
     def near_duplicate_ids(self) -> list[str]:
         n = schema.near_duplicates
         with self.engine.connect() as conn:
-            return list(conn.scalars(select(n.c.message)))
+            return list(conn.scalars(select(n.c.message).order_by(n.c.message)))
 
     def near_duplicate_groups(self) -> dict[str, list[str]]:
+        """group -> its messages, groups and members by id: the same order on every backend."""
         n = schema.near_duplicates
         groups: dict[str, list[str]] = {}
         with self.engine.connect() as conn:
-            for message, group in conn.execute(select(n.c.message, n.c.grp)):
+            for message, group in conn.execute(select(n.c.message, n.c.grp).order_by(n.c.grp, n.c.message)):
                 groups.setdefault(group, []).append(message)
         return groups
 

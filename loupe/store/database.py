@@ -3,9 +3,10 @@
 One ``CaseDatabase`` per process, and in the ingest pipeline only the main
 process writes (SQLite allows one writer; the parser workers never touch
 the database). Dialect differences stay in the store: SQLite's pragmas and
-VACUUM here, the entity names' insert-if-new (``entities.py``) and the
-NUL-free conversation keys (``conversations.py``); PostgreSQL runs the same
-Core statements otherwise (``tests/test_store_backends.py``).
+VACUUM here, the entity names' insert-if-new (``entities.py``), the
+NUL-free conversation keys (``conversations.py``) and PostgreSQL's NUL-free
+text (``postgres_text.py``); PostgreSQL runs the same Core statements
+otherwise (``tests/test_store_backends.py``).
 """
 
 from __future__ import annotations
@@ -13,24 +14,43 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, delete, event, func, insert, inspect, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
+from sqlalchemy.schema import Table
 
 from loupe.errors import NotFound
 from loupe.model import MEMBER_SEP, Address
 from loupe.store import schema
+from loupe.store.advisory import lock_for_transaction
 from loupe.store.batching import chunks
 from loupe.store.conversations import ConversationStore
 from loupe.store.entities import EntityStore, insert_new_names
 from loupe.store.meaning import MeaningStore
-from loupe.store.notes import NoteStore, create_notes_table
+from loupe.store.notes import NoteStore, create_notes_table, notes
 from loupe.store.people import PeopleStore, fill_person_counts
+from loupe.store.postgres_text import nul_free, send_nul_free
 from loupe.store.sources import SourceStore
 
 STATUSES = ("indexed", "duplicate", "quarantined")
+#: A PostgreSQL case's connection pool. The web server serves many reporters from threads,
+#: each request borrowing a connection for its few queries, and one server process opens
+#: many cases, each an engine of its own; PostgreSQL's ``max_connections`` (100 by default)
+#: is shared by all of them. So a case keeps at most 5 connections open and lends 10 more in
+#: a burst, then makes a request wait (30 s, SQLAlchemy's default) rather than fail. A pooled
+#: connection is checked with one round trip when lent (``pool_pre_ping``: a restarted server
+#: or a firewall that dropped an idle connection would otherwise fail the request that got
+#: it) and replaced after 30 minutes (``pool_recycle``: under the idle limits of proxies and
+#: PgBouncer). SQLite needs none of this: its "connections" are file handles.
+POSTGRESQL_POOL: dict[str, Any] = {"pool_size": 5, "max_overflow": 10, "pool_pre_ping": True, "pool_recycle": 1800}
+#: Seconds to wait for a PostgreSQL server to answer before saying it cannot be reached
+#: (libpq waits as long as the network does), unless the URL says ``connect_timeout``.
+CONNECT_TIMEOUT = 10
 #: ``compact`` rewrites the file once it has grown by this share since it last did ...
 COMPACT_GROWTH = 0.25
 #: ... or once this share of its pages are free.
@@ -50,7 +70,6 @@ def _create_tables(conn: Connection) -> None:
     schema.metadata.create_all(conn)
 
 
-#: Named schema changes, applied in order, each once, each in a transaction.
 def _add_saved_searches(conn: Connection) -> None:
     schema.saved_searches.create(conn, checkfirst=True)
 
@@ -119,10 +138,22 @@ def _add_linking_tables(conn: Connection) -> None:
         table.create(conn, checkfirst=True)
 
 
+def _add_authors(conn: Connection) -> None:
+    """Who wrote a tag, a note or a saved search: the server's account name. Rows from
+    before (and every row written from the command line) have none."""
+    for table in (schema.tags, notes, schema.saved_searches):
+        if "author" not in {column["name"] for column in inspect(conn).get_columns(table.name)}:
+            conn.execute(text(f"ALTER TABLE {table.name} ADD COLUMN author TEXT"))
+
+
 #: Other names a reporter may give a document type (``type:``), to the stored one.
 DOC_TYPE_SPELLINGS = {"jpg": "jpeg", "tif": "tiff", "htm": "html", "text": "txt", "vcard": "vcf", "ical": "ics"}
 
 
+#: Named schema changes, applied in order, each once, each in a transaction (``CaseDatabase.migrate``).
+#: A step must be safe on a case that already has its change (``checkfirst``, a look at the
+#: columns): a new case's tables are made from today's ``schema`` by the first step, and
+#: every later step then finds its work done.
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0001_initial", _create_tables),
     ("0002_saved_searches", _add_saved_searches),
@@ -138,6 +169,7 @@ MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0012_documents", _add_documents),
     ("0013_attachment_ocr", _add_attachment_ocr),
     ("0014_linking_tables", _add_linking_tables),
+    ("0015_authors", _add_authors),
 ]
 
 
@@ -175,10 +207,13 @@ class StatusCounts:
 
 class CaseDatabase:
     def __init__(self, url: str) -> None:
-        self.url = url
-        self.engine: Engine = create_engine(url)
+        """Open (and migrate) the database at ``url``; ``postgresql://`` means psycopg 3, the driver installed."""
+        self.url = normalised_url(url)
+        self.engine: Engine = create_engine(self.url, **engine_options(self.url))
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
+        elif self.engine.dialect.name == "postgresql":
+            event.listen(self.engine, "connect", send_nul_free)
         self.migrate()
         self.conversations = ConversationStore(self.engine)
         self.people = PeopleStore(self.engine)
@@ -191,13 +226,44 @@ class CaseDatabase:
         self.engine.dispose()
 
     def migrate(self) -> None:
+        """Bring the case's tables up to date: each step of ``MIGRATIONS`` not yet recorded
+        in ``schema_migrations``, in order, in a transaction of its own, on every open.
+
+        Why our own steps and not Alembic, the ecosystem's tool: a case is a database
+        of its own (a SQLite file in a folder, or a schema on the newsroom's server),
+        opened by every command of the CLI and by the server, with no admin step in
+        between; a reporter never runs ``alembic upgrade``. So migrations must run at
+        open, on both backends, from the installed package alone: Alembic would need
+        an ``alembic.ini``/``env.py``/``versions/`` tree shipped in the wheel and driven
+        through its API with a configuration built per case, its version table with a
+        single head in place of this list, and its autogenerate (the part that earns it
+        its keep) would not apply: our steps are idempotent by hand (``checkfirst``,
+        reading the columns) because a new case gets today's tables from step one, and
+        some steps compute data (``0009`` fills the people's figures) rather than only
+        alter tables. Alembic's downgrades are not wanted (an older Loupe refuses a
+        newer case instead). Fifteen steps in one list, run the same way on SQLite and
+        PostgreSQL (``tests/test_case_database_choice.py`` opens an old-shaped case on
+        both), is less to ship and to know than Alembic for the same guarantees.
+
+        On PostgreSQL, processes opening one case at once (two web workers, a CLI on
+        another host) queue on an advisory lock per step and look again at what is
+        recorded, so a step runs once; a SQLite case is opened by one host's processes.
+        """
+        postgres = self.engine.dialect.name == "postgresql"
         with self.engine.begin() as conn:
+            if postgres:
+                lock_for_transaction(conn, "migrate")
             schema.schema_migrations.create(conn, checkfirst=True)
             done = set(conn.scalars(select(schema.schema_migrations.c.name)))
         for name, step in MIGRATIONS:
             if name in done:
                 continue
             with self.engine.begin() as conn:
+                if postgres:
+                    lock_for_transaction(conn, "migrate")
+                    recorded = select(schema.schema_migrations.c.name).where(schema.schema_migrations.c.name == name)
+                    if conn.scalar(recorded) is not None:
+                        continue  # another process ran it while this one waited
                 step(conn)
                 conn.execute(insert(schema.schema_migrations).values(name=name, applied=_now()))
 
@@ -328,7 +394,9 @@ class CaseDatabase:
 
     # -- reading --------------------------------------------------------------
     def status_counts(self) -> StatusCounts:
-        with self.engine.connect() as conn:
+        """The counts, all read from one snapshot: an ingest writing meanwhile is seen whole
+        batches at a time, so they add up (``tests/test_concurrency.py``)."""
+        with self._snapshot() as conn:
             by_status: dict[str, int] = dict(
                 conn.execute(select(schema.items.c.status, func.count()).group_by(schema.items.c.status)).all()
             )
@@ -354,6 +422,18 @@ class CaseDatabase:
             embedded=int(embedded),
         )
 
+    @contextmanager
+    def _snapshot(self) -> Iterator[Connection]:
+        """A connection whose reads all see the database as of the first one. Each statement
+        sees its own by default (PostgreSQL's READ COMMITTED; pysqlite begins no transaction
+        for a SELECT), so counts read one after the other while a batch commits disagree."""
+        with self.engine.connect() as conn:
+            if conn.dialect.name == "postgresql":
+                conn = conn.execution_options(isolation_level="REPEATABLE READ")
+            elif conn.dialect.name == "sqlite":
+                conn.exec_driver_sql("BEGIN")  # a read transaction: WAL keeps its snapshot until it ends
+            yield conn
+
     def quarantined(self) -> Iterator[dict[str, Any]]:
         with self.engine.connect() as conn:
             rows = conn.execute(
@@ -363,11 +443,19 @@ class CaseDatabase:
                 yield dict(row._mapping)
 
     # -- saved searches ---------------------------------------------------------
-    def save_search(self, name: str, query: str) -> None:
+    def save_search(self, name: str, query: str, author: str | None = None) -> None:
+        """Save (or replace) a named search; ``author``: the account that saved it (None: the
+        command line). One statement (an upsert), so two saving one name at once both succeed
+        and the later one stands."""
         table = schema.saved_searches
+        values = {"name": name, "query": query, "created": _now(), "author": author}
         with self.engine.begin() as conn:
-            conn.execute(table.delete().where(table.c.name == name))
-            conn.execute(insert(table).values(name=name, query=query, created=_now()))
+            upsert = _insert(conn, table).values(**values)
+            conn.execute(
+                upsert.on_conflict_do_update(
+                    index_elements=[table.c.name], set_={k: v for k, v in values.items() if k != "name"}
+                )
+            )
 
     def saved_searches(self) -> list[tuple[str, str]]:
         table = schema.saved_searches
@@ -375,6 +463,13 @@ class CaseDatabase:
             return [
                 (str(n), str(q)) for n, q in conn.execute(select(table.c.name, table.c.query).order_by(table.c.name))
             ]
+
+    def saved_search_details(self) -> list[dict[str, Any]]:
+        """Every saved search with who saved it and when: name, query, author, created (by name)."""
+        table = schema.saved_searches
+        columns = (table.c.name, table.c.query, table.c.author, table.c.created)
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(select(*columns).order_by(table.c.name))]
 
     def saved_search(self, name: str) -> str:
         table = schema.saved_searches
@@ -423,23 +518,25 @@ class CaseDatabase:
         return found
 
     # -- tags -------------------------------------------------------------------
-    def add_tags(self, ids: Iterable[str], tags: Sequence[str]) -> int:
-        """Tag messages; returns how many (message, tag) pairs were new."""
+    def add_tags(self, ids: Iterable[str], tags: Sequence[str], author: str | None = None) -> int:
+        """Tag messages; returns how many (message, tag) pairs were new.
+
+        ``author``: the account tagging (None: the command line). A pair already there
+        keeps its first author and date. Pairs go in with ``ON CONFLICT DO NOTHING`` and
+        are counted by the rows the database returns as inserted (``RETURNING``: psycopg's
+        row count of a many-row insert is -1), so two sessions tagging one message at once
+        both succeed and each counts only what it added.
+        """
         table = schema.tags
-        wanted = [(m, t.lower()) for m in ids for t in tags]
+        created = _now()
+        wanted = dict.fromkeys((m, t.lower()) for m in ids for t in tags)
+        rows = [{"message": m, "tag": t, "created": created, "author": author} for m, t in wanted]
+        added = 0
         with self.engine.begin() as conn:
-            existing = {
-                (m, t)
-                for m, t in conn.execute(
-                    select(table.c.message, table.c.tag).where(table.c.tag.in_([t.lower() for t in tags]))
-                )
-            }
-            fresh = [
-                {"message": m, "tag": t, "created": _now()} for m, t in dict.fromkeys(wanted) if (m, t) not in existing
-            ]
-            if fresh:
-                conn.execute(insert(table), fresh)
-        return len(fresh)
+            for chunk in chunks(rows, 500):  # 2,000 parameters a statement: under SQLite's limit
+                new = _insert(conn, table).values(chunk).on_conflict_do_nothing().returning(table.c.tag)
+                added += len(conn.execute(new).all())
+        return added
 
     def remove_tags(self, ids: Iterable[str], tags: Sequence[str]) -> int:
         table = schema.tags
@@ -462,6 +559,17 @@ class CaseDatabase:
                 select(schema.tags.c.tag).where(schema.tags.c.message == message_id).order_by(schema.tags.c.tag)
             )
             return [str(t) for t in rows]
+
+    def tag_details(self, message_id: str) -> list[dict[str, Any]]:
+        """Who tagged a message what, and when: tag, author, created (by tag)."""
+        table = schema.tags
+        query = (
+            select(table.c.tag, table.c.author, table.c.created)
+            .where(table.c.message == message_id)
+            .order_by(table.c.tag)
+        )
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(query)]
 
     def tag_counts(self) -> list[tuple[str, int]]:
         table = schema.tags
@@ -618,26 +726,63 @@ class CaseDatabase:
         return record
 
 
+def normalised_url(url: str) -> str:
+    """``url`` with plain ``postgresql://`` (or ``postgres://``) naming psycopg 3, the driver
+    Loupe installs (SQLAlchemy's default for them is psycopg2); any other URL as given."""
+    scheme, sep, rest = url.partition("://")
+    return f"postgresql+psycopg{sep}{rest}" if sep and scheme in ("postgresql", "postgres") else url
+
+
+def engine_options(url: str) -> dict[str, Any]:
+    """``create_engine``'s pool and connect options for ``url`` (see ``POSTGRESQL_POOL``); shared by
+    the team server's own database (``loupe.server.db``)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "postgresql":
+        return {}
+    connect_args = {} if "connect_timeout" in parsed.query else {"connect_timeout": CONNECT_TIMEOUT}
+    return {**POSTGRESQL_POOL, "connect_args": connect_args}
+
+
+def _insert(conn: Connection, table: Table) -> Any:
+    """The dialect's INSERT, which has ``on_conflict_do_nothing`` and ``on_conflict_do_update``."""
+    if conn.dialect.name == "postgresql":
+        return postgresql.insert(table)
+    if conn.dialect.name == "sqlite":
+        return sqlite.insert(table)
+    raise NotImplementedError(f"no INSERT ... ON CONFLICT for {conn.dialect.name}")
+
+
 def _correspondent_ids(conn: Connection, wanted: set[Address]) -> dict[Address, int]:
-    """Ids of these addresses, inserting the ones not seen before."""
+    """Ids of these addresses, inserting the ones not seen before.
+
+    Rows read back are matched by the address as this backend stores it: on PostgreSQL a
+    name that held NUL comes back with U+FFFD (``postgres_text``), and two addresses that
+    differ only there share one row."""
     co = schema.correspondents
+    stored: dict[Address, list[Address]] = {}
+    for address in wanted:
+        stored.setdefault(_as_stored(conn, address), []).append(address)
     found: dict[Address, int] = {}
-    pending = list(wanted)
-    for chunk in chunks(pending, 300):
-        emails = {a.email for a in chunk}
-        for row in conn.execute(select(co).where(co.c.email.in_(emails))):
-            key = Address(name=row.name, email=row.email, raw=row.raw)
-            if key in wanted:
-                found[key] = int(row.id)
-    missing = [a for a in pending if a not in found]
+
+    def read(keys: Sequence[Address]) -> None:
+        for chunk in chunks(keys, 300):
+            for row in conn.execute(select(co).where(co.c.email.in_({a.email for a in chunk}))):
+                for address in stored.get(Address(name=row.name, email=row.email, raw=row.raw), ()):
+                    found[address] = int(row.id)
+
+    read(list(stored))
+    missing = [key for key, addresses in stored.items() if addresses[0] not in found]
     if missing:
         conn.execute(insert(co), [{"name": a.name, "email": a.email, "raw": a.raw} for a in missing])
-        for chunk in chunks(missing, 300):
-            for row in conn.execute(select(co).where(co.c.email.in_({a.email for a in chunk}))):
-                key = Address(name=row.name, email=row.email, raw=row.raw)
-                if key in wanted:
-                    found[key] = int(row.id)
+        read(missing)
     return found
+
+
+def _as_stored(conn: Connection, address: Address) -> Address:
+    """``address`` as this connection's backend gives it back."""
+    if conn.dialect.name != "postgresql":
+        return address
+    return Address(name=nul_free(address.name), email=nul_free(address.email), raw=nul_free(address.raw))
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -7,7 +7,7 @@ was written; a note is deleted, never edited in place.
 
 The table lives in its own ``MetaData`` and is created by the migration
 ``0008_notes`` (``create_notes_table``), so this capability's storage stays
-in one file.
+in one file; ``0015_authors`` added who wrote each note.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ notes = Table(
     Column("message", String(40), nullable=False),
     Column("text", Text, nullable=False, doc="as the reporter wrote it"),
     Column("created", String(32), nullable=False, doc="UTC, ISO 8601"),
+    Column("author", Text, nullable=True, doc="the account that wrote it; None from the command line"),
 )
 Index("notes_by_message", notes.c.message)
 
@@ -43,18 +44,19 @@ class NoteStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def add(self, message: str, text: str) -> dict[str, Any]:
+    def add(self, message: str, text: str, author: str | None = None) -> dict[str, Any]:
         """Store a note (surrounding blank space dropped); returns it with its id.
 
+        ``author``: the account writing it (None: the command line, or before accounts).
         Callers refuse empty notes and ones past ``MAX_NOTE_CHARS`` first, with a message for the user.
         """
         body = text.strip()
         created = datetime.now(UTC).isoformat(timespec="seconds")
         with self.engine.begin() as conn:
-            result = conn.execute(insert(notes).values(message=message, text=body, created=created))
+            result = conn.execute(insert(notes).values(message=message, text=body, created=created, author=author))
             key = result.inserted_primary_key
             assert key is not None  # an autoincrement insert always has one
-        return {"id": int(key[0]), "message": message, "text": body, "created": created}
+        return {"id": int(key[0]), "message": message, "text": body, "created": created, "author": author}
 
     def of(self, message: str) -> list[dict[str, Any]]:
         """A message's notes, oldest first."""

@@ -470,10 +470,13 @@ class PeopleStore:
             return sorted(conn.scalars(select(pa.c.email).where(pa.c.person == number)))
 
     def table(self) -> list[dict[str, Any]]:
-        """Every person and list with sent, received, first and last date (as stored by ``replace_people``)."""
+        """Every person and list with sent, received, first and last date (as stored by ``replace_people``),
+        by id: the ``TABLE_ORDERS`` keep that order among equals, the same on every backend."""
         p, pc = schema.persons, schema.person_counts
-        query = select(p.c.id, p.c.name, p.c.kind, pc.c.sent, pc.c.received, pc.c.first, pc.c.last).select_from(
-            p.join(pc, pc.c.person == p.c.id)
+        query = (
+            select(p.c.id, p.c.name, p.c.kind, pc.c.sent, pc.c.received, pc.c.first, pc.c.last)
+            .select_from(p.join(pc, pc.c.person == p.c.id))
+            .order_by(p.c.id)
         )
         counts = self._address_counts()
         with self.engine.connect() as conn:

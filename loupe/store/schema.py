@@ -149,6 +149,7 @@ saved_searches = Table(
     Column("name", String(200), primary_key=True),
     Column("query", Text, nullable=False),
     Column("created", String(32), nullable=False),
+    Column("author", Text, nullable=True, doc="the account that saved it; None from the command line"),
 )
 
 #: Reporters' own labels on messages; kept here, not in the index, so tagging
@@ -159,6 +160,7 @@ tags = Table(
     Column("message", String(40), nullable=False),
     Column("tag", String(200), nullable=False),
     Column("created", String(32), nullable=False),
+    Column("author", Text, nullable=True, doc="the account that tagged; None from the command line"),
     PrimaryKeyConstraint("message", "tag"),
 )
 Index("tags_by_tag", tags.c.tag)

@@ -99,7 +99,7 @@ class SourceStore:
 
     def table(self) -> list[dict[str, Any]]:
         """Every code with its reports, copies, first and last date, lists, and the messages
-        naming it at each level; a code only ever met bare (never established) is no source."""
+        naming it at each level, by code; a code only ever met bare (never established) is no source."""
         i, m = schema.insights, schema.messages
         code = func.coalesce(i.c.code, i.c.linked_code)
         query = (
@@ -122,7 +122,7 @@ class SourceStore:
             self.engine, m.c.id, m.c.date, {message for messages in named.values() for message in messages}
         )
         out = []
-        for found, messages in named.items():
+        for found, messages in sorted(named.items()):  # the rows' order is not the backend's
             reports, stripped, quoted, lists = blocks.get(found, (0, 0, 0, 0))
             when = sorted(dates[message] for message in messages if dates.get(message))
             out.append(
