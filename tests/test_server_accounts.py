@@ -21,15 +21,20 @@ from loupe.server.accounts import add_user, authenticate, enrol_totp, list_users
 from loupe.server.audit import entries
 from loupe.server.db import cases, open_server_db, tokens, users
 from loupe.server.tokens import add_token, check_token, list_tokens, revoke_token
+from tests.conftest import server_db_url
 
 CHEAP = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 PASSWORD = "correct horse battery"
 T0 = 1_800_000_000.0
 
 
+pytestmark = pytest.mark.both_backends
+
+
 @pytest.fixture
-def engine(tmp_path: Path) -> Engine:
-    return open_server_db(f"sqlite:///{tmp_path / 'server.db'}")
+def engine(tmp_path: Path, backend: str, request: pytest.FixtureRequest) -> Engine:
+    """The server's database, on SQLite, then on PostgreSQL (the module is marked ``both_backends``)."""
+    return open_server_db(server_db_url(backend, tmp_path, request))
 
 
 def login(engine: Engine, name: str = "anna", password: str = PASSWORD, **kw: object) -> str:

@@ -28,13 +28,18 @@ from loupe.server.audit import (
     verify,
 )
 from loupe.server.db import GENESIS, open_server_db
+from tests.conftest import server_db_url
 
 N = 5
 
 
+pytestmark = pytest.mark.both_backends
+
+
 @pytest.fixture
-def engine(tmp_path: Path) -> Engine:
-    engine = open_server_db(f"sqlite:///{tmp_path / 'server.db'}")
+def engine(tmp_path: Path, backend: str, request: pytest.FixtureRequest) -> Engine:
+    """The server's database, on SQLite, then on PostgreSQL (the module is marked ``both_backends``)."""
+    engine = open_server_db(server_db_url(backend, tmp_path, request))
     for n in range(1, N + 1):
         with engine.begin() as conn:
             record(

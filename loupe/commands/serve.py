@@ -17,7 +17,7 @@ from loupe.commands.common import case_option, open_case
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
-def _bind(host: str, port: int) -> socket.socket:
+def bind_port(host: str, port: int) -> socket.socket:
     """Bind before starting the server, so a busy port is one clear line and port 0 gets a real number."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
@@ -86,7 +86,7 @@ def serve(case_dir: Path | None, host: str, port: int, open_browser: bool) -> No
         click.echo(f"warning: listening on {host}: anyone who can reach this address can read the case", err=True)
     case = open_case(case_dir)
     try:
-        sock = _bind(host, port)
+        sock = bind_port(host, port)
         url = _url(host, sock.getsockname()[1])
         app = create_app(case, allowed_hosts=_allowed_hosts(host))
         config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")

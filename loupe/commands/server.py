@@ -317,9 +317,20 @@ def case_list(ctx: click.Context) -> None:
         echo(f"{name:<24} {case_folder(_server_dir(ctx), name)}")
 
 
+def _free_port(host: str, port: int) -> int:
+    """``port``, or for 0 a free one, found by binding it (uvicorn's workers each bind the number given,
+    so 0 would be a different port in each, and none announced). A busy port is one clear line."""
+    from loupe.commands.serve import bind_port
+
+    sock = bind_port(host, port)
+    found = int(sock.getsockname()[1])
+    sock.close()
+    return found
+
+
 @server.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8000, show_default=True, help="Port to listen on.")
+@click.option("--port", default=8000, show_default=True, help="Port to listen on (0: any free port).")
 @click.option(
     "--workers", default=1, show_default=True, help="Server processes; one per core answers that many searches at once."
 )
@@ -355,6 +366,7 @@ def server_serve(
     os.environ[ENV_HOSTS] = ",".join([*LOOPBACK_HOSTS, host, *allow_hosts])
     os.environ[ENV_SECURE] = "1" if secure_cookies else "0"
     _engine(ctx).dispose()  # made and checked once here: a wrong URL is one line, not a worker's traceback
+    port = _free_port(host, port)
     echo(
         f"Loupe server {folder} at http://{host}:{port}/  ({workers} worker{'s' if workers > 1 else ''}; Ctrl-C stops)"
     )

@@ -83,10 +83,8 @@ def add_case(engine: Engine, server_url: str, server_dir: Path, name: str, *, by
     url = case_db_url(server_url, name)
     if url is not None:
         _create_schema(server_url, schema_of(name))
-    opened = Case.open(folder, create=True, db_url=url)
+    opened = Case.open(folder, create=True, db_url=url)  # records ``url`` in the folder's case.toml
     opened.close()
-    if url is not None:
-        _record_database(folder, url)
     with engine.begin() as conn:
         conn.execute(insert(cases).values(name=name, created=now_iso(), created_by=by))
         audit.record(conn, user=by, case=name, action="case-add")
@@ -100,13 +98,3 @@ def _create_schema(server_url: str, schema: str) -> None:
             conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
     finally:
         engine.dispose()
-
-
-def _record_database(folder: Path, url: str) -> None:
-    """Write the case's database URL into its ``case.toml`` (``[store] database``), once."""
-    settings = folder / "case.toml"
-    current = settings.read_text("utf-8") if settings.exists() else ""
-    if "\n[store]" in "\n" + current:
-        return
-    escaped = url.replace("\\", "\\\\").replace('"', '\\"')
-    settings.write_text(f'{current.rstrip()}\n\n[store]\ndatabase = "{escaped}"\n', "utf-8")

@@ -35,6 +35,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 
 from loupe.errors import ServerError
+from loupe.store.database import engine_options, normalised_url
 
 #: Where a server keeps its database (when SQLite) and, later, its cases: ``--server`` wins.
 DEFAULT_SERVER_DIR = "loupe-server"
@@ -186,7 +187,7 @@ def server_url(server_dir: Path | None = None, db: str | None = None) -> str:
     recorded = tomllib.loads(record.read_text("utf-8")).get("database") if record.exists() else None
     named = db or os.environ.get("LOUPE_DB")
     if named:
-        named = normalise_url(named)
+        named = normalised_url(named)
         if recorded is None:
             escaped = named.replace("\\", "\\\\").replace('"', '\\"')
             record.write_text(f'# The database of this Loupe server.\ndatabase = "{escaped}"\n', "utf-8")
@@ -198,10 +199,6 @@ def server_url(server_dir: Path | None = None, db: str | None = None) -> str:
     return str(recorded) if recorded else f"sqlite:///{folder / 'server.db'}"
 
 
-def normalise_url(url: str) -> str:
-    return "postgresql+psycopg://" + url.removeprefix("postgresql://") if url.startswith("postgresql://") else url
-
-
 def _shown(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
@@ -210,22 +207,13 @@ def is_postgresql(url: str) -> bool:
     return url.startswith(("postgresql:", "postgresql+"))
 
 
-def pool_options(url: str) -> dict[str, object]:
-    """A server process's connections to PostgreSQL: a few kept open (each login, search and audit
-    entry needs one for milliseconds), checked before use so a restarted database costs one
-    retry, not an error page. SQLite keeps SQLAlchemy's own defaults."""
-    if not is_postgresql(url):
-        return {}
-    return {"pool_size": 5, "max_overflow": 10, "pool_pre_ping": True, "pool_recycle": 3600}
-
-
 def open_server_db(url: str) -> Engine:
     """The engine on ``url``, its tables created and the audit head present.
 
     Creating on open rather than in a migration: these are the first tables of a new
     database; the first change to them will need a migration like the case store's.
     """
-    engine = create_engine(url, **pool_options(url))
+    engine = create_engine(url, **engine_options(url))
     metadata.create_all(engine)
     with engine.connect() as conn:
         if conn.execute(select(audit_head.c.id)).first() is None:

@@ -117,8 +117,16 @@ async def api_openapi(request: Request) -> Response:
 
 
 # -- errors -----------------------------------------------------------------------------
+def _is_api(request: Request) -> bool:
+    """Whether the request is for the JSON API: its path inside the case's app (on a team server the
+    case is mounted at ``/cases/<name>``, so the full path starts there)."""
+    root = str(request.scope.get("root_path", "")).rstrip("/")
+    path = request.url.path
+    return (path[len(root) :] if root and path.startswith(root) else path).startswith("/api/")
+
+
 def _error(request: Request, status: int, message: str, kind: str) -> Response:
-    if request.url.path.startswith("/api/"):
+    if _is_api(request):
         return api_json({"error": message, "kind": kind}, status_code=status)
     return page(request, "error.html", {"status": status, "message": message}, status_code=status)
 
@@ -139,7 +147,7 @@ async def server_error(request: Request, exc: Exception) -> Response:
     """A bug: one line for the reporter (the traceback is in the server's terminal). Sent outside
     the middleware stack by Starlette, so the security headers are set here too."""
     response = api_json({"error": f"internal error: {type(exc).__name__}", "kind": "InternalError"}, 500)
-    if not request.url.path.startswith("/api/"):
+    if not _is_api(request):
         response = Response(
             f"Loupe hit an internal error ({type(exc).__name__}); the details are in the terminal running "
             "`loupe serve`.",

@@ -55,6 +55,8 @@ def page(request: Request, name: str, context: dict[str, Any], status_code: int 
         "path": request.url.path[len(base) :] or "/",
         "user": session.user.name if session is not None else None,
         "role": request.scope.get("loupe.role"),
+        # the write forms are shown to whoever may use them: everyone on a laptop, editors and owners on a team
+        "can_write": request.scope.get("loupe.role") in (None, "editor", "owner"),
         "csrf": session.csrf if session is not None else "",
         **context,
     }

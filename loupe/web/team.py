@@ -39,7 +39,7 @@ from starlette.datastructures import Headers
 from starlette.middleware import Middleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Match, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -118,8 +118,8 @@ async def _refuse(scope: Scope, receive: Receive, send: Send, status: int, messa
     if _is_api(scope):
         kind = {401: "Unauthorized", 403: "Forbidden", 404: "NotFound"}.get(status, "HTTPError")
         response = JSONResponse({"error": message, "kind": kind}, status_code=status)
-    else:
-        response = PlainTextResponse(message, status_code=status)
+    else:  # the error page, in the team app's frame (its links lead to the case picker, not into the case)
+        response = page(Request(scope), "error.html", {"status": status, "message": message, "base": ""}, status)
     await response(scope, receive, send)
 
 
@@ -256,8 +256,10 @@ class CaseGate:
         rule = rule_for(scope["method"], route.path) if route is not None else None
         if rule is not None and not allows(role, rule.role):
             await _refuse(scope, receive, send, 403, f"your role on this case ({role}) may not do this")
-            if rule.action is not None:  # an attempt beyond one's role is worth a line too
-                await to_thread.run_sync(_record, self.team.engine, scope, name, user, rule.action, 403)
+            if rule.action is not None and route is not None:  # an attempt beyond one's role is worth a line too
+                # with the route's own parameters (the message id), as the allowed request's line has them
+                attempted = {**scope, **route.matches(scope)[1]}
+                await to_thread.run_sync(_record, self.team.engine, attempted, name, user, rule.action, 403)
             return
         await self._answer(full, scope, receive, send, name, user, rule.action if rule else None)
 
@@ -292,12 +294,17 @@ def _role(engine: Engine, user: str, case: str) -> str | None:
 
 
 def _route_of(app: Starlette, scope: Scope) -> Route | None:
+    """The route that will answer, as Starlette's router picks it: the first that matches path and
+    method; else the first that matches the path only (it answers 405)."""
+    partial: Route | None = None
     for route in app.routes:
         if isinstance(route, Route):
             matched, _ = route.matches(scope)
-            if matched != Match.NONE:
+            if matched == Match.FULL:
                 return route
-    return None
+            if matched == Match.PARTIAL and partial is None:
+                partial = route
+    return partial
 
 
 def _record(engine: Engine, scope: Scope, case: str, user: str, action: str, status: int) -> None:
@@ -441,9 +448,10 @@ async def members_page(request: Request, session: sessions.Session) -> Response:
     team, case = _team(request), request.path_params["case"]
     role = await to_thread.run_sync(_role, team.engine, session.user.name, case)
     if role is None:
-        return PlainTextResponse("no such case", status_code=404)
+        return page(request, "error.html", {"status": 404, "message": "no such case", "base": ""}, 404)
     if role != "owner":
-        return PlainTextResponse(f"your role on this case ({role}) may not manage its members", status_code=403)
+        refusal = f"your role on this case ({role}) may not manage its members"
+        return page(request, "error.html", {"status": 403, "message": refusal, "base": ""}, 403)
     error = None
     if request.method == "POST":
         form = await request.form()

@@ -42,6 +42,13 @@ async def run(request: Request, gather: Callable[..., T], *args: Any) -> T:
     return await run_in_threadpool(locked)
 
 
+def author_of(request: Request) -> str | None:
+    """Who is writing: the signed-in account on a team server (``loupe.web.team`` sets it), None
+    for ``loupe serve`` on a laptop, where the one reporter is the author of everything."""
+    user = request.scope.get("loupe.user")
+    return str(user) if user else None
+
+
 def int_param(request: Request, name: str, default: int, low: int = 1, high: int = 10_000) -> int:
     """An integer query parameter, clamped to [low, high]; a non-number is a 400."""
     raw = request.query_params.get(name, "")

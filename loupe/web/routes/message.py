@@ -55,6 +55,7 @@ def message_data(case: Case, key: str) -> dict[str, Any]:
         text = parsed.attachments[position].text if position < len(parsed.attachments) else ""
         row["text_preview"] = text[:PREVIEW_CHARS]
     view["notes"] = case.db.notes.of(mid)
+    view["tagged_by"] = {d["tag"]: d for d in case.db.tag_details(mid)}
     view["has_html"] = bool(_html(case, mid))
     same = says_the_same(case, mid, limit=SAME_POINT_SHOWN, body=parsed.body_text)
     view["same_point"] = [point.as_dict() for point in same]

@@ -19,7 +19,7 @@ from loupe.errors import QueryError
 from loupe.search.query import parse
 from loupe.web.openapi import BOOLEAN, INTEGER, STRING, Operation, Param, array, documented, nullable, obj
 from loupe.web.render import api_json, link, page, redirect
-from loupe.web.workbench import json_body, run
+from loupe.web.workbench import author_of, json_body, run
 
 NAV = ("Saved searches", "/saved")
 MAX_NAME = 200
@@ -27,17 +27,17 @@ MAX_NAME = 200
 
 def saved_list(case: Case) -> list[dict[str, Any]]:
     out = []
-    for name, query in case.db.saved_searches():
+    for saved in case.db.saved_search_details():
         try:
-            total: int | None = case.search(query, limit=1, snippets=False)[0]
+            total: int | None = case.search(saved["query"], limit=1, snippets=False)[0]
         except QueryError:  # saved before the language changed: still listed, with no total
             total = None
-        out.append({"name": name, "query": query, "total": total})
+        out.append({**saved, "total": total})
     return out
 
 
-def save(case: Case, name: str, query: str) -> dict[str, Any]:
-    case.db.save_search(name, query)
+def save(case: Case, name: str, query: str, author: str | None = None) -> dict[str, Any]:
+    case.db.save_search(name, query, author=author)
     return {"name": name, "query": query}
 
 
@@ -58,7 +58,7 @@ async def saved_page(request: Request) -> Response:
 async def form_save(request: Request) -> Response:
     form = await request.form()
     name, query = checked(str(form.get("name", "")), str(form.get("q", "")))
-    await run(request, save, name, query)
+    await run(request, save, name, query, author_of(request))
     return redirect(request, link("/", q=query, saved=name))
 
 
@@ -80,7 +80,18 @@ SAVED = obj(name=STRING, query=STRING)
     Operation(
         "Saved searches, each with its current total (null when its query no longer parses)",
         "saved",
-        array({**SAVED, "properties": {**SAVED["properties"], "total": nullable(INTEGER)}}),
+        array(
+            {
+                **SAVED,
+                "properties": {
+                    **SAVED["properties"],
+                    "total": nullable(INTEGER),
+                    "author": nullable(STRING),
+                    "created": STRING,
+                },
+            }
+        ),
+        description="`author`: the account that saved it on a team server (null from the command line).",
     )
 )
 async def api_saved(request: Request) -> Response:
@@ -102,7 +113,7 @@ async def api_save(request: Request) -> Response:
     name, query = body.get("name"), body.get("query")
     if not isinstance(name, str) or not isinstance(query, str):
         raise HTTPException(400, "name and query must be strings")
-    return api_json(await run(request, save, *checked(name, query)), status_code=201)
+    return api_json(await run(request, save, *checked(name, query), author_of(request)), status_code=201)
 
 
 @documented(

@@ -21,7 +21,7 @@ from loupe.errors import NotFound
 from loupe.store.notes import MAX_NOTE_CHARS
 from loupe.web.openapi import INTEGER, STRING, Operation, Param, array, documented, nullable, obj
 from loupe.web.render import api_json, page, redirect
-from loupe.web.workbench import json_body, run
+from loupe.web.workbench import author_of, json_body, run
 
 NAV = ("Tags & notes", "/tags")
 STAR = "starred"
@@ -44,17 +44,17 @@ def checked_note(text: str) -> str:
     return text
 
 
-def retag(case: Case, key: str, add: list[str], remove: list[str]) -> dict[str, Any]:
+def retag(case: Case, key: str, add: list[str], remove: list[str], author: str | None = None) -> dict[str, Any]:
     mid = case.db.resolve(key)
     if add:
-        case.db.add_tags([mid], add)
+        case.db.add_tags([mid], add, author=author)
     if remove:
         case.db.remove_tags([mid], remove)
     return {"id": mid, "tags": case.db.tags_of(mid)}
 
 
-def add_note(case: Case, key: str, text: str) -> dict[str, Any]:
-    return case.db.notes.add(case.db.resolve(key), text)
+def add_note(case: Case, key: str, text: str, author: str | None = None) -> dict[str, Any]:
+    return case.db.notes.add(case.db.resolve(key), text, author=author)
 
 
 def notes_of(case: Case, key: str) -> list[dict[str, Any]]:
@@ -98,7 +98,7 @@ async def form_tags(request: Request) -> Response:
     if form.get("action") == "remove":
         await run(request, retag, key, [], [tag])
     else:
-        await run(request, retag, key, [tag], [])
+        await run(request, retag, key, [tag], [], author_of(request))
     return _back(request, key)
 
 
@@ -106,7 +106,7 @@ async def form_star(request: Request) -> Response:
     form = await request.form()
     key = request.path_params["id"]
     if form.get("starred") == "1":
-        await run(request, retag, key, [STAR], [])
+        await run(request, retag, key, [STAR], [], author_of(request))
     else:
         await run(request, retag, key, [], [STAR])
     return _back(request, key)
@@ -115,7 +115,7 @@ async def form_star(request: Request) -> Response:
 async def form_note(request: Request) -> Response:
     form = await request.form()
     key = request.path_params["id"]
-    await run(request, add_note, key, checked_note(str(form.get("text", ""))))
+    await run(request, add_note, key, checked_note(str(form.get("text", ""))), author_of(request))
     return _back(request, key)
 
 
@@ -134,7 +134,8 @@ def _names(body: dict[str, Any], key: str) -> list[str]:
 
 
 ID = Param("id", "path", "A Loupe message id (or a unique prefix of one), or a Message-ID.", STRING)
-NOTE = obj(id=INTEGER, message=STRING, text=STRING, created=STRING)
+#: ``author``: the account that wrote it on a team server; null from the command line or a laptop.
+NOTE = obj(id=INTEGER, message=STRING, text=STRING, created=STRING, author=nullable(STRING))
 SUMMARY = obj(subject=STRING, sender=STRING, date=nullable(STRING))
 
 
@@ -170,7 +171,7 @@ async def api_tags(request: Request) -> Response:
 async def api_retag(request: Request) -> Response:
     body = await json_body(request)
     add, remove = _names(body, "add"), _names(body, "remove")
-    return api_json(await run(request, retag, request.path_params["id"], add, remove))
+    return api_json(await run(request, retag, request.path_params["id"], add, remove, author_of(request)))
 
 
 @documented(Operation("A message's notes, oldest first", "tags", array(NOTE), (ID,), errors=(404,)))
@@ -194,7 +195,8 @@ async def api_add_note(request: Request) -> Response:
     text = body.get("text")
     if not isinstance(text, str):
         raise HTTPException(400, "text must be a string")
-    return api_json(await run(request, add_note, request.path_params["id"], checked_note(text)), status_code=201)
+    added = await run(request, add_note, request.path_params["id"], checked_note(text), author_of(request))
+    return api_json(added, status_code=201)
 
 
 @documented(
