@@ -106,22 +106,25 @@ def _command(args: list[str]) -> list[str]:
 
 
 @contextmanager
-def running_cluster() -> Iterator[Cluster]:
-    """Start a cluster in a new temporary folder; stop it and remove the folder afterwards."""
+def running_cluster(keep: Path | None = None) -> Iterator[Cluster]:
+    """Start a cluster in a new temporary folder; stop it and remove the folder afterwards.
+
+    ``keep``: a folder of its own instead (benchmarks that build a big database once,
+    ``bench/server_bench.py``): the cluster is made there the first time, started again from
+    it on later runs, stopped cleanly, and the folder is left in place. Its path must be short
+    (the socket's path fits in 107 bytes) and, under root, reachable by the ``postgres`` user.
+    """
     # a short path of our own (not pytest's tmp_path): a unix socket's path must fit in 107 bytes,
     # and pytest's folders under root are closed to the user the cluster runs as
-    folder = Path(tempfile.mkdtemp(prefix="loupe-pg-"))
+    folder = Path(tempfile.mkdtemp(prefix="loupe-pg-")) if keep is None else keep.resolve()
+    folder.mkdir(parents=True, exist_ok=True)
     if os.geteuid() == 0:
         shutil.chown(folder, user=ROOT_RUNS_AS)
     data, log = folder / "data", folder / "server.log"
     try:
-        subprocess.run(
-            _command(
-                [str(PG_BIN / "initdb"), "-D", str(data), "-U", SUPERUSER, "--auth=trust", "-E", "UTF8", "--no-sync"]
-            ),
-            check=True,
-            capture_output=True,
-        )
+        if not (data / "PG_VERSION").exists():
+            initdb = [str(PG_BIN / "initdb"), "-D", str(data), "-U", SUPERUSER, "--auth=trust", "-E", "UTF8"]
+            subprocess.run(_command([*initdb, "--no-sync"]), check=True, capture_output=True)
         options = f"-c listen_addresses='' -k {folder} -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         started = subprocess.run(
             _command([str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", options, "-w", "start"]),
@@ -135,13 +138,16 @@ def running_cluster() -> Iterator[Cluster]:
         try:
             yield Cluster(folder)
         finally:
+            # immediate: nothing to keep; fast: a kept cluster writes its data out before stopping
+            mode = "immediate" if keep is None else "fast"
             subprocess.run(
-                _command([str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"]),
+                _command([str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", mode, "-w", "stop"]),
                 check=False,
                 capture_output=True,
             )
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        if keep is None:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def cluster_or_skip() -> Iterator[Cluster]:
