@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import cache, partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import tantivy
 
@@ -23,15 +25,16 @@ from loupe.config import CASE_DB, DB_ENV, Settings, database_url, record_databas
 from loupe.entities.corrections import KINDS, Corrections, Ident
 from loupe.entity_counts import EntityCount, count_entities, entity_terms
 from loupe.errors import CaseError, NotFound, QueryError
+from loupe.kept import Kept
 from loupe.model import LEVEL_ORDER, Address, ParsedMessage
 from loupe.people.identities import PEOPLE_RULES
 from loupe.search.expand import expand
-from loupe.search.facets import Bucket, Timeline, facets, timeline
+from loupe.search.facets import Bucket, Timeline, binned, day_counts, facets
 from loupe.search.index import FullTextIndex, Hit, check_format
 from loupe.search.literal import all_literal, first_match, has_literal, superset
 from loupe.search.literal import matches as literal_matches
 from loupe.search.paging import format_cursor, newest_page, parse_cursor
-from loupe.search.query import And, Node, Tag, parse
+from loupe.search.query import And, Lookup, Node, Not, Or, Tag, Term, parse
 from loupe.sources.codes import normalise_code
 from loupe.store.blobs import BlobStore
 from loupe.store.database import CaseDatabase
@@ -61,6 +64,13 @@ CASE_TOML = """\
 OCR_CACHE = "ocr"
 #: A glossed abbreviation joins its expansion's entity once this many messages gloss it.
 GLOSSARY_MERGE_EVIDENCE = 2
+#: How many hits' bodies a case keeps for snippets (``Case._body_text``): a few MB.
+BODIES_KEPT = 2000
+T = TypeVar("T")
+#: How many parsed messages a case keeps (``Case.parsed``): one message page's worth, and a few more.
+PARSED_KEPT = 32
+#: How many facet and timeline answers a case keeps (``Case._remembered``).
+ANSWERS_KEPT = 256
 #: Facet name -> entity kind.
 ENTITY_FACETS = {"places": "place", "organisations": "organisation", "people named": "person"}
 
@@ -74,6 +84,12 @@ class Case:
     _index: FullTextIndex | None = field(default=None, repr=False)
     _glossary_merges: tuple[int, list[tuple[Ident, Ident]]] | None = field(default=None, repr=False)
     _passage_index: PassageIndex | None = field(default=None, repr=False)
+    _bodies: Kept[str, str] = field(default_factory=lambda: Kept(BODIES_KEPT), repr=False)
+    _attachments: Kept[str, list[tuple[str, str]]] = field(default_factory=lambda: Kept(BODIES_KEPT), repr=False)
+    _answers: Kept[tuple[Any, ...], Any] = field(default_factory=lambda: Kept(ANSWERS_KEPT), repr=False)
+    _parses: Kept[str, tuple[bool, bool, ParsedMessage] | None] = field(
+        default_factory=lambda: Kept(PARSED_KEPT), repr=False
+    )
 
     @property
     def passage_index(self) -> PassageIndex:
@@ -159,9 +175,22 @@ class Case:
     def parsed(self, message_id: str, with_headers: bool = False, attachment_text: bool = True) -> ParsedMessage:
         """A stored message re-parsed from its original bytes.
 
-        Bodies live only in the originals; parsing one again takes well
-        under a millisecond and shows exactly what the evidence says.
+        Bodies live only in the originals; parsing one again shows exactly what
+        the evidence says. The last ``PARSED_KEPT`` are kept: a message id is a
+        hash of the message, so its parse never changes, and a message page
+        asks for it three ways (headers, attachments, HTML) in one request. A
+        kept parse with more (headers, attachment text) answers a call for less.
         """
+        kept = self._parses.get(message_id, lambda: None)
+        if kept is not None and (kept[0] or not with_headers) and (kept[1] or not attachment_text):
+            return kept[2]
+        if kept is not None:  # parsed with less than asked now: parse once with both
+            with_headers, attachment_text = with_headers or kept[0], attachment_text or kept[1]
+        parsed = self._parse(message_id, with_headers, attachment_text)
+        self._parses.put(message_id, (with_headers, attachment_text, parsed))
+        return parsed
+
+    def _parse(self, message_id: str, with_headers: bool, attachment_text: bool) -> ParsedMessage:
         from loupe.ingest.stored import parse_item, stored_kind  # the parsers: not for a count
 
         raw_sha256, locator, kind = self.db.stored_item(message_id)
@@ -217,9 +246,18 @@ class Case:
         return total, [replace(hit, **about[hit.id]) for hit in hits if hit.id in about]
 
     def _body_text(self, message_id: str) -> str:
-        return self.parsed(message_id, attachment_text=False).search_body
+        """A hit's body for its snippet. Kept for the case's life (``BODIES_KEPT`` of them): a message
+        id is a hash of the message, so its body never changes, and a warm server (the web) shows
+        the same hits again and again (the next page, the same query by a colleague), each a
+        re-parse of the original otherwise (about 1.5 ms)."""
+        return self._bodies.get(message_id, lambda: self.parsed(message_id, attachment_text=False).search_body)
 
     def _attachment_texts(self, message_id: str) -> list[tuple[str, str]]:
+        """(name, text) of a hit's attachments, for a snippet when the words are not in its body: kept
+        like bodies (``BODIES_KEPT``), as reading a PDF's text again takes milliseconds."""
+        return self._attachments.get(message_id, partial(self._read_attachment_texts, message_id))
+
+    def _read_attachment_texts(self, message_id: str) -> list[tuple[str, str]]:
         if not self.db.has_attachments(message_id):
             return []  # most hits: no second parse, no text extraction
         parsed = self.parsed(message_id)
@@ -260,24 +298,58 @@ class Case:
         ``literal`` and ``expand`` as for ``search``, so the counts are of the same hits."""
         node = self._expanded(_query_node(query, literal), expand)
         exact = set(self._literal_ids(node, by_date=False)) if has_literal(node) else None
-        searcher, compiled = self._prepared(node, exact)
-        result = facets(searcher, compiled, size)
-        tag_counts = []
-        for tag, _total in self.db.tag_counts():
-            if exact is None:
-                count = self.index.search(And((node, Tag(tag))), limit=1)[0]
-            else:
-                count = len(exact & set(self.db.tagged(tag)))
-            if count:
-                tag_counts.append((tag, count))
-        result["tags"] = sorted(tag_counts, key=lambda pair: -pair[1])[:size]
+        prepared = cache(lambda: self._prepared(node, exact))  # only when an answer is not kept
+        result = dict(self._remembered(node, ("facets", size), lambda: facets(*prepared(), size)))
+        result["tags"] = self._tag_facet(node, exact, size)
         corrections = self.entity_corrections()
-        for facet, kind in ENTITY_FACETS.items():  # by the name a reporter knows: place:"NAME" finds them
+
+        def named(kind: str) -> list[tuple[str, int]]:
             top = count_entities(
-                self.index, self.db.entities, node, (kind,), size, compiled=compiled, corrections=corrections
+                self.index, self.db.entities, node, (kind,), size, compiled=prepared()[1], corrections=corrections
             )
-            result[facet] = [(e.name, e.messages) for e in top]
+            return [(e.name, e.messages) for e in top]
+
+        for facet, kind in ENTITY_FACETS.items():  # by the name a reporter knows: place:"NAME" finds them
+            result[facet] = self._remembered(
+                node, ("named", kind, size, corrections.fingerprint()), partial(named, kind)
+            )
         return result
+
+    def _index_generation(self) -> tuple[int, int, int] | None:
+        """Which commit of the full-text index is current: Tantivy replaces ``meta.json`` (a new file)
+        at every commit, so its inode, time and size change together; None without an index."""
+        try:
+            found = (self.root / "index" / "meta.json").stat()
+        except OSError:
+            return None
+        return (found.st_ino, found.st_mtime_ns, found.st_size)
+
+    def _remembered(self, node: Node, key: tuple[Any, ...], work: Callable[[], T]) -> T:
+        """``work()``, kept for the same query, ``key`` and commit of the index (``ANSWERS_KEPT`` of them).
+
+        For the counts a search page shows beside its hits (facets, timeline): they cost
+        most of the page, and the next page of the same query, or a colleague's, asks
+        again. Only for queries the index answers alone: ``tag:``, ``person:``, ``thread:``
+        and the other lookups read the database, which changes without a commit of the index.
+        """
+        generation = self._index_generation()
+        if generation is None or not _index_only(node):
+            return work()
+        found: T = self._answers.get((generation, repr(node), *key), work)
+        return found
+
+    def _tag_facet(self, node: Node, exact: set[str] | None, size: int) -> list[tuple[str, int]]:
+        """How many of the hits carry each tag: one index search for the tagged hits of every tag at
+        once (a search per tag made the search page slower with every tag a team added)."""
+        tagged = {tag: set(self.db.tagged(tag)) for tag, _total in self.db.tag_counts()}
+        if not tagged:
+            return []
+        if exact is None:
+            hits = set(self.index.matching_ids(And((node, Or(tuple(Tag(tag) for tag in tagged))))))
+        else:
+            hits = exact
+        counts = [(tag, len(ids & hits)) for tag, ids in tagged.items()]
+        return sorted((pair for pair in counts if pair[1]), key=lambda pair: -pair[1])[:size]
 
     def _prepared(self, node: Node, exact: set[str] | None = None) -> tuple[tantivy.Searcher, tantivy.Query]:
         """A searcher and the query for exactly the messages ``node`` matches (literal terms checked
@@ -310,8 +382,14 @@ class Case:
 
     def timeline(self, query: str, bucket: Bucket = "month", literal: bool = False, expand: bool = False) -> Timeline:
         """How many matching messages per year, month, week or day."""
-        searcher, compiled = self._prepared(self._expanded(_query_node(query, literal), expand))
-        return timeline(searcher, compiled, bucket)
+        return binned(*self.day_counts(query, literal=literal, expand=expand), bucket)
+
+    def day_counts(
+        self, query: str, literal: bool = False, expand: bool = False
+    ) -> tuple[list[tuple[datetime, int]], int]:
+        """The matches of each day, and of all (``search.facets.day_counts``): ``binned`` makes any timeline of them."""
+        node = self._expanded(_query_node(query, literal), expand)
+        return self._remembered(node, ("days",), lambda: day_counts(*self._prepared(node)))
 
     def _literal_ids(self, node: Node, by_date: bool) -> list[str]:
         candidates = self.index.matching_ids(superset(node), by_date=by_date)
@@ -349,7 +427,7 @@ class Case:
 
     def _hit(self, message_id: str, node: Node) -> Hit:
         record = self.db.message(message_id)
-        body = self.parsed(message_id).search_body
+        body = self._body_text(message_id)
         span = first_match(node, body)
         if span:
             start, end = span
@@ -464,6 +542,18 @@ def _open_database(root: Path, url: str, origin: str) -> CaseDatabase:
 
 #: The password of a database URL, as SQLAlchemy reads one: ``scheme://user:password@``.
 _PASSWORD = re.compile(r"^([^:/]+://[^:/@]*):[^@]*@")
+
+
+def _index_only(node: Node) -> bool:
+    """Does the full-text index alone answer ``node``? Not with tags and lookups (the database says
+    which messages they are) or literal terms (the originals are read)."""
+    if isinstance(node, And | Or):
+        return all(_index_only(item) for item in node.items)
+    if isinstance(node, Not):
+        return _index_only(node.item)
+    if isinstance(node, Term):
+        return not node.literal
+    return not isinstance(node, Tag | Lookup)
 
 
 def _query_node(query: str, literal: bool) -> Node:

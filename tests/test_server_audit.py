@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import itertools
 import json
+import threading
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -172,3 +174,32 @@ def test_export_is_json_lines_that_verify_on_their_own(engine: Engine, tmp_path:
     path.write_text("\n".join([*lines[:2], json.dumps(edited), *lines[3:]]) + "\n", "utf-8")
     problem = check_chain(read_export(path))
     assert problem is not None and problem.entry == 3
+
+
+def test_appends_from_many_connections_at_once_make_one_unbroken_chain(
+    tmp_path: Path, backend: str, request: pytest.FixtureRequest
+) -> None:
+    """Worker processes append at once (each its own connection): none may take another's place."""
+    url = server_db_url(backend, tmp_path, request)
+    engines = [open_server_db(url) for _ in range(4)]
+    writers, each = 8, 25
+    start = threading.Barrier(writers)
+
+    def append(number: int) -> None:
+        engine = engines[number % len(engines)]
+        start.wait()
+        for n in range(each):
+            with engine.begin() as conn:
+                record(conn, action="view", user=f"reporter{number}", case="gifiles", target=str(n))
+
+    threads = [threading.Thread(target=append, args=(number,)) for number in range(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert verify(engines[0]) is None
+    assert head(engines[0])[0] == writers * each
+    by_writer = Counter(entry.user for entry in entries(engines[0]))
+    assert by_writer == {f"reporter{number}": each for number in range(writers)}
+    for engine in engines:
+        engine.dispose()

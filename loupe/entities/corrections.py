@@ -54,6 +54,10 @@ class Corrections:
     _target: dict[Ident, Ident] = field(default_factory=dict)
     _names: dict[Ident, str] = field(default_factory=dict)
 
+    def fingerprint(self) -> tuple[frozenset[Ident], frozenset[tuple[Ident, Ident]], frozenset[tuple[Ident, str]]]:
+        """The whole state, hashable: counts made under equal fingerprints are equal (``Case._remembered``)."""
+        return frozenset(self._hidden), frozenset(self._target.items()), frozenset(self._names.items())
+
     @classmethod
     def replay(cls, edits: Iterable[tuple[str, str, str, str, str]]) -> Corrections:
         """Apply ``(action, kind, key, target_kind or name, target_key)`` rows in order.

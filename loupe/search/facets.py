@@ -49,11 +49,21 @@ def facets(searcher: tantivy.Searcher, query: tantivy.Query, size: int = 10) -> 
 
 
 def timeline(searcher: tantivy.Searcher, query: tantivy.Query, bucket: Bucket) -> Timeline:
+    return binned(*day_counts(searcher, query), bucket)
+
+
+def day_counts(searcher: tantivy.Searcher, query: tantivy.Query) -> tuple[list[tuple[datetime, int]], int]:
+    """The matches of each day with some, and the matches in all (dated or not): every bucket size
+    is binned from these (``binned``), so choosing one for a chart asks the index once."""
     total = int(getattr(searcher.search(query, limit=1, count=True), "count", 0) or 0) if searcher.num_docs else 0
+    return (_days(searcher, query) if total else []), total
+
+
+def binned(days: list[tuple[datetime, int]], total: int, bucket: Bucket) -> Timeline:
     if total == 0:
         return Timeline(bucket, [], 0)
     counts: Counter[str] = Counter()
-    for day, hits in _days(searcher, query):
+    for day, hits in days:
         counts[label(day, bucket)] += hits
     return Timeline(bucket, _fill(counts, bucket), total - sum(counts.values()))
 

@@ -191,9 +191,12 @@ def authenticate(
                 audit.record(conn, user=key, address=address, action="login-failed", detail={"reason": reason})
                 refusal = LoginRefused("a one-time code is required" if reason == "no one-time code" else WRONG)
             else:
+                # hashed before the first write of the transaction: Argon2 takes tens of ms, and on SQLite
+                # the write lock would be held meanwhile, with every other login waiting on it
+                rehashed = hasher.hash(password) if hasher.check_needs_rehash(row.password_hash) else None
                 throttle.forgive_account(conn, key)
-                if hasher.check_needs_rehash(row.password_hash):
-                    conn.execute(update(users).where(users.c.id == row.id).values(password_hash=hasher.hash(password)))
+                if rehashed is not None:
+                    conn.execute(update(users).where(users.c.id == row.id).values(password_hash=rehashed))
                 audit.record(conn, user=key, address=address, action="login")
                 return as_user(row)
     assert refusal is not None  # every branch above either returned or set it

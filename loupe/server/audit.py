@@ -109,8 +109,13 @@ def record(
     """Append one entry in the caller's transaction, so that the action and its record commit together.
 
     The head row is read ``FOR UPDATE``: on PostgreSQL two servers appending at
-    once queue on it instead of both taking the same id (SQLite has one writer anyway).
+    once queue on it instead of both taking the same id. SQLite ignores ``FOR
+    UPDATE`` and starts a transaction without its write lock, so two worker
+    processes could both read the same head; the head is written first there
+    (a no-op write), which takes the lock before the read.
     """
+    if conn.dialect.name == "sqlite":
+        conn.execute(update(audit_head).where(audit_head.c.id == 1).values(length=audit_head.c.length))
     detail = dict(detail or {})
     if action == "search" and case is not None and target is not None and withholds_search_terms(conn, case):
         detail["words"] = len(target.split())

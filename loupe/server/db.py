@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -28,6 +29,7 @@ from sqlalchemy import (
     Table,
     Text,
     create_engine,
+    event,
     insert,
     select,
 )
@@ -35,7 +37,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 
 from loupe.errors import ServerError
-from loupe.store.database import engine_options, normalised_url
+from loupe.store.database import engine_options, normalised_url, sqlite_pragmas
 
 #: Where a server keeps its database (when SQLite) and, later, its cases: ``--server`` wins.
 DEFAULT_SERVER_DIR = "loupe-server"
@@ -207,6 +209,19 @@ def is_postgresql(url: str) -> bool:
     return url.startswith(("postgresql:", "postgresql+"))
 
 
+#: How long a server process waits for another's write on SQLite (an audit entry, a login) before failing.
+SQLITE_BUSY_MS = 30_000
+
+
+def _server_sqlite_pragmas(dbapi_connection: Any, record: Any) -> None:
+    """The case store's (WAL: pages read while another process writes), and a longer wait for the
+    write lock: every request of every worker appends to the one audit chain."""
+    sqlite_pragmas(dbapi_connection, record)
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
+    cursor.close()
+
+
 def open_server_db(url: str) -> Engine:
     """The engine on ``url``, its tables created and the audit head present.
 
@@ -214,6 +229,8 @@ def open_server_db(url: str) -> Engine:
     database; the first change to them will need a migration like the case store's.
     """
     engine = create_engine(url, **engine_options(url))
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _server_sqlite_pragmas)
     metadata.create_all(engine)
     with engine.connect() as conn:
         if conn.execute(select(audit_head.c.id)).first() is None:

@@ -43,11 +43,13 @@ STATUSES = ("indexed", "duplicate", "quarantined")
 #: many cases, each an engine of its own; PostgreSQL's ``max_connections`` (100 by default)
 #: is shared by all of them. So a case keeps at most 5 connections open and lends 10 more in
 #: a burst, then makes a request wait (30 s, SQLAlchemy's default) rather than fail. A pooled
-#: connection is checked with one round trip when lent (``pool_pre_ping``: a restarted server
-#: or a firewall that dropped an idle connection would otherwise fail the request that got
-#: it) and replaced after 30 minutes (``pool_recycle``: under the idle limits of proxies and
-#: PgBouncer). SQLite needs none of this: its "connections" are file handles.
-POSTGRESQL_POOL: dict[str, Any] = {"pool_size": 5, "max_overflow": 10, "pool_pre_ping": True, "pool_recycle": 1800}
+#: connection is replaced after 30 minutes (``pool_recycle``: under the idle limits of proxies
+#: and PgBouncer). It is not checked with a round trip each time it is lent (``pool_pre_ping``):
+#: a search page borrows one some 30 times, and the checks cost a tenth of the page
+#: (``bench/server_bench.py``). A connection the server dropped (a restart) fails the one
+#: request that uses it; SQLAlchemy then discards every connection of the pool made before it,
+#: and the next request reconnects. SQLite needs none of this: its "connections" are file handles.
+POSTGRESQL_POOL: dict[str, Any] = {"pool_size": 5, "max_overflow": 10, "pool_pre_ping": False, "pool_recycle": 1800}
 #: Seconds to wait for a PostgreSQL server to answer before saying it cannot be reached
 #: (libpq waits as long as the network does), unless the URL says ``connect_timeout``.
 CONNECT_TIMEOUT = 10
@@ -211,7 +213,7 @@ class CaseDatabase:
         self.url = normalised_url(url)
         self.engine: Engine = create_engine(self.url, **engine_options(self.url))
         if self.engine.dialect.name == "sqlite":
-            event.listen(self.engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine, "connect", sqlite_pragmas)
         elif self.engine.dialect.name == "postgresql":
             event.listen(self.engine, "connect", send_nul_free)
         self.migrate()
@@ -560,6 +562,17 @@ class CaseDatabase:
             )
             return [str(t) for t in rows]
 
+    def tags_by_message(self, ids: Sequence[str]) -> dict[str, list[str]]:
+        """The tags of many messages at once (a page of hits), each list sorted; none for an untagged one."""
+        table = schema.tags
+        found: dict[str, list[str]] = {}
+        with self.engine.connect() as conn:
+            for chunk in chunks(list(ids), 500):
+                query = select(table.c.message, table.c.tag).where(table.c.message.in_(chunk)).order_by(table.c.tag)
+                for message, tag in conn.execute(query):
+                    found.setdefault(str(message), []).append(str(tag))
+        return found
+
     def tag_details(self, message_id: str) -> list[dict[str, Any]]:
         """Who tagged a message what, and when: tag, author, created (by tag)."""
         table = schema.tags
@@ -785,7 +798,7 @@ def _as_stored(conn: Connection, address: Address) -> Address:
     return Address(name=nul_free(address.name), email=nul_free(address.email), raw=nul_free(address.raw))
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     """WAL lets readers (the web UI, Datasette) work while an ingest writes;
     synchronous=NORMAL is safe under WAL and much faster than FULL."""
     cursor = dbapi_connection.cursor()

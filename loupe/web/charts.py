@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from loupe.case import Case
-from loupe.search.facets import Bucket, Timeline
+from loupe.search.facets import Bucket, Timeline, binned
 
 WIDTH, HEIGHT, AXIS = 1000, 110, 18
 MAX_MONTHS = 72
@@ -44,11 +44,12 @@ class Histogram:
 
 def timeline_for(case: Case, query: str, literal: bool = False, expand: bool = False) -> Timeline:
     """The result's timeline at a bucket size that reads well (for the same hits as the search)."""
-    months = case.timeline(query, "month", literal=literal, expand=expand)
+    days, total = case.day_counts(query, literal=literal, expand=expand)  # the index asked once, binned here
+    months = binned(days, total, "month")
     if len(months.counts) > MAX_MONTHS:
-        return case.timeline(query, "year", literal=literal, expand=expand)
+        return binned(days, total, "year")
     if len(months.counts) == 1:
-        return case.timeline(query, "day", literal=literal, expand=expand)
+        return binned(days, total, "day")
     return months
 
 

@@ -25,6 +25,7 @@ there.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ from urllib.parse import parse_qs, quote
 
 from anyio import to_thread
 from sqlalchemy import Engine, select
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
 from starlette.datastructures import Headers
 from starlette.middleware import Middleware
@@ -48,7 +50,7 @@ from loupe.case import Case
 from loupe.errors import LoginRefused, LoupeError
 from loupe.server import audit, members, sessions
 from loupe.server.accounts import authenticate
-from loupe.server.cases import case_folder, exists
+from loupe.server.cases import case_folder
 from loupe.server.db import ROLES, memberships, users
 from loupe.server.tokens import check_token
 from loupe.web.access import allows, read_action, rule_for
@@ -58,6 +60,8 @@ from loupe.web.security import LOOPBACK_HOSTS, UNSAFE_METHODS, SameOriginWrites,
 from loupe.web.workbench import Workbench
 
 COOKIE = "loupe_session"
+#: Where a failure to write an audit entry is reported (the server's terminal or log).
+AUDIT_LOG = logging.getLogger("loupe.audit")
 #: Largest write body the CSRF check reads before passing it on (an article for the quote check
 #: fits many times over).
 MAX_WRITE_BODY = 64 * 1024 * 1024
@@ -276,7 +280,10 @@ class CaseGate:
 
         await app(scope, receive, noted)
         if action is not None:
-            await to_thread.run_sync(_record, self.team.engine, scope, case, user, action, status)
+            try:
+                await to_thread.run_sync(_record, self.team.engine, scope, case, user, action, status)
+            except SQLAlchemyError:  # the answer has gone: say so loudly, and keep the connection for the next request
+                AUDIT_LOG.exception("audit entry not written: %s by %s on %s (%s)", action, user, case, scope["path"])
 
 
 def _bearer(scope: Scope) -> str | None:
@@ -290,7 +297,9 @@ def _token_user(engine: Engine, token: str, case: str, address: str | None) -> A
 
 
 def _role(engine: Engine, user: str, case: str) -> str | None:
-    return members.role_of(engine, user, case) if exists(engine, case) else None
+    """The user's role on the case; None when not a member or when there is no such case (a member
+    has a role only on a case the server has: ``members.set_role`` checks)."""
+    return members.role_of(engine, user, case)
 
 
 def _route_of(app: Starlette, scope: Scope) -> Route | None:

@@ -84,6 +84,7 @@ def results(case: Case, s: SearchRequest) -> dict[str, Any]:
     notes = case.db.notes.counts(ids)
     known_as = case.db.conversations.identifiers(ids)  # message_id and thread, as `loupe search --json`
     about = case.db.conversations.headlines(ids)
+    tags = case.db.tags_by_message(ids)
     return {
         "query": s.q,
         "total": total,
@@ -98,7 +99,7 @@ def results(case: Case, s: SearchRequest) -> dict[str, Any]:
                 **hit_record(hit),
                 **known_as.get(hit.id, {}),
                 "copies": len(copies.get(hit.id, [])),
-                "tags": case.db.tags_of(hit.id),
+                "tags": tags.get(hit.id, []),
                 "notes": notes.get(hit.id, 0),
                 "kind": about.get(hit.id, {}).get("kind", "mail"),
                 "doc_type": about.get(hit.id, {}).get("doc_type", ""),
