@@ -413,6 +413,17 @@ class FullTextIndex:
             result = searcher.search(self.compile(node), limit=total, count=False)
         return [str(searcher.doc(address).get_first("id")) for _score, address in result.hits]
 
+    def matching_ids_among(self, node: Node, ids: Sequence[str]) -> list[str]:
+        """Which of ``ids`` match ``node``: one search, as long as ``ids`` at most (the tag facet)."""
+        if not ids:
+            return []
+        self.index.reload()
+        searcher = self.index.searcher()
+        among = tantivy.Query.term_set_query(self.schema, "id", list(ids))
+        both = tantivy.Query.boolean_query([(tantivy.Occur.Must, self.compile(node)), (tantivy.Occur.Must, among)])
+        result = searcher.search(both, limit=len(ids), count=False)
+        return [str(searcher.doc(address).get_first("id")) for _score, address in result.hits]
+
     def _any_address(self, fields: Sequence[str], emails: Sequence[str]) -> tantivy.Query:
         if not emails:
             return tantivy.Query.empty_query()

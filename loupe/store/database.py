@@ -562,6 +562,12 @@ class CaseDatabase:
             )
             return [str(t) for t in rows]
 
+    def tag_pairs(self) -> list[tuple[str, str]]:
+        """Every (message, tag) of the case: reporters' tags are thousands, not millions."""
+        table = schema.tags
+        with self.engine.connect() as conn:
+            return [(str(m), str(t)) for m, t in conn.execute(select(table.c.message, table.c.tag))]
+
     def tags_by_message(self, ids: Sequence[str]) -> dict[str, list[str]]:
         """The tags of many messages at once (a page of hits), each list sorted; none for an untagged one."""
         table = schema.tags
