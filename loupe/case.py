@@ -87,9 +87,7 @@ class Case:
     _bodies: Kept[str, str] = field(default_factory=lambda: Kept(BODIES_KEPT), repr=False)
     _attachments: Kept[str, list[tuple[str, str]]] = field(default_factory=lambda: Kept(BODIES_KEPT), repr=False)
     _answers: Kept[tuple[Any, ...], Any] = field(default_factory=lambda: Kept(ANSWERS_KEPT), repr=False)
-    _parses: Kept[str, tuple[bool, bool, ParsedMessage] | None] = field(
-        default_factory=lambda: Kept(PARSED_KEPT), repr=False
-    )
+    _parses: Kept[str, tuple[bool, bool, ParsedMessage]] = field(default_factory=lambda: Kept(PARSED_KEPT), repr=False)
 
     @property
     def passage_index(self) -> PassageIndex:
@@ -181,7 +179,7 @@ class Case:
         asks for it three ways (headers, attachments, HTML) in one request. A
         kept parse with more (headers, attachment text) answers a call for less.
         """
-        kept = self._parses.get(message_id, lambda: None)
+        kept = self._parses.find(message_id)
         if kept is not None and (kept[0] or not with_headers) and (kept[1] or not attachment_text):
             return kept[2]
         if kept is not None:  # parsed with less than asked now: parse once with both

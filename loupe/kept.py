@@ -28,6 +28,14 @@ class Kept(Generic[K, V]):
             del self._entries[next(iter(self._entries))]
         return value
 
+    def find(self, key: K) -> V | None:
+        """The value kept for ``key`` (now the most recent), or None."""
+        if key not in self._entries:
+            return None
+        value = self._entries.pop(key)
+        self._entries[key] = value
+        return value
+
     def put(self, key: K, value: V) -> None:
         """Keep ``value`` for ``key``, replacing what was kept."""
         self._entries.pop(key, None)

@@ -48,10 +48,6 @@ def facets(searcher: tantivy.Searcher, query: tantivy.Query, size: int = 10) -> 
     }
 
 
-def timeline(searcher: tantivy.Searcher, query: tantivy.Query, bucket: Bucket) -> Timeline:
-    return binned(*day_counts(searcher, query), bucket)
-
-
 def day_counts(searcher: tantivy.Searcher, query: tantivy.Query) -> tuple[list[tuple[datetime, int]], int]:
     """The matches of each day with some, and the matches in all (dated or not): every bucket size
     is binned from these (``binned``), so choosing one for a chart asks the index once."""

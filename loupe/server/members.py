@@ -48,7 +48,8 @@ def remove(engine: Engine, name: str, case: str, *, by: str | None = None) -> No
 
 
 def role_of(engine: Engine, name: str, case: str) -> str | None:
-    """``name``'s role on ``case``, or None: no access (and none for a disabled user)."""
+    """``name``'s role on ``case``, or None: no access (and none for a disabled user). A role exists
+    only on a case the server has (``set_role`` checks), so None also answers for no such case."""
     with engine.connect() as conn:
         found = conn.execute(
             select(memberships.c.role)
@@ -68,3 +69,15 @@ def members(engine: Engine, case: str) -> list[tuple[str, str]]:
             .order_by(users.c.name)
         )
         return [(r.name, r.role) for r in rows]
+
+
+def cases_of(engine: Engine, name: str) -> list[dict[str, str]]:
+    """The cases user ``name`` is a member of, each with their role there (name, role), by case."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(memberships.c.case_name, memberships.c.role)
+            .join(users, users.c.id == memberships.c.user_id)
+            .where(users.c.name == name)
+            .order_by(memberships.c.case_name)
+        )
+        return [{"name": str(r.case_name), "role": str(r.role)} for r in rows]

@@ -27,7 +27,7 @@ from loupe.errors import Ambiguous, CaseError, LoupeError, NotFound, QueryError
 from loupe.web.openapi import BOOLEAN, INTEGER, STRING, Operation, documented, nullable, obj, openapi_schema
 from loupe.web.render import api_json, page, templates
 from loupe.web.routes import page_modules, routes_and_nav
-from loupe.web.security import BASE_HEADERS, CSP, LOOPBACK_HOSTS, SameOriginWrites, SecurityHeaders
+from loupe.web.security import BASE_HEADERS, CSP, LOOPBACK_HOSTS, SameOriginWrites, SecurityHeaders, is_api
 from loupe.web.workbench import Workbench, run
 
 STATUS_OF: tuple[tuple[type[LoupeError], int], ...] = (
@@ -117,16 +117,8 @@ async def api_openapi(request: Request) -> Response:
 
 
 # -- errors -----------------------------------------------------------------------------
-def _is_api(request: Request) -> bool:
-    """Whether the request is for the JSON API: its path inside the case's app (on a team server the
-    case is mounted at ``/cases/<name>``, so the full path starts there)."""
-    root = str(request.scope.get("root_path", "")).rstrip("/")
-    path = request.url.path
-    return (path[len(root) :] if root and path.startswith(root) else path).startswith("/api/")
-
-
 def _error(request: Request, status: int, message: str, kind: str) -> Response:
-    if _is_api(request):
+    if is_api(request.scope):
         return api_json({"error": message, "kind": kind}, status_code=status)
     return page(request, "error.html", {"status": status, "message": message}, status_code=status)
 
@@ -147,7 +139,7 @@ async def server_error(request: Request, exc: Exception) -> Response:
     """A bug: one line for the reporter (the traceback is in the server's terminal). Sent outside
     the middleware stack by Starlette, so the security headers are set here too."""
     response = api_json({"error": f"internal error: {type(exc).__name__}", "kind": "InternalError"}, 500)
-    if not _is_api(request):
+    if not is_api(request.scope):
         response = Response(
             f"Loupe hit an internal error ({type(exc).__name__}); the details are in the terminal running "
             "`loupe serve`.",

@@ -17,6 +17,8 @@
 
 from __future__ import annotations
 
+import re
+
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -48,6 +50,19 @@ BASE_HEADERS = {
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+#: A case's JSON API, as its own app sees it (``/api/...``), or as a team server's middleware sees
+#: it before the case is mounted (``/cases/NAME/api/...``).
+API_PATH = re.compile(r"(/cases/[^/]+)?/api/")
+
+
+def is_api(scope: Scope) -> bool:
+    """Is the request for the JSON API, so that its answers (errors and refusals too) are JSON?
+    Read from the path within the app: a case mounted at ``/cases/NAME`` has that in ``root_path``."""
+    path = str(scope.get("path", ""))
+    root = str(scope.get("root_path", "")).rstrip("/")
+    if root and path.startswith(root):
+        path = path[len(root) :]
+    return API_PATH.match(path) is not None
 
 
 class SecurityHeaders:
@@ -89,7 +104,7 @@ class SameOriginWrites:
                 message = "refused: a write from another site"
                 response: Response = (
                     JSONResponse({"error": message, "kind": "Forbidden"}, status_code=403)
-                    if str(scope.get("path", "")).startswith("/api/")
+                    if is_api(scope)
                     else PlainTextResponse(message, status_code=403)
                 )
                 await response(scope, receive, send)

@@ -30,11 +30,10 @@ import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 from urllib.parse import parse_qs, quote
 
 from anyio import to_thread
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
 from starlette.datastructures import Headers
@@ -51,12 +50,12 @@ from loupe.errors import LoginRefused, LoupeError
 from loupe.server import audit, members, sessions
 from loupe.server.accounts import authenticate
 from loupe.server.cases import case_folder
-from loupe.server.db import ROLES, memberships, users
+from loupe.server.db import ROLES
 from loupe.server.tokens import check_token
 from loupe.web.access import allows, read_action, rule_for
 from loupe.web.app import EXCEPTION_HANDLERS, create_app
 from loupe.web.render import page, templates
-from loupe.web.security import LOOPBACK_HOSTS, UNSAFE_METHODS, SameOriginWrites, SecurityHeaders
+from loupe.web.security import LOOPBACK_HOSTS, UNSAFE_METHODS, SameOriginWrites, SecurityHeaders, is_api
 from loupe.web.workbench import Workbench
 
 COOKIE = "loupe_session"
@@ -108,10 +107,6 @@ class Team:
         self.engine.dispose()
 
 
-def _is_api(scope: Scope) -> bool:
-    return "/api/" in str(scope.get("path", ""))
-
-
 def _address(scope: Scope) -> str | None:
     client = scope.get("client")
     return str(client[0]) if client else None
@@ -119,7 +114,7 @@ def _address(scope: Scope) -> str | None:
 
 async def _refuse(scope: Scope, receive: Receive, send: Send, status: int, message: str) -> None:
     response: Response
-    if _is_api(scope):
+    if is_api(scope):
         kind = {401: "Unauthorized", 403: "Forbidden", 404: "NotFound"}.get(status, "HTTPError")
         response = JSONResponse({"error": message, "kind": kind}, status_code=status)
     else:  # the error page, in the team app's frame (its links lead to the case picker, not into the case)
@@ -235,11 +230,14 @@ class CaseGate:
                 await _sign_in_first(scope, receive, send)
                 return
             try:
-                user = (await to_thread.run_sync(_token_user, self.team.engine, token, name, _address(scope))).name
+                address = _address(scope)
+                user = (
+                    await to_thread.run_sync(lambda: check_token(self.team.engine, token, name, address=address))
+                ).name
             except LoginRefused as exc:
                 await _refuse(scope, receive, send, 401, str(exc))
                 return
-        role = await to_thread.run_sync(_role, self.team.engine, user, name)
+        role = await to_thread.run_sync(members.role_of, self.team.engine, user, name)
         if role is None:  # not a member, or no such case: the same answer
             await _refuse(scope, receive, send, 404, "no such case")
             return
@@ -292,16 +290,6 @@ def _bearer(scope: Scope) -> str | None:
     return token.strip() or None if kind.lower() == "bearer" else None
 
 
-def _token_user(engine: Engine, token: str, case: str, address: str | None) -> Any:
-    return check_token(engine, token, case, address=address)
-
-
-def _role(engine: Engine, user: str, case: str) -> str | None:
-    """The user's role on the case; None when not a member or when there is no such case (a member
-    has a role only on a case the server has: ``members.set_role`` checks)."""
-    return members.role_of(engine, user, case)
-
-
 def _route_of(app: Starlette, scope: Scope) -> Route | None:
     """The route that will answer, as Starlette's router picks it: the first that matches path and
     method; else the first that matches the path only (it answers 405)."""
@@ -341,7 +329,7 @@ def _record(engine: Engine, scope: Scope, case: str, user: str, action: str, sta
 
 
 async def _sign_in_first(scope: Scope, receive: Receive, send: Send) -> None:
-    if _is_api(scope) or scope["method"] != "GET":
+    if is_api(scope) or scope["method"] != "GET":
         await _refuse(scope, receive, send, 401, "sign in first (or send an API token: Authorization: Bearer ...)")
         return
     wanted = str(scope["path"]) + (f"?{scope['query_string'].decode('latin-1')}" if scope.get("query_string") else "")
@@ -411,17 +399,6 @@ async def logout(request: Request) -> Response:
     return response
 
 
-def _my_cases(engine: Engine, user: str) -> list[dict[str, str]]:
-    with engine.connect() as conn:
-        rows = conn.execute(
-            select(memberships.c.case_name, memberships.c.role)
-            .join(users, users.c.id == memberships.c.user_id)
-            .where(users.c.name == user)
-            .order_by(memberships.c.case_name)
-        )
-        return [{"name": str(r.case_name), "role": str(r.role)} for r in rows]
-
-
 def signed_in(
     handler: Callable[[Request, sessions.Session], Awaitable[Response]],
 ) -> Callable[[Request], Awaitable[Response]]:
@@ -430,7 +407,7 @@ def signed_in(
     async def checked(request: Request) -> Response:
         session = _session(request)
         if session is None:
-            if request.url.path.startswith("/api/"):
+            if is_api(request.scope):
                 return JSONResponse({"error": "sign in first", "kind": "Unauthorized"}, status_code=401)
             return RedirectResponse(f"/login?next={quote(request.url.path, safe='')}", status_code=303)
         return await handler(request, session)
@@ -442,20 +419,20 @@ def signed_in(
 
 @signed_in
 async def case_picker(request: Request, session: sessions.Session) -> Response:
-    found = await to_thread.run_sync(_my_cases, _team(request).engine, session.user.name)
+    found = await to_thread.run_sync(members.cases_of, _team(request).engine, session.user.name)
     return page(request, "cases.html", {"cases": found})
 
 
 @signed_in
 async def api_cases(request: Request, session: sessions.Session) -> Response:
-    return JSONResponse(await to_thread.run_sync(_my_cases, _team(request).engine, session.user.name))
+    return JSONResponse(await to_thread.run_sync(members.cases_of, _team(request).engine, session.user.name))
 
 
 @signed_in
 async def members_page(request: Request, session: sessions.Session) -> Response:
     """An owner's view of who may read the case, and the form that changes it."""
     team, case = _team(request), request.path_params["case"]
-    role = await to_thread.run_sync(_role, team.engine, session.user.name, case)
+    role = await to_thread.run_sync(members.role_of, team.engine, session.user.name, case)
     if role is None:
         return page(request, "error.html", {"status": 404, "message": "no such case", "base": ""}, 404)
     if role != "owner":
