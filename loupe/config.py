@@ -113,6 +113,14 @@ class Settings:
         metadata={"help": "tokens never taken as a code from a phrase, added to the built-in list (MP3, CO2, MI6 ...)"},
     )
 
+    scheduler: str = field(
+        default="",
+        metadata={
+            "help": "a Dask scheduler (tcp://HOST:8786) whose workers parse the mail; they need the inputs at the "
+            "same path (a shared folder or mount); empty: this machine's parser processes"
+        },
+    )
+
     database_url: str | None = field(
         default=None,
         metadata={

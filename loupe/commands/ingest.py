@@ -24,6 +24,13 @@ from loupe.ui.terminal import echo
     default=None,
     help="Text file of passwords to try on encrypted zip, 7z and RAR archives, one a line; never stored or shown.",
 )
+@click.option(
+    "--scheduler",
+    default=None,
+    metavar="tcp://HOST:8786",
+    help="Parse on this Dask cluster's workers (they need the inputs at the same path); "
+    "default: [ingest] scheduler in case.toml, else this machine.",
+)
 def ingest(
     paths: tuple[Path, ...],
     case_dir: Path | None,
@@ -31,11 +38,13 @@ def ingest(
     quiet: bool,
     as_json: bool,
     passwords_file: Path | None,
+    scheduler: str | None,
 ) -> None:
     """Add mail to a case; safe to interrupt and run again.
 
     Example: loupe ingest leak.mbox maildir/ dump.zip --case my-case
     Example: loupe ingest dump.7z --passwords passwords.txt
+    Example: loupe ingest /mnt/leak --scheduler tcp://10.0.0.5:8786
     """
     from loupe.ingest.pipeline import ingest as run_ingest
     from loupe.ui.progress import ingest_progress
@@ -53,7 +62,9 @@ def ingest(
     case = open_case(case_dir, create=True)
     try:
         with ingest_progress(list(paths), enabled=not quiet and not as_json) as on_progress:
-            summary = run_ingest(case, list(paths), on_progress=on_progress, workers=workers, passwords=passwords)
+            summary = run_ingest(
+                case, list(paths), on_progress=on_progress, workers=workers, passwords=passwords, scheduler=scheduler
+            )
         if as_json:
             click.echo(json.dumps(summary.as_dict()))
             return

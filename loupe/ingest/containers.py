@@ -170,12 +170,15 @@ def _pst_items(path: Path, locator: str) -> Iterator[Item]:
 def _read_mbox(source: Source, ctx: WalkContext) -> Iterator[Item]:
     with source.open() as handle:
         for offset, data in iter_mbox(handle, limit=ctx.max_message_bytes):
-            locator = f"{source.locator}{OFFSET_SEP}{offset}"
-            size = data.size if isinstance(data, TooLarge) else len(data)
-            if size > ctx.max_message_bytes:
-                yield BadItem(locator, f"message of {size} bytes exceeds the {ctx.max_message_bytes}-byte limit")
-            else:
-                yield RawItem(locator, data)
+            yield mbox_item(f"{source.locator}{OFFSET_SEP}{offset}", data, ctx)
+
+
+def mbox_item(locator: str, data: bytes | TooLarge, ctx: WalkContext) -> Item:
+    """One message of an mbox as an item: quarantined with its size when over the limit."""
+    size = data.size if isinstance(data, TooLarge) else len(data)
+    if isinstance(data, TooLarge) or size > ctx.max_message_bytes:
+        return BadItem(locator, f"message of {size} bytes exceeds the {ctx.max_message_bytes}-byte limit")
+    return RawItem(locator, data)
 
 
 def _single(kind: ItemKind) -> Callable[[Source, WalkContext], Iterator[Item]]:
@@ -250,16 +253,29 @@ def read_source(source: Source, ctx: WalkContext) -> Iterator[Item]:
 
 def walk(paths: list[Path], ctx: WalkContext) -> Iterator[Item]:
     """Every item under the given files and folders, in a stable order."""
+    for unit in walk_files(paths, ctx):
+        if isinstance(unit, Path):
+            yield from read_file(unit, ctx)
+        else:
+            yield unit
+
+
+def walk_files(paths: list[Path], ctx: WalkContext) -> Iterator[Path | Item]:
+    """The files ``walk`` reads, in its order, without reading them; an item where the walk
+    has one already (an Apple Mail partial message put together, an input that does not exist).
+
+    What a cluster's ingest cuts into tasks (``ingest.distributed``): the same files in the same
+    order, so a case ingested through Dask equals one ingested here."""
     for path in paths:
         if path.is_dir():
             yield from _walk_dir(path, ctx)
         elif path.exists():
-            yield from _read_file(path.resolve(), ctx)
+            yield path.resolve()
         else:
             yield BadItem(str(path), "no such file or folder")
 
 
-def _walk_dir(root: Path, ctx: WalkContext) -> Iterator[Item]:
+def _walk_dir(root: Path, ctx: WalkContext) -> Iterator[Path | Item]:
     root = root.resolve()  # once: resolving every file costs more than reading it
     consumed: set[Path] = set()  # read already: Apple Mail partial messages and their part files
     for folder, dirs, files in os.walk(root):
@@ -281,7 +297,7 @@ def _walk_dir(root: Path, ctx: WalkContext) -> Iterator[Item]:
             path = Path(folder) / name
             if path.is_symlink() or not path.is_file() or path in consumed:
                 continue
-            yield from _read_file(path, ctx)
+            yield path
 
 
 #: Files up to this size are read once, whole: sniffing and then reading a
@@ -290,7 +306,8 @@ def _walk_dir(root: Path, ctx: WalkContext) -> Iterator[Item]:
 SMALL_FILE = 1024 * 1024
 
 
-def _read_file(path: Path, ctx: WalkContext) -> Iterator[Item]:
+def read_file(path: Path, ctx: WalkContext) -> Iterator[Item]:
+    """The items of one file on disk (small ones read whole, large ones streamed)."""
     try:
         size = path.stat().st_size
         data = path.read_bytes() if size <= SMALL_FILE else None

@@ -108,8 +108,12 @@ def ingest(
     on_progress: ProgressCallback | None = None,
     workers: int | None = None,
     passwords: tuple[str, ...] = (),
+    scheduler: str | None = None,
 ) -> RunSummary:
     """Add ``paths`` to the case; ``passwords`` are tried on encrypted archives and never stored.
+
+    ``scheduler`` (``tcp://HOST:8786``, or ``[ingest] scheduler`` in case.toml): parse on that
+    Dask cluster's workers (``ingest.distributed``) instead of this machine's processes.
 
     What is alive when the run starts (modules, the case's handles) lives
     through it: it is set aside from cyclic garbage collection for the run
@@ -118,7 +122,7 @@ def ingest(
     gc.freeze()
     try:
         with writing(case.root, "ingest", case.db.engine):
-            return _ingest(case, paths, on_progress, workers, passwords)
+            return _ingest(case, paths, on_progress, workers, passwords, scheduler)
     finally:
         gc.unfreeze()
 
@@ -129,8 +133,10 @@ def _ingest(
     on_progress: ProgressCallback | None,
     workers: int | None,
     passwords: tuple[str, ...] = (),
+    scheduler: str | None = None,
 ) -> RunSummary:
     settings = replace(case.settings, extract_limits=case.extraction())  # with OCR, as the case asks
+    scheduler = scheduler if scheduler is not None else settings.scheduler
     workers = workers if workers is not None else settings.effective_workers()
     summary = RunSummary(run=case.db.start_run([str(p) for p in paths]))
     started = time.monotonic()
@@ -162,17 +168,16 @@ def _ingest(
                 continue
             yield item
 
-    items = fresh_items()
-    if not case.blobs.has_dictionary_decision():
-        items = _train_dictionary(case, items)
     writer = _BatchWriter(case, summary, retry)
-    for outcomes in _parse_all(items, case.blobs.dictionary(), settings, workers, ctx):
+
+    def take(outcomes: list[Outcome]) -> None:
+        """One input item's outcomes (the item, then what it held) to the writer."""
         if retry:
             walked_again.update(o.locator for o in outcomes if o.locator in retry)
         if reopen:
             outcomes = [o for o in outcomes if o.locator in retry or o.locator not in written_before]
             if not outcomes:
-                continue
+                return
         summary.embedded += len(outcomes) - 1
         summary.ocr_pages += sum(o.ocr_pages for o in outcomes)
         summary.ocr_seconds += sum(o.ocr_seconds for o in outcomes)
@@ -183,6 +188,27 @@ def _ingest(
             writer.flush()
         if on_progress is not None:
             on_progress(summary, len(outcomes))
+
+    if scheduler:
+        from loupe.ingest import distributed
+
+        for result in _cluster_results(case, paths, settings, ctx, known, scheduler):
+            summary.seen += 1
+            if result.locator in retry:
+                walked_again.add(result.locator)
+            if result.outcomes is None:
+                summary.skipped += 1
+                summary.bytes += result.size
+                if on_progress is not None and summary.skipped % distributed.TASK_ITEMS == 0:
+                    on_progress(summary, 0)
+            else:
+                take(result.outcomes)
+    else:
+        items = fresh_items()
+        if not case.blobs.has_dictionary_decision():
+            items = _train_dictionary(case, items)
+        for outcomes in _parse_all(items, case.blobs.dictionary(), settings, workers, ctx):
+            take(outcomes)
     writer.flush()
     if retry:  # what the passwords opened: an archive is now its members; an empty member says so
         case.db.settle_retried(retry - walked_again, walked_files)
@@ -208,6 +234,31 @@ def _ingest(
     return summary
 
 
+def _cluster_results(
+    case: Case, paths: list[Path], settings: Any, ctx: WalkContext, known: set[str], scheduler: str
+) -> Iterator[Any]:
+    """Every item of the walk as Dask workers made it, in the walk's order (``ingest.distributed``)."""
+    from loupe.ingest import distributed
+
+    client: Any = distributed.connect(scheduler)
+    try:
+        if not case.blobs.has_dictionary_decision():
+            samples = distributed.dictionary_samples(paths, ctx, known, DICTIONARY_SAMPLES)
+            case.blobs.save_dictionary(train_dictionary(_samples(samples)))
+        codes = _text_rules(settings)
+        setup = distributed.RunSetup(
+            run=f"{case.root.resolve()}#{case.db.engine.url.render_as_string(hide_password=True)}#{time.time_ns()}",
+            dictionary=case.blobs.dictionary(),
+            limits=settings.extract_limits,
+            codes=codes,
+            walk=ctx,
+            gazetteer=pickled_gazetteer() if codes.entities else None,
+        )
+        yield from distributed.results(client, scheduler, paths, setup, known)
+    finally:
+        client.close()
+
+
 def _meaning_progress(summary: RunSummary, on_progress: ProgressCallback | None) -> MeaningProgress | None:
     """The meaning phase's steps shown in the ingest bar's phase text."""
     if on_progress is None:
@@ -227,9 +278,20 @@ def _train_dictionary(case: Case, items: Iterator[Item]) -> Iterator[Item]:
     handed on unchanged: nothing is read twice.
     """
     held = list(islice(items, DICTIONARY_SAMPLES))
-    samples = [item.data[:SAMPLE_BYTES] for item in held if isinstance(item, RawItem)]
-    case.blobs.save_dictionary(train_dictionary(samples))
+    case.blobs.save_dictionary(train_dictionary(_samples(held)))
     return chain(held, items)
+
+
+def _samples(items: list[Item]) -> list[bytes]:
+    """What the dictionary learns from: the first bytes of each message (headers and openings repeat)."""
+    return [item.data[:SAMPLE_BYTES] for item in items if isinstance(item, RawItem)]
+
+
+def _text_rules(settings: Any) -> TextRules:
+    """What workers read out of each text, by the case's settings."""
+    return TextRules(
+        settings.source_patterns, ORDINARY_TOKENS | set(settings.source_ordinary), settings.entities, settings.meaning
+    )
 
 
 def _chunks(items: Iterator[Item]) -> Iterator[list[Item]]:
@@ -252,9 +314,7 @@ def _parse_all(
     """Outcomes in input order, parsed in-process or by a bounded process pool (``unpack``: how
     archives attached to messages are opened, ``worker.process_item``)."""
     limits = settings.extract_limits
-    codes = TextRules(
-        settings.source_patterns, ORDINARY_TOKENS | set(settings.source_ordinary), settings.entities, settings.meaning
-    )
+    codes = _text_rules(settings)
     if workers <= 1:
         seen: set[str] = set()  # this run's, as each parser process keeps its own
         for chunk in _chunks(items):

@@ -12,7 +12,7 @@ import gc
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import partial
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from loupe.aliases.glossary import Pair, find_pairs
 from loupe.entities import Entity, message_entities
@@ -47,6 +47,15 @@ SEEN_LIMIT = 200_000
 MAX_EMBEDDING_DEPTH = 12
 
 T = TypeVar("T")
+
+
+class SeenKeys(Protocol):
+    """Content keys analysed so far in a run: a set, or ``ingest.distributed.SeenBefore`` on a Dask worker."""
+
+    def __contains__(self, key: object, /) -> bool: ...
+    def add(self, key: str, /) -> None: ...
+    def __len__(self) -> int: ...
+    def clear(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -95,7 +104,7 @@ def process_item(
     unpack: WalkContext | None = None,
     *,
     embed_now: bool = True,
-    seen: set[str] | None = None,
+    seen: SeenKeys | None = None,
 ) -> list[Outcome]:
     """Parse an item and every message embedded in it, compressing originals.
 
@@ -344,7 +353,7 @@ def process_chunk(
     limits: ExtractLimits,
     codes: TextRules,
     unpack: WalkContext | None = None,
-    seen: set[str] | None = None,
+    seen: SeenKeys | None = None,
 ) -> list[list[Outcome]]:
     """Many items per inter-process round trip: pickling dominates for small mail.
 
