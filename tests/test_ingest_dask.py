@@ -23,6 +23,9 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -160,27 +163,57 @@ def test_a_worker_killed_mid_task_changes_nothing(
         watcher.wait_for_workers(2, timeout=60)  # the nanny starts another, for the tests after this one
 
 
-def test_a_scheduler_gone_mid_run_leaves_a_case_that_ingest_resumes(
+class DaskProcesses:
+    """``dask scheduler`` and ``dask worker`` as their own processes, started as the README says."""
+
+    def __init__(self, folder: Path) -> None:
+        self.file = folder / "scheduler.json"
+        dask = str(Path(sys.executable).with_name("dask"))
+        quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+        where = ["--scheduler-file", str(self.file)]
+        self.scheduler = subprocess.Popen(
+            [dask, "scheduler", *where, "--port", "0", "--dashboard-address", ":0"], **quiet
+        )
+        while not self.file.exists():
+            assert self.scheduler.poll() is None, "dask scheduler did not start"
+            time.sleep(0.1)
+        self.workers = subprocess.Popen([dask, "worker", *where, "--nworkers", "2", "--nthreads", "1"], **quiet)
+        self.address = json.loads(self.file.read_text())["address"]
+        with Client(self.address, set_as_default=False) as client:
+            client.wait_for_workers(2, timeout=120)
+
+    def stop(self) -> None:
+        for process in (self.workers, self.scheduler):
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+
+
+def test_a_scheduler_killed_mid_run_leaves_a_case_that_ingest_resumes(
     tmp_path: Path, without_dask: dict[str, Any]
 ) -> None:
-    own = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0")
+    folder = tmp_path / "case"
+    folder.mkdir()
+    (folder / "case.toml").write_text("[ingest]\nbatch_size = 20\n", "utf-8")  # written in many small batches
+    cluster = DaskProcesses(tmp_path)
 
-    def stop_the_cluster(summary: RunSummary, _new: int) -> None:
-        if summary.seen >= 40 and own.status.name == "running":
-            own.close()
+    def kill_the_scheduler(summary: RunSummary, _new: int) -> None:
+        if summary.seen >= 60 and cluster.scheduler.poll() is None:
+            cluster.scheduler.send_signal(signal.SIGKILL)
+            cluster.scheduler.wait()
 
-    case = Case.open(tmp_path / "case", create=True)
+    case = Case.open(folder, create=True)
     try:
-        with pytest.raises(distributed.ClusterError, match="resumes"):
-            ingest(case, _inputs(), scheduler=own.scheduler_address, on_progress=stop_the_cluster)
+        with pytest.raises(distributed.ClusterError, match=r"went away.*resumes"):
+            ingest(case, _inputs(), scheduler=cluster.address, on_progress=kill_the_scheduler)
         partial = case.db.status_counts()
-        assert partial.items < without_dask["counts"]["items"], "stopped before the end, or this tests nothing"
+        assert 0 < partial.items < without_dask["counts"]["items"], "stopped midway, or this tests nothing"
         resumed = ingest(case, _inputs(), workers=2)
-        assert resumed.skipped == partial.items
+        assert resumed.skipped == partial.items - partial.embedded  # input items; the attached ones are theirs
         _assert_same_case(_fingerprint(case), without_dask)
     finally:
         case.close()
-        own.close()
+        cluster.stop()
 
 
 def test_the_command_line_ingests_through_the_scheduler_named_in_case_toml(
