@@ -39,7 +39,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from loupe.near_duplicates.grouping import Grouping, link_near_duplicates, regroup
+from loupe.near_duplicates.grouping import BandMapper, Grouping, link_near_duplicates, regroup
 from loupe.people.identities import PEOPLE_RULES, Edit, Usage, group_addresses, is_relay_name
 from loupe.people.signatures import MAX_ADDRESSES, names_agree
 from loupe.store.conversations import ANALYSIS_STEPS
@@ -68,12 +68,16 @@ class AnalysisSummary:
     incremental: dict[str, int] | None = None
 
 
-def refresh(db: CaseDatabase, through: int | None = None, full: bool | None = None) -> AnalysisSummary:
+def refresh(
+    db: CaseDatabase, through: int | None = None, full: bool | None = None, map_bands: BandMapper | None = None
+) -> AnalysisSummary:
     """Threads, near-duplicate groups and people for the whole case.
 
     ``through``: the last run whose messages are all written (default: the last run).
     ``full``: True goes over every message, False redoes what the messages written since
     each step last ran reach (where a step has run before), None picks whichever costs less.
+    ``map_bands``: where a pass over every message verifies its near-duplicate candidates,
+    band by band (a Dask cluster's workers, ``ingest.distributed.band_mapper``); default here.
     """
     through = db.conversations.last_run() if through is None else through
     seen = {step: None if full else db.conversations.analysed_run(step) for step in STEPS}
@@ -98,7 +102,7 @@ def refresh(db: CaseDatabase, through: int | None = None, full: bool | None = No
     # near duplicates first: their large numpy arrays go back to the system when
     # freed, while threading's many small objects leave the heap at its high-water
     # mark; in the other order the two peaks added up (1.3 GiB at 1,000,000)
-    groups, grouped = refresh_near_duplicates(db, new["near_duplicates"], through)
+    groups, grouped = refresh_near_duplicates(db, new["near_duplicates"], through, map_bands)
     lap("near_duplicates")
     thread_count = refresh_threads(db, new["threads"], through)
     lap("threads")
@@ -117,13 +121,15 @@ def refresh(db: CaseDatabase, through: int | None = None, full: bool | None = No
 
 
 # -- near duplicates --------------------------------------------------------------------
-def refresh_near_duplicates(db: CaseDatabase, new: Sequence[str] | None, run: int) -> tuple[int, int]:
+def refresh_near_duplicates(
+    db: CaseDatabase, new: Sequence[str] | None, run: int, map_bands: BandMapper | None = None
+) -> tuple[int, int]:
     """Group near-duplicate messages (``new``: regroup only what these reach); returns how many
     groups there are and how many messages they hold."""
     conversations = db.conversations
     grouping: Grouping
     if new is None:
-        grouping = link_near_duplicates(conversations.signatures())
+        grouping = link_near_duplicates(conversations.signatures(), map_bands=map_bands)
     else:
         grouping = regroup(
             conversations.signatures(), new, conversations.near_components_of, conversations.near_component_members

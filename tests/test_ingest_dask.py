@@ -42,7 +42,9 @@ from loupe.ingest.containers import WalkContext, walk
 from loupe.ingest.pipeline import RunSummary, ingest
 from loupe.ingest.worker import TextRules
 from loupe.model import OFFSET_SEP
+from loupe.near_duplicates.grouping import link_near_duplicates
 from loupe.store import schema
+from loupe.verify import verify
 from tests.conftest import CORPORA, corpus
 
 #: Real corpora of every shape a task takes: Maildir and loose files, mboxes cut into spans
@@ -89,6 +91,7 @@ def _fingerprint(case: Case) -> dict[str, Any]:
         "near": sorted(case.db.conversations.near_duplicate_ids()),
         "people": sorted((p["name"], p["kind"], p["sent"], p["received"]) for p in case.db.people.table()),
         "indexed": case.index.count(),
+        "damaged": [problem.line() for problem in verify(case).problems],  # every original reads back intact
     }
 
 
@@ -103,8 +106,22 @@ def _ledger(case: Case) -> list[tuple[str, str, str, str]]:
 
 def _assert_same_case(made: dict[str, Any], expected: dict[str, Any]) -> None:
     assert expected["counts"]["adds_up"] and expected["counts"]["messages"] > 100
+    assert expected["damaged"] == [], expected["damaged"]
     for key in expected:
         assert made[key] == expected[key], key
+
+
+def test_near_duplicate_bands_verified_on_the_cluster_give_the_same_groups(
+    cluster: LocalCluster, demo_case: tuple[Case, dict[str, Any]]
+) -> None:
+    """The whole-case step's costly part (``grouping._verified_pairs``), a task a band."""
+    case, _ = demo_case
+    signatures = list(case.db.conversations.signatures())
+    here = link_near_duplicates(signatures)
+    assert len(here.groups) >= 5, "the demo plants near duplicates"
+    with Client(cluster.scheduler_address, set_as_default=False) as client:
+        there = link_near_duplicates(signatures, map_bands=distributed.band_mapper(client, cluster.scheduler_address))
+    assert there.groups == here.groups and there.components == here.components
 
 
 def test_the_plan_gives_the_walks_items_in_its_order_on_every_real_corpus() -> None:
@@ -160,7 +177,7 @@ def test_a_worker_killed_mid_task_changes_nothing(
             _assert_same_case(_fingerprint(case), without_dask)
         finally:
             case.close()
-        watcher.wait_for_workers(2, timeout=60)  # the nanny starts another, for the tests after this one
+        watcher.wait_for_workers(2)  # the nanny starts another, for the tests after this one
 
 
 class DaskProcesses:
@@ -180,7 +197,7 @@ class DaskProcesses:
         self.workers = subprocess.Popen([dask, "worker", *where, "--nworkers", "2", "--nthreads", "1"], **quiet)
         self.address = json.loads(self.file.read_text())["address"]
         with Client(self.address, set_as_default=False) as client:
-            client.wait_for_workers(2, timeout=120)
+            client.wait_for_workers(2)
 
     def stop(self) -> None:
         for process in (self.workers, self.scheduler):

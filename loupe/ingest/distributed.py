@@ -22,10 +22,11 @@ the ledger (``items``) says what that was, and ``loupe ingest`` resumes.
 from __future__ import annotations
 
 import gc
+import logging
 import mmap
 import os
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -36,6 +37,7 @@ from loupe.ingest.containers import HEAD_BYTES, MIN_SCORE, READERS, Item, WalkCo
 from loupe.ingest.mbox import TooLarge, iter_mbox
 from loupe.ingest.worker import Outcome, TextRules, process_chunk
 from loupe.model import OFFSET_SEP, BadItem, RawItem
+from loupe.near_duplicates.grouping import BandMapper
 
 if TYPE_CHECKING:
     from loupe.ingest.attachments import ExtractLimits
@@ -43,6 +45,8 @@ if TYPE_CHECKING:
 #: ``distributed.Client`` and its futures: the library's methods are not typed.
 Client = Any
 Future = Any
+
+log = logging.getLogger("loupe.ingest")
 
 #: A task holds at most this many items ...
 TASK_ITEMS = 256
@@ -351,6 +355,31 @@ def _taken(future: Future, scheduler: str) -> list[ItemResult]:
         raise ClusterError(scheduler, f"{_GONE} ({exc})") from None
     future.release()
     return taken
+
+
+def band_mapper(client: Client, scheduler: str) -> BandMapper:
+    """The near-duplicate step's bands verified on the cluster's workers (``grouping._verified_pairs``):
+    the signatures sent once, a task a band. Should the cluster fail meanwhile, the bands not
+    done yet are verified here: the ingest's mail is all written by then, and its step finishes."""
+
+    def map_bands(step: Callable[[Any, int, int], Any], nodes: Any, need: int, bands: int) -> Iterator[Any]:
+        from distributed import as_completed
+
+        done: set[int] = set()
+        try:
+            [shared] = client.scatter([nodes], hash=False)
+            futures = {client.submit(step, shared, band, need, pure=False): band for band in range(bands)}
+            for future in as_completed(futures):  # type: ignore[no-untyped-call]
+                pairs = future.result()
+                done.add(futures[future])
+                yield pairs
+        except Exception as exc:  # any fault of the cluster: the step is finished here
+            log.warning("Dask scheduler %s: near-duplicate bands verified here instead (%s)", scheduler, exc)
+        for band in range(bands):
+            if band not in done:
+                yield step(nodes, band, need)
+
+    return map_bands
 
 
 def dictionary_samples(paths: list[Path], ctx: WalkContext, known: set[str], count: int) -> list[Item]:

@@ -119,10 +119,19 @@ def ingest(
     through it: it is set aside from cyclic garbage collection for the run
     (``gc.freeze``), so that the run's many full collections do not walk it
     again each time (``start_worker`` does the same in parser processes)."""
+    scheduler = scheduler if scheduler is not None else case.settings.scheduler
     gc.freeze()
     try:
         with writing(case.root, "ingest", case.db.engine):
-            return _ingest(case, paths, on_progress, workers, passwords, scheduler)
+            if not scheduler:
+                return _ingest(case, paths, on_progress, workers, passwords)
+            from loupe.ingest import distributed
+
+            client = distributed.connect(scheduler)
+            try:
+                return _ingest(case, paths, on_progress, workers, passwords, (client, scheduler))
+            finally:
+                client.close()
     finally:
         gc.unfreeze()
 
@@ -133,10 +142,10 @@ def _ingest(
     on_progress: ProgressCallback | None,
     workers: int | None,
     passwords: tuple[str, ...] = (),
-    scheduler: str | None = None,
+    cluster: tuple[Any, str] | None = None,
 ) -> RunSummary:
+    """The run; ``cluster``: a Dask client and its scheduler's address, when workers there parse."""
     settings = replace(case.settings, extract_limits=case.extraction())  # with OCR, as the case asks
-    scheduler = scheduler if scheduler is not None else settings.scheduler
     workers = workers if workers is not None else settings.effective_workers()
     summary = RunSummary(run=case.db.start_run([str(p) for p in paths]))
     started = time.monotonic()
@@ -189,10 +198,12 @@ def _ingest(
         if on_progress is not None:
             on_progress(summary, len(outcomes))
 
-    if scheduler:
+    map_bands = None
+    if cluster is not None:
         from loupe.ingest import distributed
 
-        for result in _cluster_results(case, paths, settings, ctx, known, scheduler):
+        map_bands = distributed.band_mapper(*cluster)  # the near-duplicate step's costly part, on the cluster
+        for result in _cluster_results(cluster, case, paths, settings, ctx, known):
             summary.seen += 1
             if result.locator in retry:
                 walked_again.add(result.locator)
@@ -219,7 +230,8 @@ def _ingest(
         summary.phase = "linking threads, near duplicates and people"
         if on_progress is not None:
             on_progress(summary, 0)
-        summary.analysis = refresh(case.db, through=summary.run)  # redoes what this run's mail reaches
+        # redoes what this run's mail reaches
+        summary.analysis = refresh(case.db, through=summary.run, map_bands=map_bands)
         summary.phase = ""
     if settings.meaning:
         summary.phase = "meaning: embedding and indexing passages"
@@ -235,28 +247,25 @@ def _ingest(
 
 
 def _cluster_results(
-    case: Case, paths: list[Path], settings: Any, ctx: WalkContext, known: set[str], scheduler: str
+    cluster: tuple[Any, str], case: Case, paths: list[Path], settings: Any, ctx: WalkContext, known: set[str]
 ) -> Iterator[Any]:
     """Every item of the walk as Dask workers made it, in the walk's order (``ingest.distributed``)."""
     from loupe.ingest import distributed
 
-    client: Any = distributed.connect(scheduler)
-    try:
-        if not case.blobs.has_dictionary_decision():
-            samples = distributed.dictionary_samples(paths, ctx, known, DICTIONARY_SAMPLES)
-            case.blobs.save_dictionary(train_dictionary(_samples(samples)))
-        codes = _text_rules(settings)
-        setup = distributed.RunSetup(
-            run=f"{case.root.resolve()}#{case.db.engine.url.render_as_string(hide_password=True)}#{time.time_ns()}",
-            dictionary=case.blobs.dictionary(),
-            limits=settings.extract_limits,
-            codes=codes,
-            walk=ctx,
-            gazetteer=pickled_gazetteer() if codes.entities else None,
-        )
-        yield from distributed.results(client, scheduler, paths, setup, known)
-    finally:
-        client.close()
+    client, scheduler = cluster
+    if not case.blobs.has_dictionary_decision():
+        samples = distributed.dictionary_samples(paths, ctx, known, DICTIONARY_SAMPLES)
+        case.blobs.save_dictionary(train_dictionary(_samples(samples)))
+    codes = _text_rules(settings)
+    setup = distributed.RunSetup(
+        run=f"{case.root.resolve()}#{case.db.engine.url.render_as_string(hide_password=True)}#{time.time_ns()}",
+        dictionary=case.blobs.dictionary(),
+        limits=settings.extract_limits,
+        codes=codes,
+        walk=ctx,
+        gazetteer=pickled_gazetteer() if codes.entities else None,
+    )
+    yield from distributed.results(client, scheduler, paths, setup, known)
 
 
 def _meaning_progress(summary: RunSummary, on_progress: ProgressCallback | None) -> MeaningProgress | None:
@@ -343,7 +352,16 @@ class _BatchWriter:
         self.summary = summary
         self.replacing = replacing or set()  # locators whose earlier row this run's outcome replaces
         self.outcomes: list[Outcome] = []
-        self.dict_id = BlobCompressor(case.blobs.dictionary()).dict_id
+        self._dict_id: int | None = None
+
+    @property
+    def dict_id(self) -> int:
+        """The compression dictionary's id, read at the first write: the dictionary is decided on
+        the run's first items (``_train_dictionary``, or on a cluster ``_cluster_results``), which
+        may happen after the writer is made, and always before any outcome reaches it."""
+        if self._dict_id is None:
+            self._dict_id = BlobCompressor(self.case.blobs.dictionary()).dict_id
+        return self._dict_id
 
     @property
     def pending(self) -> int:
