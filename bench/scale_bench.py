@@ -483,7 +483,7 @@ def main() -> None:
     local, dask = figures["local"], figures["dask"]
     overhead = local["phases"]["reading"] and dask["phases"]["reading"] / local["phases"]["reading"] - 1
     lines = [
-        f"### Ingest at scale, with and without Dask ({args.size:,} messages, {time.strftime('%Y-%m-%d')})",
+        f"## Ingest at scale, with and without Dask (issue 19), {args.size:,} messages, {time.strftime('%Y-%m-%d')}",
         "",
         f"Command: `python bench/scale_bench.py --size {args.size} --write`. Amplified list mail "
         f"(`bench/work/lists-{args.size}-{args.people}`), Maildir; this machine: {os.cpu_count()} cores. "
