@@ -46,6 +46,9 @@ from loupe.near_duplicates.grouping import link_near_duplicates
 from loupe.store import schema
 from loupe.verify import verify
 from tests.conftest import CORPORA, corpus
+from tests.test_containers_more import COUNTS as CONTAINER_COUNTS
+from tests.test_containers_more import PASSWORDS as CONTAINER_PASSWORDS
+from tests.test_containers_more import _counts as container_counts
 
 #: Real corpora of every shape a task takes: Maildir and loose files, mboxes cut into spans
 #: (mimekit's, with Content-Length and odd separators), Outlook .msg and .pst, archives, annotated
@@ -270,3 +273,21 @@ def test_workers_that_cannot_read_the_inputs_are_named(tmp_path: Path, cluster: 
         pytest.raises(distributed.ClusterError, match=r"cannot read .*on-another-mount.*same path"),
     ):
         list(distributed.results(client, cluster.scheduler_address, [elsewhere], setup, set()))
+
+
+@pytest.mark.parametrize("group", sorted(g for g in CONTAINER_COUNTS if "with" in CONTAINER_COUNTS[g]))
+def test_encrypted_archives_opened_later_with_passwords_on_the_cluster(
+    group: str, tmp_path: Path, cluster: LocalCluster
+) -> None:
+    """The passwords' bookkeeping (what was quarantined as encrypted is read again and replaced,
+    never counted twice) holds when the workers do the reading: the counts of one machine's runs."""
+    folder = corpus("containers-more") / group
+    case = Case.open(tmp_path / "case", create=True)
+    try:
+        ingest(case, [folder], scheduler=cluster.scheduler_address)
+        assert container_counts(case) == CONTAINER_COUNTS[group]["without"]
+        ingest(case, [folder], scheduler=cluster.scheduler_address, passwords=CONTAINER_PASSWORDS)
+        assert container_counts(case) == CONTAINER_COUNTS[group].get("with later", CONTAINER_COUNTS[group]["with"])
+        assert verify(case).ok
+    finally:
+        case.close()
