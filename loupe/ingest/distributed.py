@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from loupe.errors import LoupeError
 from loupe.ingest.containers import HEAD_BYTES, MIN_SCORE, READERS, Item, WalkContext, mbox_item, read_file, walk_files
-from loupe.ingest.mbox import TooLarge, iter_mbox
+from loupe.ingest.mbox import iter_mbox
 from loupe.ingest.worker import Outcome, TextRules, process_chunk
 from loupe.model import OFFSET_SEP, BadItem, RawItem
 from loupe.near_duplicates.grouping import BandMapper
@@ -172,8 +172,9 @@ def _mbox_spans(path: Path, ctx: WalkContext) -> Iterator[tuple[Piece, int]]:
     ):
         for offset, data in iter_mbox(reading, limit=ctx.max_message_bytes):
             locator = f"{path}{OFFSET_SEP}{offset}"
-            if isinstance(data, TooLarge) or len(data) > ctx.max_message_bytes:
-                spans.append((mbox_item(locator, data, ctx), 0))
+            item = mbox_item(locator, data, ctx)
+            if isinstance(item, BadItem):  # over the size limit: quarantined as the walk would, no bytes to read
+                spans.append((item, 0))
                 continue
             start = _start_of(whole, offset, data)
             if start is None:
@@ -265,7 +266,9 @@ def _items(task: Task, ctx: WalkContext) -> Iterator[Item]:
             if isinstance(piece, Path):
                 yield from read_file(piece, ctx)
             elif isinstance(piece, Span):
-                handle = handles.get(piece.path) or handles.setdefault(piece.path, open(piece.path, "rb"))  # noqa: SIM115
+                if piece.path not in handles:  # one open file an mbox for the task's spans, closed below
+                    handles[piece.path] = open(piece.path, "rb")  # noqa: SIM115
+                handle = handles[piece.path]
                 handle.seek(piece.start)
                 data = handle.read(piece.length)
                 if len(data) != piece.length:  # the file changed since the plan: quarantined, with why

@@ -166,16 +166,21 @@ def _ingest(
         f for f in {r.split(MEMBER_SEP, 1)[0] for r in retry} if any(Path(f).is_relative_to(p) for p in inputs)
     }
 
+    def counted_as_new(locator: str, size: int) -> bool:
+        """Count an item the walk found; whether it is new to the case (else it is skipped)."""
+        summary.seen += 1
+        if locator in retry:
+            walked_again.add(locator)
+        if locator in known:
+            summary.skipped += 1
+            summary.bytes += size
+            return False
+        return True
+
     def fresh_items() -> Iterator[Item]:
         for item in walk(paths, ctx):
-            summary.seen += 1
-            if item.locator in retry:
-                walked_again.add(item.locator)
-            if item.locator in known:
-                summary.skipped += 1
-                summary.bytes += len(item.data)
-                continue
-            yield item
+            if counted_as_new(item.locator, len(item.data)):
+                yield item
 
     writer = _BatchWriter(case, summary, retry)
 
@@ -204,16 +209,12 @@ def _ingest(
 
         map_bands = distributed.band_mapper(*cluster)  # the near-duplicate step's costly part, on the cluster
         for result in _cluster_results(cluster, case, paths, settings, ctx, known):
-            summary.seen += 1
-            if result.locator in retry:
-                walked_again.add(result.locator)
-            if result.outcomes is None:
-                summary.skipped += 1
-                summary.bytes += result.size
-                if on_progress is not None and summary.skipped % distributed.TASK_ITEMS == 0:
-                    on_progress(summary, 0)
-            else:
+            # a worker parses only what the case does not have (it was sent ``known``)
+            if counted_as_new(result.locator, result.size):
+                assert result.outcomes is not None
                 take(result.outcomes)
+            elif on_progress is not None and summary.skipped % distributed.TASK_ITEMS == 0:
+                on_progress(summary, 0)
     else:
         items = fresh_items()
         if not case.blobs.has_dictionary_decision():
